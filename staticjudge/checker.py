@@ -1,0 +1,107 @@
+"""``check``: proves each problem is sound before a learner ever sees it.
+
+For every problem: the reference solution passes every hidden test; every mutant fails at least
+one; the starter code fails cleanly (a report, not a crash or a timeout); every worked example
+of the statement matches what the reference solution computes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .examples import run_example
+from .model import Problem, ProblemError
+from .runner import run_isolated
+
+
+@dataclass
+class MutantResult:
+    name: str
+    line: int
+    killed_by: list[str]  # names of the tests that did not pass
+
+
+@dataclass
+class CheckResult:
+    problem: Problem
+    errors: list[ProblemError] = field(default_factory=list)
+    mutants: list[MutantResult] = field(default_factory=list)
+    examples_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def killed(self) -> int:
+        return sum(1 for m in self.mutants if m.killed_by)
+
+
+def _grade(problem: Problem, code: str) -> dict:
+    titles = [(t.name, t.title) for t in problem.tests]
+    return run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+
+
+def _not_passed(report: dict) -> list[dict]:
+    return [t for t in report["tests"] if t["status"] != "pass"]
+
+
+def _stop_message(report: dict) -> str:
+    if report["error"]:
+        return report["error"]["message"]
+    return next(t["message"] for t in report["tests"] if t["status"] != "pass")
+
+
+def check_problem(problem: Problem) -> CheckResult:
+    result = CheckResult(problem)
+    md, tests = problem.source_path, problem.tests_path
+
+    report = _grade(problem, problem.solution.code)
+    if report["error"]:
+        result.errors.append(ProblemError(md, problem.solution.line + (report["error"]["line"] or 1) - 1,
+                                          f"the solution does not load: {report['error']['message']}"))
+    for test in _not_passed(report):
+        line = next((t.line for t in problem.tests if t.name == test["name"]), None)
+        result.errors.append(ProblemError(tests, line, f"the solution fails {test['name']}: {test['message']}"))
+
+    for mutant in problem.mutants:
+        killed = [t["name"] for t in _not_passed(_grade(problem, mutant.code))]
+        result.mutants.append(MutantResult(mutant.name, mutant.line, killed))
+        if not killed:
+            result.errors.append(ProblemError(md, mutant.line, f"mutant '{mutant.name}' passes every "
+                                                               "hidden test: add a test that catches it"))
+
+    starter = _grade(problem, problem.starter.code)
+    if starter["stopped"]:
+        result.errors.append(ProblemError(md, problem.starter.line, "the starter code does not fail cleanly: "
+                                          + _stop_message(starter)))
+    elif starter["error"]:
+        result.errors.append(ProblemError(md, problem.starter.line + (starter["error"]["line"] or 1) - 1,
+                                          f"the starter code does not load: {starter['error']['message']}"))
+    elif starter["status"] == "pass":
+        result.errors.append(ProblemError(md, problem.starter.line, "the starter code already passes every test"))
+
+    for example in problem.examples:
+        result.examples_checked += 1
+        try:
+            failures = run_example(example, problem.solution.code)
+        except Exception as exc:  # the solution itself failing to load is reported above
+            failures = []
+            result.errors.append(ProblemError(md, example.line, f"worked example could not run: {exc}"))
+        result.errors.extend(ProblemError(md, f.line, f.message) for f in failures)
+    return result
+
+
+def summary_line(result: CheckResult) -> str:
+    p = result.problem
+    status = "ok  " if result.ok else "FAIL"
+    return (f"{status} {p.slug}: {len(p.tests)} tests, {result.killed}/{len(result.mutants)} mutants killed, "
+            f"{result.examples_checked} worked example(s)")
+
+
+def mutation_report(result: CheckResult) -> list[str]:
+    lines = [f"  mutation score {result.killed}/{len(result.mutants)}"]
+    for m in result.mutants:
+        by = ", ".join(m.killed_by) if m.killed_by else "SURVIVED"
+        lines.append(f"    {m.name}: {by}")
+    return lines

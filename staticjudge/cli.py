@@ -1,0 +1,177 @@
+"""The command line: ``python build.py build | serve | check | grade | new``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .model import ProblemError
+from .parser import parse_problem
+from .sitebuild import BuildError, Paths, build_site, load_all
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _say_errors(errors) -> None:
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+def cmd_build(args, paths: Paths) -> int:
+    try:
+        out, problems = build_site(paths, Path(args.out) if args.out else None, args.base_url)
+    except BuildError as exc:
+        _say_errors(exc.errors)
+        print(f"build stopped: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"built {len(problems)} problem(s) into {out}")
+    return EXIT_OK
+
+
+def cmd_serve(args, paths: Paths) -> int:
+    from .serve import serve
+
+    return serve(paths, port=args.port, host=args.host, out=Path(args.out) if args.out else None)
+
+
+def cmd_check(args, paths: Paths) -> int:
+    from .checker import check_problem, mutation_report, summary_line
+
+    try:
+        problems = load_all(paths)
+    except BuildError as exc:
+        _say_errors(exc.errors)
+        return EXIT_FAIL
+    if args.slugs:
+        known = {p.slug: p for p in problems}
+        unknown = [s for s in args.slugs if s not in known]
+        if unknown:
+            print(f"error: unknown problem(s): {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        problems = [known[s] for s in args.slugs]
+    failed = 0
+    killed = total = 0
+    for problem in problems:
+        result = check_problem(problem)
+        print(summary_line(result), flush=True)
+        for error in result.errors:
+            print(f"  {error}")
+        if args.report:
+            print("\n".join(mutation_report(result)))
+        killed += result.killed
+        total += len(result.mutants)
+        failed += not result.ok
+    if args.report:
+        print(f"mutation score: {killed}/{total} mutants killed")
+    print(f"{len(problems) - failed} of {len(problems)} problem(s) ok")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+def format_report(report: dict) -> str:
+    lines = []
+    if report["error"]:
+        lines.append(report["error"]["message"])
+        if report["error"].get("traceback"):
+            lines.append(report["error"]["traceback"].rstrip())
+    for test in report["tests"]:
+        mark = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR"}[test["status"]]
+        lines.append(f"{mark} {test['title']}")
+        if test["status"] != "pass" and test["message"]:
+            lines.extend("      " + line for line in test["message"].splitlines())
+        if test.get("traceback") and test["status"] == "error":
+            lines.extend("      " + line for line in test["traceback"].rstrip().splitlines())
+    if report["stdout"]:
+        lines.append("--- your output ---")
+        lines.append(report["stdout"].rstrip("\n"))
+    lines.append(f"{report['passed']}/{report['total']} tests passed")
+    return "\n".join(lines)
+
+
+def cmd_grade(args, paths: Paths) -> int:
+    from .runner import run_isolated
+
+    problem_path = paths.problems / f"{args.slug}.md"
+    if not problem_path.exists():
+        print(f"error: no problem named '{args.slug}' ({problem_path} does not exist)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        problem = parse_problem(problem_path, paths.hidden_tests)
+    except ProblemError as exc:
+        _say_errors([exc])
+        return EXIT_BAD_INPUT
+    try:
+        code = Path(args.file).read_bytes().decode("utf-8")
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError:
+        print(f"error: {args.file} is not UTF-8 text", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    titles = [(t.name, t.title) for t in problem.tests]
+    report = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    print(json.dumps(report, indent=1) if args.json else format_report(report))
+    return EXIT_OK if report["status"] == "pass" else EXIT_FAIL
+
+
+def cmd_new(args, paths: Paths) -> int:
+    from .parser import load_problems
+    from .scaffold import new_problem
+
+    problems, _errors = load_problems(paths.problems, paths.hidden_tests)
+    order = max((p.order for p in problems), default=0) + 1
+    try:
+        md, tests = new_problem(args.slug, paths.problems, paths.hidden_tests, order)
+    except ProblemError as exc:
+        _say_errors([exc])
+        return EXIT_BAD_INPUT
+    print(f"wrote {md} and {tests}\n"
+          f"next: edit both, then run `python build.py check {args.slug}` until it says ok")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build and check a static site of "
+                                     "browser-graded coding problems.")
+    parser.add_argument("--root", default=".", help="project folder holding problems/, hidden_tests/ "
+                        "and site/ (default: the current folder)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="render the site into a folder (default _site/)")
+    p.add_argument("--out", help="output folder (default: _site)")
+    p.add_argument("--base-url", default="", help="public URL prefix, used only for canonical links: "
+                   "pages link relatively and work under any prefix")
+    p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("serve", help="build, serve on localhost and rebuild on every change")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--out", help="output folder (default: _site)")
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("check", help="prove problems sound: solution passes, mutants fail, examples match")
+    p.add_argument("slugs", nargs="*", metavar="SLUG")
+    p.add_argument("--report", action="store_true", help="also print each problem's mutation score")
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("grade", help="grade a learner's file natively (exit 0: all pass, 1: some fail, "
+                       "2: bad input)")
+    p.add_argument("slug", metavar="SLUG")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("new", help="write a skeleton problem and hidden-test file")
+    p.add_argument("slug", metavar="SLUG")
+    p.set_defaults(run=cmd_new)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    paths = Paths(Path(args.root).resolve())
+    return args.run(args, paths)

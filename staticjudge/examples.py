@@ -1,0 +1,123 @@
+"""Worked examples: ``pycon`` blocks of a statement, recomputed with the reference solution.
+
+Each ``>>>`` statement runs in a namespace holding ``np`` and the reference solution; where the
+block shows output, the value is compared with it: numerically (at the precision printed) when
+the output reads as numbers or arrays, else as text.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+
+import numpy as np
+
+from .harness import load_learner_code
+from .model import Example
+
+
+@dataclass(frozen=True)
+class ExampleFailure:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class _Step:
+    source: str
+    expected: str
+    line: int
+
+
+def _steps(example: Example) -> list[_Step]:
+    steps: list[_Step] = []
+    source: list[str] = []
+    expected: list[str] = []
+    start = example.line
+
+    def flush():
+        if source:
+            steps.append(_Step("\n".join(source), "\n".join(expected).strip(), start))
+
+    for offset, text in enumerate(example.source.splitlines()):
+        if text.startswith(">>>"):
+            flush()
+            source, expected, start = [text[4:]], [], example.line + offset
+        elif text.startswith("...") and source and not expected:
+            source.append(text[4:])
+        elif source:
+            expected.append(text)
+    flush()
+    return steps
+
+
+_EVAL_NAMES = {"array": np.array, "nan": math.nan, "inf": math.inf, "float64": np.float64,
+               "float32": np.float32, "int64": np.int64, "dtype": np.dtype, "True": True, "False": False,
+               "None": None}
+
+
+def _decimals(text: str) -> int:
+    found = [len(m) for m in re.findall(r"\d\.(\d+)", text)]
+    return min(found) if found else 0
+
+
+def _same(value, expected_text: str) -> str | None:
+    """None if ``value`` shows as ``expected_text``; else a description of the difference."""
+    try:
+        expected = eval(expected_text, {"__builtins__": {}}, dict(_EVAL_NAMES))  # author's own text
+    except Exception:
+        shown = repr(value)
+        return None if " ".join(shown.split()) == " ".join(expected_text.split()) else \
+            f"printed {shown!r}, the statement says {expected_text!r}"
+    atol = 0.6 * 10.0 ** -_decimals(expected_text) if _decimals(expected_text) else 1e-9
+    try:
+        got_items = value if isinstance(value, tuple) else (value,)
+        exp_items = expected if isinstance(expected, tuple) else (expected,)
+        if len(got_items) != len(exp_items):
+            return f"gave {len(got_items)} value(s), the statement shows {len(exp_items)}"
+        for got, exp in zip(got_items, exp_items):
+            if exp is None or got is None:
+                if got is not exp:
+                    return f"gave {got!r}, the statement says {exp!r}"
+                continue
+            got, exp = np.asarray(got, dtype=float), np.asarray(exp, dtype=float)
+            if got.shape != exp.shape:
+                return f"gave shape {got.shape}, the statement shows shape {exp.shape}"
+            if not np.allclose(got, exp, rtol=1e-6, atol=atol, equal_nan=True):
+                return f"gave {np.array2string(got, precision=6)}, the statement says {expected_text}"
+    except (TypeError, ValueError) as exc:
+        return f"cannot compare with the statement's output: {exc}"
+    return None
+
+
+def run_example(example: Example, solution_code: str) -> list[ExampleFailure]:
+    namespace = load_learner_code(solution_code)
+    namespace.setdefault("np", np)
+    failures = []
+    for step in _steps(example):
+        try:
+            with redirect_stdout(io.StringIO()) as printed:
+                try:
+                    code = compile(step.source, "<example>", "eval")
+                    is_expression = True
+                except SyntaxError:
+                    code = compile(step.source, "<example>", "exec")
+                    is_expression = False
+                value = eval(code, namespace) if is_expression else exec(code, namespace)
+        except Exception as exc:
+            failures.append(ExampleFailure(step.line, f"example raised {type(exc).__name__}: {exc}"))
+            break
+        if not step.expected:
+            continue
+        if is_expression and value is not None:
+            problem = _same(value, step.expected)
+        else:
+            shown = printed.getvalue().strip()
+            problem = None if shown.split() == step.expected.split() else \
+                f"printed {shown!r}, the statement says {step.expected!r}"
+        if problem:
+            failures.append(ExampleFailure(step.line, f"worked example does not match the solution: {problem}"))
+    return failures

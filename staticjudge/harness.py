@@ -1,0 +1,383 @@
+"""The grading harness: runs a learner's code against hidden tests and returns a Report.
+
+This one file grades everywhere: natively (``build.py grade``/``check``, pytest) and inside
+Pyodide in the browser, where the worker writes it next to ``judge.py`` and imports it. It
+therefore imports only the standard library (NumPy is imported by the tests themselves) and
+nothing from the generator.
+
+A Report is plain JSON-serialisable data::
+
+    {"status": "pass" | "fail" | "error",   # overall verdict
+     "passed": int, "total": int,
+     "tests": [{"name", "title", "status", "message", "duration_ms", "line", "traceback"}],
+     "stdout": str, "stdout_truncated": bool,
+     "error": None | {"kind", "message", "line", "traceback"},   # code that did not even load
+     "stopped": None | "timeout" | "crash"}   # set by a caller that had to kill the run
+
+``line`` numbers always refer to the learner's own code (1-based), ``traceback`` holds only the
+learner's frames, so the page can highlight the offending editor line.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import io
+import json
+import linecache
+import sys
+import time
+import traceback
+import types
+
+LEARNER_FILE = "solution.py"
+TESTS_FILE = "hidden_tests.py"
+STDOUT_LIMIT = 20_000  # characters of learner output kept in a report
+
+PASS, FAIL, ERROR = "pass", "fail", "error"
+
+# Captured before any learner code runs, so patching the public names later changes nothing here.
+_perf_counter = time.perf_counter
+_StringIO = io.StringIO
+_BaseException = BaseException
+
+
+def _judge_module():
+    """The helper module hidden tests import as ``judge`` (a sibling file of this one)."""
+    if __package__:
+        from . import judge  # native: staticjudge.judge
+    else:  # pragma: no cover - Pyodide: judge.py sits next to harness.py
+        import judge
+    sys.modules["judge"] = judge
+    return judge
+
+
+# ---------------------------------------------------------------------------------------------
+# Output capture
+# ---------------------------------------------------------------------------------------------
+class _CappedOutput(io.TextIOBase):
+    """A stdout that keeps the first STDOUT_LIMIT characters and counts the rest."""
+
+    def __init__(self, limit: int = STDOUT_LIMIT, on_write=None):
+        self._parts: list[str] = []
+        self._kept = 0
+        self._limit = limit
+        self.dropped = 0
+        self._on_write = on_write
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text) -> int:
+        text = str(text)
+        room = self._limit - self._kept
+        if room > 0:
+            piece = text[:room]
+            self._parts.append(piece)
+            self._kept += len(piece)
+            if self._on_write is not None and piece:
+                self._on_write(piece)
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def getvalue(self) -> str:
+        text = "".join(self._parts)
+        if self.dropped:
+            text += f"\n… output truncated: {self.dropped} more characters not shown\n"
+        return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Tracebacks trimmed to the learner's own frames
+# ---------------------------------------------------------------------------------------------
+def _learner_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    return [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == LEARNER_FILE]
+
+
+def _describe(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return text or type(exc).__name__
+
+
+def _trimmed_traceback(exc: BaseException) -> str:
+    frames = _learner_frames(exc)
+    lines = []
+    if frames:
+        lines.append("Traceback (your code, most recent call last):\n")
+        lines.extend(traceback.format_list(frames))
+    lines.append(_describe(exc) + "\n")
+    return "".join(lines)
+
+
+def _learner_line(exc: BaseException) -> int | None:
+    if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
+        return exc.lineno
+    frames = _learner_frames(exc)
+    return frames[-1].lineno if frames else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading the learner's code
+# ---------------------------------------------------------------------------------------------
+class _InputNotAvailable(RuntimeError):
+    pass
+
+
+def _no_input(*_args, **_kwargs):
+    raise _InputNotAvailable(
+        "input() is not available here: your functions receive their data as arguments"
+    )
+
+
+def _learner_builtins() -> dict:
+    table = dict(builtins.__dict__)
+    table["input"] = _no_input
+    return table
+
+
+def _register_source(filename: str, source: str) -> None:
+    """Let tracebacks show the learner's (or the tests') source lines."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
+def load_learner_code(code: str, module_name: str = "solution") -> dict:
+    """Compile and execute learner code; return its namespace. Raises what the code raises."""
+    _register_source(LEARNER_FILE, code)
+    compiled = compile(code, LEARNER_FILE, "exec", dont_inherit=True)
+    namespace = {"__name__": module_name, "__file__": LEARNER_FILE, "__builtins__": _learner_builtins()}
+    exec(compiled, namespace)
+    return namespace
+
+
+def _load_error(exc: BaseException) -> dict:
+    if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
+        kind = "syntax"
+        where = f"line {exc.lineno}" if exc.lineno else "your code"
+        message = f"{type(exc).__name__} on {where}: {exc.msg}"
+        if exc.text:
+            message += "\n    " + exc.text.rstrip("\n")
+    elif isinstance(exc, SystemExit):
+        kind = "exit"
+        message = "Your code called sys.exit()/exit() while loading; remove that call."
+    else:
+        kind = "exception"
+        message = "Your code raised an error while loading: " + _describe(exc)
+    return {
+        "kind": kind,
+        "message": message,
+        "line": _learner_line(exc),
+        "traceback": _trimmed_traceback(exc),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden tests
+# ---------------------------------------------------------------------------------------------
+def collect_tests(tests_source: str, tests_filename: str = TESTS_FILE) -> list[tuple[str, str, types.FunctionType]]:
+    """Execute the hidden-test source and return ``(name, title, function)`` in file order."""
+    _judge_module()
+    _register_source(tests_filename, tests_source)
+    module = types.ModuleType("hidden_tests")
+    module.__file__ = tests_filename
+    exec(compile(tests_source, tests_filename, "exec", dont_inherit=True), module.__dict__)
+    found = []
+    for name, value in module.__dict__.items():
+        if name.startswith("test_") and isinstance(value, types.FunctionType):
+            found.append((value.__code__.co_firstlineno, name, value))
+    found.sort(key=lambda item: item[0])
+    return [(name, test_title(fn), fn) for _, name, fn in found]
+
+
+def test_title(fn) -> str:
+    doc = inspect.getdoc(fn)
+    if doc:
+        return doc.strip().splitlines()[0].strip()
+    return fn.__name__[len("test_"):].replace("_", " ").capitalize()
+
+
+def test_parameters(fn) -> list[str]:
+    return list(inspect.signature(fn).parameters)
+
+
+def _assert_message(exc: AssertionError, tests_filename: str) -> str:
+    text = str(exc).strip()
+    if text:
+        return text
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == tests_filename]
+    if frames and frames[-1].line:
+        return f"Check failed: {frames[-1].line.strip()}"
+    return "Check failed"
+
+
+def _entry_problem(name: str, namespace: dict) -> str | None:
+    """Why the entry function ``name`` cannot be used, or None when it can."""
+    if name not in namespace:
+        return f"Your code must define a function named `{name}`, but none was found."
+    value = namespace[name]
+    if not callable(value):
+        return f"`{name}` must be a function, but your code made it a {type(value).__name__}."
+    return None
+
+
+def _guard_inputs(fn):
+    """Call a learner function on read-only copies of its NumPy inputs.
+
+    Tests keep their own arrays, so a function that edits its inputs in place can neither
+    corrupt the expected values nor pass by accident; it gets a clear error instead.
+    """
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        return fn
+    ndarray = numpy.ndarray
+
+    def protect(value):
+        if isinstance(value, ndarray):
+            copy = numpy.array(value, copy=True)
+            copy.flags.writeable = False
+            return copy
+        if isinstance(value, dict):
+            return {k: protect(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)) and any(isinstance(v, ndarray) for v in value):
+            return type(value)(protect(v) for v in value)
+        return value
+
+    def guarded(*args, **kwargs):
+        return fn(*[protect(a) for a in args], **{k: protect(v) for k, v in kwargs.items()})
+
+    guarded.__name__ = getattr(fn, "__name__", "guarded")
+    guarded.__wrapped__ = fn
+    return guarded
+
+
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return "Your code called sys.exit()/exit(); return a value instead."
+    if isinstance(exc, KeyboardInterrupt):
+        return "Your code raised KeyboardInterrupt."
+    if isinstance(exc, RecursionError):
+        return "RecursionError: maximum recursion depth exceeded (is a function calling itself forever?)"
+    if isinstance(exc, MemoryError):
+        return "MemoryError: your code tried to use more memory than is available."
+    if isinstance(exc, ValueError) and "read-only" in str(exc):
+        return (
+            "Your function modified one of its input arrays in place. Leave inputs untouched: "
+            "work on a copy or build a new array (e.g. `x = x - x.max()` instead of `x -= ...`). "
+            f"({_describe(exc)})"
+        )
+    return _describe(exc)
+
+
+def _run_one(name, title, fn, namespace, entries, tests_filename) -> dict:
+    result = {"name": name, "title": title, "status": PASS, "message": "", "duration_ms": 0.0,
+              "line": None, "traceback": ""}
+    params = test_parameters(fn)
+    kwargs = {}
+    for param in params:
+        problem = _entry_problem(param, namespace) if param in entries else (
+            f"This test asks for `{param}`, which is not an entry function of this problem."
+        )
+        if problem:
+            result.update(status=ERROR, message=problem)
+            return result
+        kwargs[param] = _guard_inputs(namespace[param])
+    start = _perf_counter()
+    try:
+        fn(**kwargs)
+    except AssertionError as exc:
+        result.update(status=FAIL, message=_assert_message(exc, tests_filename))
+        # An assertion raised inside the learner's own code is their error, not a failed check.
+        if _learner_frames(exc):
+            result.update(status=ERROR, message=_describe(exc), line=_learner_line(exc),
+                          traceback=_trimmed_traceback(exc))
+    except _BaseException as exc:  # learner code may raise anything, SystemExit included
+        result.update(status=ERROR, message=_error_message(exc), line=_learner_line(exc),
+                      traceback=_trimmed_traceback(exc))
+    result["duration_ms"] = round((_perf_counter() - start) * 1000, 3)
+    return result
+
+
+def _verdict(tests: list[dict], error) -> str:
+    if error is not None or any(t["status"] == ERROR for t in tests):
+        return ERROR
+    return FAIL if any(t["status"] == FAIL for t in tests) else PASS
+
+
+def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_FILE,
+          on_event=None) -> dict:
+    """Grade ``code`` against ``tests_source``; return a Report (see module docstring).
+
+    ``on_event`` (optional) receives ``{"type": "test_start", "name", "title"}`` before each
+    test, ``{"type": "test_end", "result"}`` after it and ``{"type": "stdout", "text"}`` as the
+    learner prints, so a caller that must kill a runaway run knows how far it got.
+    """
+    entries = list(entries)
+    emit = on_event or (lambda _event: None)
+    tests = collect_tests(tests_source, tests_filename)  # before learner code: it cannot touch them
+    out = _CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
+    saved_stdout, saved_stderr = sys.stdout, sys.stderr
+    results: list[dict] = []
+    error = None
+    sys.stdout = sys.stderr = out
+    try:
+        try:
+            namespace = load_learner_code(code)
+        except _BaseException as exc:
+            error = _load_error(exc)
+        if error is None:
+            for name, title, fn in tests:
+                emit({"type": "test_start", "name": name, "title": title})
+                results.append(_run_one(name, title, fn, namespace, entries, tests_filename))
+                emit({"type": "test_end", "result": results[-1]})
+        else:
+            for name, title, _fn in tests:
+                results.append({"name": name, "title": title, "status": ERROR,
+                                "message": "Not run: your code did not load (see the error above).",
+                                "duration_ms": 0.0, "line": None, "traceback": ""})
+    finally:
+        sys.stdout, sys.stderr = saved_stdout, saved_stderr
+    passed = sum(1 for r in results if r["status"] == PASS)
+    return {
+        "status": _verdict(results, error),
+        "passed": passed,
+        "total": len(results),
+        "tests": results,
+        "stdout": out.getvalue(),
+        "stdout_truncated": bool(out.dropped),
+        "error": error,
+        "stopped": None,
+    }
+
+
+def run_script(code: str, *, on_event=None) -> dict:
+    """Run learner code as a script (``__name__ == "__main__"``), without grading."""
+    emit = on_event or (lambda _event: None)
+    out = _CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
+    saved_stdout, saved_stderr = sys.stdout, sys.stderr
+    error = None
+    sys.stdout = sys.stderr = out
+    try:
+        load_learner_code(code, module_name="__main__")
+    except _BaseException as exc:
+        if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
+            error = _load_error(exc)
+            if isinstance(exc, SystemExit):
+                error["message"] = f"Your code exited with status {exc.code!r}."
+    finally:
+        sys.stdout, sys.stderr = saved_stdout, saved_stderr
+    return {"status": ERROR if error else PASS, "stdout": out.getvalue(),
+            "stdout_truncated": bool(out.dropped), "error": error}
+
+
+def grade_json(code: str, tests_source: str, entries_json: str, on_event=None) -> str:
+    """JSON in, JSON out: the entry point the browser worker calls."""
+    return json.dumps(grade(code, tests_source, json.loads(entries_json), on_event=on_event))
+
+
+def run_script_json(code: str, on_event=None) -> str:
+    return json.dumps(run_script(code, on_event=on_event))
+
+
+def parse_check(source: str, filename: str) -> None:
+    """Compile-only check used by authors' tooling (raises SyntaxError with file and line)."""
+    ast.parse(source, filename=filename)

@@ -1,0 +1,148 @@
+"""Checks for hidden tests: assertions whose failure messages a learner can act on.
+
+Hidden tests import these as ``from judge import assert_close, ...``. Each check says what was
+expected, what came back and where they differ: shape, dtype, NaN/inf where a finite value was
+expected, the first differing index with both values and the largest error. ``mistakes`` maps
+a message to the output a known mistake would produce, so a wrong answer that matches one gets
+a targeted hint ("scores look unscaled: divide by sqrt(d_k)").
+
+Pure Python + NumPy; shipped to the browser next to ``harness.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Captured at import (before learner code runs): patching np.allclose & co. later has no effect.
+_asarray = np.asarray
+_isfinite = np.isfinite
+_isclose = np.isclose
+_isnan = np.isnan
+_abs = np.abs
+_argwhere = np.argwhere
+_ndarray = np.ndarray
+_generic = np.generic
+_array2string = np.array2string
+_unravel = np.unravel_index
+_float64 = np.float64
+
+__all__ = ["assert_close", "assert_shape", "assert_array", "assert_finite", "assert_true",
+           "as_float_array", "fmt"]
+
+
+def fmt(value) -> str:
+    """A short, readable rendering of a value for messages."""
+    if isinstance(value, (_ndarray, _generic)):
+        return _array2string(_asarray(value), precision=6, suppress_small=True, threshold=40,
+                             edgeitems=3, max_line_width=100)
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def as_float_array(got, name: str = "your result") -> np.ndarray:
+    """Turn a learner's result into a plain float64 ndarray, or fail with why it cannot be."""
+    if got is None:
+        raise AssertionError(f"{name} is None: did you forget to `return` it?")
+    if isinstance(got, _ndarray):
+        # A subclass may override comparisons; look at the raw data only.
+        array = got.view(_ndarray)
+    elif isinstance(got, (_generic, int, float)) and not isinstance(got, bool):
+        array = _asarray(got)
+    else:
+        raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}: {fmt(got)}")
+    if array.dtype.kind not in "fiub":
+        raise AssertionError(f"{name} should hold numbers, but its dtype is {array.dtype}")
+    return array.astype(_float64, copy=True)
+
+
+def assert_shape(got, shape, name: str = "your result") -> None:
+    array = as_float_array(got, name)
+    shape = tuple(shape)
+    if array.shape != shape:
+        raise AssertionError(f"{name} has shape {array.shape}, expected {shape}")
+
+
+def assert_array(got, name: str = "your result") -> None:
+    """The result is a NumPy array of numbers (any float dtype)."""
+    if not isinstance(got, _ndarray):
+        as_float_array(got, name)  # raises with the right message for None and non-arrays
+        raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}")
+
+
+def assert_finite(got, name: str = "your result") -> None:
+    array = as_float_array(got, name)
+    bad = ~_isfinite(array)
+    if bad.any():
+        index = tuple(int(i) for i in _argwhere(bad)[0])
+        raise AssertionError(
+            f"{name} has {int(bad.sum())} non-finite value(s), first {fmt(array[index])} at index "
+            f"{index}; a large input overflowing exp() is the usual cause (subtract the max first)"
+        )
+
+
+def assert_true(condition, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)
+
+
+def _first_difference(got: np.ndarray, expected: np.ndarray, close: np.ndarray) -> str:
+    index = tuple(int(i) for i in _argwhere(~close)[0]) if got.ndim else ()
+    where = f" at index {index}" if index else ""
+    return f"first difference{where}: got {float(got[index]):.8g}, expected {float(expected[index]):.8g}"
+
+
+def _matches(got: np.ndarray, candidate, rtol: float, atol: float) -> bool:
+    candidate = _asarray(candidate, dtype=_float64)
+    return candidate.shape == got.shape and bool(
+        _isclose(got, candidate, rtol=rtol, atol=atol, equal_nan=True).all())
+
+
+def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
+                 name: str = "your result", mistakes: dict | None = None) -> None:
+    """``got`` equals ``expected`` elementwise within ``atol + rtol * |expected|``.
+
+    Accepts any float dtype (float32 results are compared in float64 with the given tolerance).
+    ``mistakes``: {message: wrong_output}; if the result matches a wrong output, that message
+    is added to the failure.
+    """
+    array = as_float_array(got, name)
+    expected = _asarray(expected, dtype=_float64)
+    if array.shape != expected.shape:
+        message = f"{name} has shape {array.shape}, expected {expected.shape}"
+        raise AssertionError(message + _mistake_hint(array, mistakes, rtol, atol))
+    got_nan, exp_nan = _isnan(array), _isnan(expected)
+    got_bad = ~_isfinite(array) & _isfinite(expected)
+    if got_bad.any():
+        index = tuple(int(i) for i in _argwhere(got_bad)[0])
+        kind = "NaN" if got_nan[index] else "inf"
+        message = (f"{name} has {kind} at index {index} where {fmt(expected[index])} was expected "
+                   f"({int(got_bad.sum())} non-finite value(s) in all)")
+        if kind == "NaN":
+            message += "; exp() of large numbers overflows: subtract the row max before exponentiating"
+        raise AssertionError(message + _mistake_hint(array, mistakes, rtol, atol))
+    close = _isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if bool(close.all()):
+        return
+    both = _isfinite(array) & _isfinite(expected)
+    err = _abs(array - expected)[both]
+    max_err = float(err.max()) if err.size else float("nan")
+    wrong = int((~close).sum())
+    message = (f"{name} differs from the expected values in {wrong} of {close.size} entries; "
+               f"{_first_difference(array, expected, close)}; max abs error {max_err:.3g}")
+    if array.size <= 16:
+        message += f"\n  got:      {fmt(array)}\n  expected: {fmt(expected)}"
+    raise AssertionError(message + _mistake_hint(array, mistakes, rtol, atol))
+
+
+def _mistake_hint(array, mistakes, rtol, atol) -> str:
+    for hint, wrong in (mistakes or {}).items():
+        try:
+            if _matches(array, wrong, rtol, atol):
+                return f"\n  Hint: {hint}"
+        except (TypeError, ValueError):
+            continue
+    return ""

@@ -1,0 +1,87 @@
+"""Markdown → HTML at build time: math as MathML, code highlighted by Pygments.
+
+Math is rendered here, not in the browser, so pages show formulas without JavaScript.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown.inlinepatterns import InlineProcessor
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+
+PYGMENTS_STYLE_LIGHT = "default"
+PYGMENTS_STYLE_DARK = "monokai"
+
+# $$…$$ (display) before $…$ (inline); a '$' followed by a space or digit-only money is not math.
+DISPLAY_MATH_RE = r"\$\$(.+?)\$\$"
+INLINE_MATH_RE = r"(?<![\\$\w])\$(?!\s)([^$\n]+?)(?<!\s)\$(?![\w$])"
+
+
+class MathError(ValueError):
+    pass
+
+
+class _MathProcessor(InlineProcessor):
+    def __init__(self, pattern, md, display: bool):
+        super().__init__(pattern, md)
+        self.display = display
+
+    def handleMatch(self, m, data):  # noqa: N802 (Markdown's API)
+        tex = m.group(1).strip()
+        try:
+            mathml = latex_to_mathml(tex, display="block" if self.display else "inline")
+        except Exception as exc:  # latex2mathml raises many kinds; all mean "bad TeX"
+            raise MathError(f"cannot render math ${tex}$: {exc}") from None
+        return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
+
+
+class MathExtension(markdown.Extension):
+    def extendMarkdown(self, md):  # noqa: N802
+        # Above backticks (190) would break `$x$` in code; above escapes (180) keeps \\ in TeX.
+        md.inlinePatterns.register(_MathProcessor(DISPLAY_MATH_RE, md, True), "display_math", 186)
+        md.inlinePatterns.register(_MathProcessor(INLINE_MATH_RE, md, False), "inline_math", 185)
+
+
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["fenced_code", "codehilite", "tables", "sane_lists", "attr_list", MathExtension()],
+        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
+        output_format="html",
+    )
+
+
+def render_markdown(text: str) -> str:
+    md = _markdown()
+    return md.convert(text)
+
+
+def render_inline(text: str) -> str:
+    """Markdown for a short piece of text (a hint, a summary) without the wrapping <p>."""
+    out = render_markdown(text)
+    match = re.fullmatch(r"<p>(.*)</p>", out.strip(), flags=re.S)
+    return match.group(1) if match else out
+
+
+def highlight_python(code: str) -> str:
+    return highlight(code, get_lexer_by_name("python"), HtmlFormatter(cssclass="highlight"))
+
+
+def pygments_css() -> str:
+    light = HtmlFormatter(style=PYGMENTS_STYLE_LIGHT).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=PYGMENTS_STYLE_DARK).get_style_defs(".highlight")
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
+
+
+def plain_text(html_text: str) -> str:
+    """Text content of an HTML fragment (for meta descriptions)."""
+    try:
+        return "".join(etree.fromstring(f"<div>{html_text}</div>").itertext())
+    except etree.ParseError:
+        return html.unescape(re.sub(r"<[^>]+>", "", html_text))

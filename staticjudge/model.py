@@ -1,0 +1,79 @@
+"""Typed model of a problem: parsed once from markdown + hidden tests, then only read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DIFFICULTIES = ("easy", "medium", "hard")
+DEFAULT_TIME_LIMIT = 5.0  # seconds for one whole run (load + every test)
+DEFAULT_PACKAGES = ("numpy",)
+
+
+class ProblemError(Exception):
+    """An author's mistake, located at ``path:line``."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    code: str
+    line: int  # line of the first code line in the markdown file
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    code: str
+    line: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A ``pycon`` block of the statement: statements and the output they must print."""
+
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    name: str
+    title: str
+    params: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    slug: str
+    title: str
+    order: int
+    difficulty: str
+    tags: tuple[str, ...]
+    entry: tuple[str, ...]
+    statement: str  # markdown
+    starter: CodeBlock
+    solution: CodeBlock
+    hints: tuple[str, ...]  # markdown, one per hint, revealed in order
+    tests_source: str
+    tests: tuple[HiddenTest, ...]
+    source_path: Path
+    tests_path: Path
+    mutants: tuple[Mutant, ...] = ()
+    examples: tuple[Example, ...] = ()
+    time_limit: float = DEFAULT_TIME_LIMIT
+    packages: tuple[str, ...] = DEFAULT_PACKAGES
+    track: str = ""
+    summary: str = ""
+    extra: dict = field(default_factory=dict, compare=False)

@@ -1,0 +1,340 @@
+"""Markdown problem file + hidden-test file → Problem, or ProblemError naming file and line."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import frontmatter
+import yaml
+
+from .model import (DEFAULT_PACKAGES, DEFAULT_TIME_LIMIT, DIFFICULTIES, CodeBlock, Example,
+                    HiddenTest, Mutant, Problem, ProblemError)
+
+REQUIRED_KEYS = ("title", "order", "difficulty", "entry")
+OPTIONAL_KEYS = ("tags", "time_limit", "packages", "track", "summary")
+SECTIONS = ("Starter code", "Solution", "Hints", "Mutants")
+REQUIRED_SECTIONS = ("Starter code", "Solution", "Hints")
+SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+FENCE_RE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)")
+HEADING_RE = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$")
+LIST_ITEM_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(.*)$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+def read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ProblemError(path, None, f"cannot read file: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ProblemError(path, line, f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Front matter
+# ---------------------------------------------------------------------------------------------
+def _split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
+    """Return (yaml text, body, line number of the body's first line)."""
+    handler = frontmatter.YAMLHandler()
+    if not handler.detect(text):
+        raise ProblemError(path, 1, "missing YAML front matter: the file must start with a '---' line")
+    try:
+        meta_text, body = handler.split(text)
+    except ValueError:
+        raise ProblemError(path, 1, "front matter is not closed by a second '---' line") from None
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    return meta_text, body, body_line
+
+
+def _parse_front_matter(path: Path, meta_text: str) -> tuple[dict, dict]:
+    """Return (values, key -> line)."""
+    try:
+        node = yaml.compose(meta_text, Loader=yaml.SafeLoader)
+        values = yaml.safe_load(meta_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ProblemError(path, line, f"invalid YAML front matter: {reason}") from None
+    if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
+        raise ProblemError(path, 2, "front matter must be a YAML mapping of keys to values")
+    lines = {key.value: key.start_mark.line + 2 for key, _ in node.value}
+    return values, lines
+
+
+def _check_meta(path: Path, meta: dict, lines: dict) -> dict:
+    for key in meta:
+        if key not in REQUIRED_KEYS + OPTIONAL_KEYS:
+            allowed = ", ".join(REQUIRED_KEYS + OPTIONAL_KEYS)
+            raise ProblemError(path, lines.get(key), f"unknown front-matter key '{key}' (allowed: {allowed})")
+    for key in REQUIRED_KEYS:
+        if key not in meta:
+            raise ProblemError(path, 2, f"front matter is missing the required key '{key}'")
+
+    def fail(key, message):
+        raise ProblemError(path, lines.get(key), f"front-matter key '{key}': {message}")
+
+    out = {}
+    if not isinstance(meta["title"], str) or not meta["title"].strip():
+        fail("title", "must be a non-empty string")
+    out["title"] = meta["title"].strip()
+    if not isinstance(meta["order"], int) or isinstance(meta["order"], bool):
+        fail("order", "must be an integer")
+    out["order"] = meta["order"]
+    if meta["difficulty"] not in DIFFICULTIES:
+        fail("difficulty", f"must be one of {', '.join(DIFFICULTIES)}, not {meta['difficulty']!r}")
+    out["difficulty"] = meta["difficulty"]
+    entry = meta["entry"]
+    if isinstance(entry, str):
+        entry = [entry]
+    if not isinstance(entry, list) or not entry or not all(
+            isinstance(e, str) and e.isidentifier() for e in entry):
+        fail("entry", "must be a list of function names, e.g. [softmax]")
+    out["entry"] = tuple(entry)
+    for key in ("tags", "packages"):
+        value = meta.get(key, list(DEFAULT_PACKAGES) if key == "packages" else [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            fail(key, "must be a list of strings")
+        out[key] = tuple(value)
+    limit = meta.get("time_limit", DEFAULT_TIME_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or not 0 < limit <= 120:
+        fail("time_limit", "must be a number of seconds between 0 and 120")
+    out["time_limit"] = float(limit)
+    for key in ("track", "summary"):
+        value = meta.get(key, "")
+        if not isinstance(value, str):
+            fail(key, "must be a string")
+        out[key] = value.strip()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Body sections
+# ---------------------------------------------------------------------------------------------
+def _split_sections(path: Path, body: str, first_line: int) -> tuple[str, dict]:
+    """Split the body at level-2 headings outside code fences.
+
+    Returns (statement markdown, {section name: (heading line, [(line number, text), ...])}).
+    Everything before '## Starter code' is the statement (it may have its own '##' headings).
+    """
+    statement: list[str] = []
+    sections: dict[str, tuple[int, list[tuple[int, str]]]] = {}
+    current: list[tuple[int, str]] | None = None
+    fence = None
+    for offset, text in enumerate(body.splitlines()):
+        number = first_line + offset
+        fence_match = FENCE_RE.match(text)
+        if fence_match:
+            marker = fence_match.group(1)
+            if fence is None:
+                fence = marker
+            elif _is_closing_fence(text, fence):
+                fence = None
+        heading = HEADING_RE.match(text) if fence is None else None
+        if heading and heading.group(1) == "##":
+            name = heading.group(2).strip()
+            canonical = next((s for s in SECTIONS if s.lower() == name.lower()), None)
+            if canonical:
+                if canonical in sections:
+                    raise ProblemError(path, number, f"section '## {canonical}' appears twice")
+                current = []
+                sections[canonical] = (number, current)
+                continue
+            if current is not None:
+                raise ProblemError(path, number, f"unknown section '## {name}' after the statement "
+                                                 f"(expected one of: {', '.join(SECTIONS)})")
+        if current is None:
+            statement.append(text)
+        else:
+            current.append((number, text))
+    if fence is not None:
+        raise ProblemError(path, first_line + len(body.splitlines()) - 1, "a code fence (```) is never closed")
+    return "\n".join(statement).strip() + "\n", sections
+
+
+def _is_closing_fence(text: str, marker: str) -> bool:
+    stripped = text.strip()
+    return len(stripped) >= len(marker) and stripped == marker[0] * len(stripped)
+
+
+def _code_blocks(lines: list[tuple[int, str]]) -> list[tuple[str, int, str, int]]:
+    """Fenced blocks in ``lines``: (info, first code line, code, fence line)."""
+    blocks = []
+    i = 0
+    while i < len(lines):
+        number, text = lines[i]
+        match = FENCE_RE.match(text)
+        i += 1
+        if not match:
+            continue
+        marker, info = match.group(1), match.group(2)
+        body = []
+        while i < len(lines) and not _is_closing_fence(lines[i][1], marker):
+            body.append(lines[i][1])
+            i += 1
+        i += 1  # the closing fence
+        blocks.append((info, number + 1, "\n".join(body) + "\n", number))
+    return blocks
+
+
+def _single_python_block(path: Path, name: str, heading_line: int, lines) -> CodeBlock:
+    blocks = [b for b in _code_blocks(lines) if b[0] in ("python", "py", "")]
+    if len(blocks) != 1:
+        raise ProblemError(path, heading_line, f"section '## {name}' must hold exactly one ```python code "
+                                               f"block (found {len(blocks)})")
+    _info, line, code, _fence = blocks[0]
+    _compile(path, code, line, f"the {name.lower()}")
+    return CodeBlock(code=code, line=line)
+
+
+def _compile(path: Path, code: str, first_line: int, what: str) -> ast.Module:
+    try:
+        return ast.parse(code)
+    except SyntaxError as exc:
+        line = first_line + (exc.lineno or 1) - 1
+        raise ProblemError(path, line, f"{what} does not compile: {exc.msg}") from None
+
+
+def _parse_hints(path: Path, heading_line: int, lines) -> tuple[str, ...]:
+    hints: list[list[str]] = []
+    for _number, text in lines:
+        match = LIST_ITEM_RE.match(text)
+        if match and not text.startswith((" ", "\t")):
+            hints.append([match.group(1)])
+        elif hints and text.strip():
+            hints[-1].append(text.strip())
+        elif hints and not text.strip():
+            hints[-1].append("")
+    result = tuple("\n".join(h).strip() for h in hints if "".join(h).strip())
+    if not result:
+        raise ProblemError(path, heading_line, "section '## Hints' must be a list with at least one hint")
+    return result
+
+
+def _parse_mutants(path: Path, lines) -> tuple[Mutant, ...]:
+    mutants = []
+    groups: list[tuple[str, int, list]] = []
+    for number, text in lines:
+        heading = HEADING_RE.match(text)
+        if heading and heading.group(1) == "###":
+            groups.append((heading.group(2).strip(), number, []))
+        elif groups:
+            groups[-1][2].append((number, text))
+        elif text.strip():
+            raise ProblemError(path, number, "each mutant starts with a '### name' heading")
+    seen = set()
+    for name, line, body in groups:
+        if name in seen:
+            raise ProblemError(path, line, f"two mutants are named '{name}'")
+        seen.add(name)
+        block = _single_python_block(path, f"Mutants / {name}", line, body)
+        description = " ".join(t.strip() for n, t in body if t.strip() and n < block.line - 1)
+        mutants.append(Mutant(name=name, code=block.code, line=block.line, description=description))
+    return tuple(mutants)
+
+
+def _examples(statement: str, first_line: int) -> tuple[Example, ...]:
+    lines = list(enumerate(statement.splitlines(), start=first_line))
+    return tuple(Example(source=code, line=line) for info, line, code, _ in _code_blocks(lines)
+                 if info in ("pycon", "python-repl"))
+
+
+def _defined_names(module: ast.Module) -> set[str]:
+    names = set()
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Hidden tests
+# ---------------------------------------------------------------------------------------------
+def parse_hidden_tests(path: Path, entry: tuple[str, ...]) -> tuple[str, tuple[HiddenTest, ...]]:
+    if not path.exists():
+        raise ProblemError(path, None, "hidden-test file is missing (every problem needs one)")
+    source = read_text(path)
+    try:
+        module = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        raise ProblemError(path, exc.lineno, f"does not compile: {exc.msg}") from None
+    tests = []
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+            params = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
+            for param in params:
+                if param not in entry:
+                    raise ProblemError(path, node.lineno,
+                                       f"{node.name}() asks for '{param}', which names no entry "
+                                       f"function (entry: {', '.join(entry)})")
+            doc = ast.get_docstring(node)
+            title = doc.strip().splitlines()[0].strip() if doc and doc.strip() else \
+                node.name[len("test_"):].replace("_", " ").capitalize()
+            tests.append(HiddenTest(name=node.name, title=title, params=params, line=node.lineno))
+    if not tests:
+        raise ProblemError(path, 1, "defines no test_* function")
+    return source, tuple(tests)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole problem
+# ---------------------------------------------------------------------------------------------
+def parse_problem(path: Path, tests_dir: Path) -> Problem:
+    path = Path(path)
+    slug = path.stem
+    if not SLUG_RE.match(slug):
+        raise ProblemError(path, None, f"file name '{path.name}' must be a slug: lowercase letters, "
+                                       "digits and underscores, starting with a letter")
+    text = read_text(path)
+    meta_text, body, body_line = _split_front_matter(path, text)
+    raw, key_lines = _parse_front_matter(path, meta_text)
+    meta = _check_meta(path, raw, key_lines)
+    statement, sections = _split_sections(path, body, body_line)
+    for name in REQUIRED_SECTIONS:
+        if name not in sections:
+            raise ProblemError(path, body_line + len(body.splitlines()) - 1,
+                               f"missing section '## {name}'")
+    starter = _single_python_block(path, "Starter code", *sections["Starter code"])
+    solution = _single_python_block(path, "Solution", *sections["Solution"])
+    defined = _defined_names(_compile(path, solution.code, solution.line, "the solution"))
+    for name in meta["entry"]:
+        if name not in defined:
+            raise ProblemError(path, sections["Solution"][0],
+                               f"the solution does not define the entry function '{name}'")
+    hints = _parse_hints(path, *sections["Hints"])
+    mutants = _parse_mutants(path, sections["Mutants"][1]) if "Mutants" in sections else ()
+    tests_path = Path(tests_dir) / f"{slug}.py"
+    tests_source, tests = parse_hidden_tests(tests_path, meta["entry"])
+    return Problem(
+        slug=slug, statement=statement, starter=starter, solution=solution, hints=hints,
+        mutants=mutants, examples=_examples(statement, body_line), tests_source=tests_source,
+        tests=tests, source_path=path, tests_path=tests_path, **meta,
+    )
+
+
+def load_problems(problems_dir: Path, tests_dir: Path) -> tuple[list[Problem], list[ProblemError]]:
+    """Parse every ``*.md`` under ``problems_dir``; return problems in order and every error."""
+    problems, errors = [], []
+    for path in sorted(Path(problems_dir).glob("*.md")):
+        try:
+            problems.append(parse_problem(path, tests_dir))
+        except ProblemError as exc:
+            errors.append(exc)
+    by_order: dict[int, Problem] = {}
+    for problem in sorted(problems, key=lambda p: p.slug):
+        other = by_order.get(problem.order)
+        if other is not None:
+            errors.append(ProblemError(problem.source_path, 2,
+                                       f"order {problem.order} is already used by {other.source_path}"))
+        by_order.setdefault(problem.order, problem)
+    problems.sort(key=lambda p: (p.order, p.slug))
+    return problems, errors

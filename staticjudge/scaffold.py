@@ -1,0 +1,98 @@
+"""``new SLUG``: a skeleton problem and hidden-test file that ``check`` explains how to fill."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .model import ProblemError
+from .parser import SLUG_RE
+
+PROBLEM_TEMPLATE = '''---
+title: {title}
+order: {order}
+difficulty: easy
+tags: []
+entry: [{slug}]
+track: foundations
+summary: One line that says what the learner builds.
+---
+Say what `{slug}` computes, with the math ($y = f(x)$) and the shapes and dtypes it takes and
+returns. Every claim here should be covered by a hidden test.
+
+### Example
+
+```pycon
+>>> {slug}(np.array([1.0, 2.0]))
+array([1., 2.])
+```
+
+## Starter code
+
+```python
+import numpy as np
+
+
+def {slug}(x):
+    raise NotImplementedError
+```
+
+## Solution
+
+```python
+import numpy as np
+
+
+def {slug}(x):
+    return np.asarray(x, dtype=np.float64)
+```
+
+## Hints
+
+- A first nudge.
+- A more concrete step.
+
+## Mutants
+
+### wrong_dtype
+A known-wrong solution: `check` insists that some hidden test rejects it.
+
+```python
+import numpy as np
+
+
+def {slug}(x):
+    return np.asarray(x).astype(np.int64)
+```
+'''
+
+TESTS_TEMPLATE = '''import numpy as np
+
+from judge import assert_close
+
+
+def test_example({slug}):
+    """Worked example from the statement"""
+    assert_close({slug}(np.array([1.0, 2.0])), np.array([1.0, 2.0]))
+
+
+def test_keeps_fractions({slug}):
+    """Keeps fractional values"""
+    assert_close({slug}(np.array([0.5, 1.5])), np.array([0.5, 1.5]))
+'''
+
+
+def new_problem(slug: str, problems_dir: Path, tests_dir: Path, order: int) -> tuple[Path, Path]:
+    problem_path = Path(problems_dir) / f"{slug}.md"
+    tests_path = Path(tests_dir) / f"{slug}.py"
+    if not SLUG_RE.match(slug):
+        raise ProblemError(problem_path, None, "a slug is lowercase letters, digits and underscores, "
+                                               "starting with a letter")
+    for path in (problem_path, tests_path):
+        if path.exists():
+            raise ProblemError(path, None, "already exists; pick another slug")
+    title = slug.replace("_", " ").capitalize()
+    problem_path.parent.mkdir(parents=True, exist_ok=True)
+    tests_path.parent.mkdir(parents=True, exist_ok=True)
+    problem_path.write_text(PROBLEM_TEMPLATE.format(slug=slug, title=title, order=order), encoding="utf-8")
+    tests_path.write_text(TESTS_TEMPLATE.format(slug=slug), encoding="utf-8")
+    return problem_path, tests_path

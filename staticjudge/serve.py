@@ -1,0 +1,71 @@
+"""``serve``: build, serve the output on localhost, rebuild on every change of the sources.
+
+A broken problem prints its error and the last good build keeps being served (builds are
+written aside and swapped in only when they succeed).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import threading
+from pathlib import Path
+
+from watchfiles import watch
+
+from .sitebuild import BuildError, Paths, build_site
+
+# Types that Python's table may lack but a module worker and WebAssembly need exactly.
+MIME_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+              ".json": "application/json", ".whl": "application/zip", ".py": "text/plain; charset=utf-8"}
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet: only errors
+        if args and str(args[1]).startswith(("4", "5")):
+            super().log_message(format, *args)
+
+
+def make_server(directory: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(SiteHandler, directory=str(directory))
+    return http.server.ThreadingHTTPServer((host, port), handler)
+
+
+def rebuild(paths: Paths, out: Path | None) -> bool:
+    try:
+        build_site(paths, out)
+    except BuildError as exc:
+        for error in exc.errors:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+        print("build failed; still serving the last good build", file=sys.stderr, flush=True)
+        return False
+    print("rebuilt", flush=True)
+    return True
+
+
+def serve(paths: Paths, port: int = 8000, host: str = "127.0.0.1", out: Path | None = None,
+          stop_event: threading.Event | None = None) -> int:
+    out = Path(out or paths.default_out).resolve()
+    if not rebuild(paths, out) and not out.exists():
+        return 1
+    server = make_server(out, host, port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"serving {out} at http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)", flush=True)
+    watched = [str(p) for p in (paths.problems, paths.hidden_tests, paths.site) if p.exists()]
+    try:
+        for _changes in watch(*watched, stop_event=stop_event, watch_filter=_source_filter):
+            rebuild(paths, out)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return 0
+
+
+def _source_filter(_change, path: str) -> bool:
+    """Ignore editor swap files and installed packages; react to real sources."""
+    name = Path(path).name
+    return "node_modules" not in Path(path).parts and not name.startswith((".", "#")) and not name.endswith("~")
