@@ -26,8 +26,8 @@ _array2string = np.array2string
 _unravel = np.unravel_index
 _float64 = np.float64
 
-__all__ = ["assert_close", "assert_shape", "assert_array", "assert_finite", "assert_true",
-           "as_float_array", "fmt"]
+__all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_finite",
+           "assert_true", "as_float_array", "fmt"]
 
 
 def fmt(value) -> str:
@@ -146,3 +146,26 @@ def _mistake_hint(array, mistakes, rtol, atol) -> str:
         except (TypeError, ValueError):
             continue
     return ""
+
+
+def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | None = None) -> None:
+    """Exact equality, for masks and integer results. ``dtype_kind``: e.g. "b" to insist on bool."""
+    if got is None:
+        raise AssertionError(f"{name} is None: did you forget to `return` it?")
+    if not isinstance(got, _ndarray):
+        raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}: {fmt(got)}")
+    array = got.view(_ndarray)
+    expected = _asarray(expected)
+    if dtype_kind and array.dtype.kind != dtype_kind:
+        wanted = {"b": "bool", "f": "a float type", "i": "an integer type"}.get(dtype_kind, dtype_kind)
+        raise AssertionError(f"{name} has dtype {array.dtype}, expected {wanted}")
+    if array.shape != expected.shape:
+        raise AssertionError(f"{name} has shape {array.shape}, expected {expected.shape}")
+    same = array == expected
+    if not bool(same.all()):
+        index = tuple(int(i) for i in _argwhere(~same)[0])
+        message = (f"{name} differs in {int((~same).sum())} of {same.size} entries; first at index {index}: "
+                   f"got {array[index]!r}, expected {expected[index]!r}")
+        if array.size <= 64:
+            message += f"\n  got:\n{fmt(array)}\n  expected:\n{fmt(expected)}"
+        raise AssertionError(message)
