@@ -165,7 +165,7 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
     if not bool(same.all()):
         index = tuple(int(i) for i in _argwhere(~same)[0])
         message = (f"{name} differs in {int((~same).sum())} of {same.size} entries; first at index {index}: "
-                   f"got {array[index]!r}, expected {expected[index]!r}")
+                   f"got {array[index].item()!r}, expected {expected[index].item()!r}")
         if array.size <= 64:
             message += f"\n  got:\n{fmt(array)}\n  expected:\n{fmt(expected)}"
         raise AssertionError(message)
