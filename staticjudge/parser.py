@@ -40,8 +40,8 @@ def read_text(path: Path) -> str:
 # ---------------------------------------------------------------------------------------------
 # Front matter
 # ---------------------------------------------------------------------------------------------
-def _split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
-    """Return (yaml text, body, line number of the body's first line)."""
+def _split_front_matter(path: Path, text: str) -> tuple[str, int, str, int]:
+    """Return (yaml text, lines before it, body, line number of the body's first line)."""
     handler = frontmatter.YAMLHandler()
     if not handler.detect(text):
         raise ProblemError(path, 1, "missing YAML front matter: the file must start with a '---' line")
@@ -50,22 +50,23 @@ def _split_front_matter(path: Path, text: str) -> tuple[str, str, int]:
     except ValueError:
         raise ProblemError(path, 1, "front matter is not closed by a second '---' line") from None
     body_line = text[: len(text) - len(body)].count("\n") + 1
-    return meta_text, body, body_line
+    meta_offset = text[: text.index(meta_text)].count("\n") if meta_text else 1
+    return meta_text, meta_offset, body, body_line
 
 
-def _parse_front_matter(path: Path, meta_text: str) -> tuple[dict, dict]:
+def _parse_front_matter(path: Path, meta_text: str, offset: int) -> tuple[dict, dict]:
     """Return (values, key -> line)."""
     try:
         node = yaml.compose(meta_text, Loader=yaml.SafeLoader)
         values = yaml.safe_load(meta_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
+        line = mark.line + 1 + offset if mark else 1
         reason = getattr(exc, "problem", None) or str(exc)
         raise ProblemError(path, line, f"invalid YAML front matter: {reason}") from None
     if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
         raise ProblemError(path, 2, "front matter must be a YAML mapping of keys to values")
-    lines = {key.value: key.start_mark.line + 2 for key, _ in node.value}
+    lines = {key.value: key.start_mark.line + 1 + offset for key, _ in node.value}
     return values, lines
 
 
@@ -295,8 +296,8 @@ def parse_problem(path: Path, tests_dir: Path) -> Problem:
         raise ProblemError(path, None, f"file name '{path.name}' must be a slug: lowercase letters, "
                                        "digits and underscores, starting with a letter")
     text = read_text(path)
-    meta_text, body, body_line = _split_front_matter(path, text)
-    raw, key_lines = _parse_front_matter(path, meta_text)
+    meta_text, meta_offset, body, body_line = _split_front_matter(path, text)
+    raw, key_lines = _parse_front_matter(path, meta_text, meta_offset)
     meta = _check_meta(path, raw, key_lines)
     statement, sections = _split_sections(path, body, body_line)
     for name in REQUIRED_SECTIONS:

@@ -1,0 +1,28 @@
+"""Shared fixtures: a scratch project made from a valid problem, to break in one place at a time."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE_SLUG = "self_attention"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A minimal project (one valid problem, the real site/) in a temporary folder."""
+    (tmp_path / "problems").mkdir()
+    (tmp_path / "hidden_tests").mkdir()
+    shutil.copyfile(ROOT / "problems" / f"{BASE_SLUG}.md", tmp_path / "problems" / f"{BASE_SLUG}.md")
+    shutil.copyfile(ROOT / "hidden_tests" / f"{BASE_SLUG}.py", tmp_path / "hidden_tests" / f"{BASE_SLUG}.py")
+    (tmp_path / "site").symlink_to(ROOT / "site")
+    return tmp_path
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based number of the first line of ``path`` containing ``needle``."""
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")

@@ -1,0 +1,172 @@
+"""The shared grading harness, natively: verdicts, messages, stdout and trimmed tracebacks."""
+
+import json
+
+import numpy as np
+import pytest
+
+from staticjudge import harness
+from staticjudge.judge import assert_close, assert_equal, assert_shape
+
+TESTS = '''
+import numpy as np
+from judge import assert_close
+
+
+def test_doubles(double):
+    """Doubles a vector"""
+    assert_close(double(np.array([1.0, 2.0])), np.array([2.0, 4.0]))
+
+
+def test_negative(double):
+    """Doubles negative numbers"""
+    assert_close(double(np.array([-3.0])), np.array([-6.0]))
+
+
+def test_plain_assert(double):
+    assert double(np.array([0.0]))[0] == 0.0
+'''
+
+CORRECT = "import numpy as np\n\ndef double(x):\n    return 2 * x\n"
+
+
+def grade(code, tests=TESTS, entries=("double",), **kwargs):
+    report = harness.grade(code, tests, list(entries), **kwargs)
+    json.dumps(report)  # a Report is always plain JSON data
+    return report
+
+
+def statuses(report):
+    return [t["status"] for t in report["tests"]]
+
+
+def test_correct_code_passes_every_test():
+    report = grade(CORRECT)
+    assert report["status"] == "pass" and report["passed"] == report["total"] == 3
+    assert [t["title"] for t in report["tests"]] == ["Doubles a vector", "Doubles negative numbers", "Plain assert"]
+    assert all(t["duration_ms"] >= 0 for t in report["tests"])
+    assert report["error"] is None and report["stopped"] is None
+
+
+def test_wrong_answer_fails_with_a_message_that_locates_the_difference():
+    report = grade("def double(x):\n    return x + 1\n")
+    assert statuses(report) == ["fail", "fail", "fail"] and report["status"] == "fail"
+    message = report["tests"][0]["message"]
+    assert "1 of 2 entries" in message and "first difference at index (1,): got 3, expected 4" in message
+    assert "max abs error 1" in message and "got:      [2. 3.]" in message
+
+
+def test_plain_assert_without_message_quotes_the_check():
+    report = grade("def double(x):\n    return x + 1\n")
+    assert report["tests"][2]["message"] == "Check failed: assert double(np.array([0.0]))[0] == 0.0"
+
+
+def test_exception_in_learner_code_is_an_error_with_their_line():
+    code = "def double(x):\n    y = x * 2\n    return y[10]\n"
+    report = grade(code)
+    first = report["tests"][0]
+    assert first["status"] == "error" and "IndexError" in first["message"]
+    assert first["line"] == 3
+    assert 'File "solution.py", line 3, in double' in first["traceback"]
+    assert "hidden_tests.py" not in first["traceback"] and "harness" not in first["traceback"]
+
+
+def test_missing_entry_function():
+    report = grade("def doubled(x):\n    return 2 * x\n")
+    assert statuses(report) == ["error"] * 3
+    assert "must define a function named `double`" in report["tests"][0]["message"]
+
+
+def test_entry_that_is_not_callable():
+    report = grade("double = 3\n")
+    assert "`double` must be a function, but your code made it a int" in report["tests"][0]["message"]
+
+
+def test_syntax_error_reports_line_and_runs_no_test():
+    report = grade("def double(x)\n    return 2 * x\n")
+    assert report["status"] == "error" and report["error"]["kind"] == "syntax"
+    assert report["error"]["line"] == 1 and "line 1" in report["error"]["message"]
+    assert all(t["message"].startswith("Not run") for t in report["tests"])
+
+
+def test_exception_while_loading_names_the_line():
+    report = grade("x = 1\nraise ValueError('boom')\n")
+    assert report["error"]["kind"] == "exception" and report["error"]["line"] == 2
+    assert "ValueError: boom" in report["error"]["message"]
+
+
+def test_stdout_is_captured_and_truncated():
+    report = grade("print('loading')\ndef double(x):\n    print('called', len(x))\n    return 2 * x\n")
+    assert report["stdout"].startswith("loading\ncalled 2\n")
+    big = grade("print('x' * 100_000)\n" + CORRECT)
+    assert big["stdout_truncated"] and len(big["stdout"]) < harness.STDOUT_LIMIT + 200
+    assert "output truncated" in big["stdout"] and big["status"] == "pass"
+
+
+def test_sys_exit_input_and_recursion_give_clear_messages():
+    exits = grade("import sys\ndef double(x):\n    sys.exit(3)\n")
+    assert "sys.exit()" in exits["tests"][0]["message"]
+    asks = grade("def double(x):\n    return float(input('n? ')) * x\n")
+    assert "input() is not available" in asks["tests"][0]["message"]
+    loops = grade("def double(x):\n    return double(x)\n")
+    assert "RecursionError" in loops["tests"][0]["message"]
+
+
+def test_in_place_edit_of_an_input_is_reported():
+    report = grade("def double(x):\n    x *= 2\n    return x\n")
+    assert report["tests"][0]["status"] == "error"
+    assert "modified one of its input arrays in place" in report["tests"][0]["message"]
+
+
+def test_events_stream_test_progress():
+    events = []
+    grade(CORRECT, on_event=events.append)
+    kinds = [e["type"] for e in events]
+    assert kinds == ["test_start", "test_end"] * 3
+    assert events[0]["name"] == "test_doubles" and events[1]["result"]["status"] == "pass"
+
+
+def test_run_script_runs_main_block_without_grading():
+    result = harness.run_script("if __name__ == '__main__':\n    print('hello')\n")
+    assert result == {"status": "pass", "stdout": "hello\n", "stdout_truncated": False, "error": None}
+    failed = harness.run_script("print('a')\n1/0\n")
+    assert failed["status"] == "error" and failed["error"]["line"] == 2 and failed["stdout"] == "a\n"
+
+
+def test_json_entry_points_round_trip():
+    out = json.loads(harness.grade_json(CORRECT, TESTS, json.dumps(["double"])))
+    assert out["passed"] == 3
+
+
+# --- judge helpers -----------------------------------------------------------------------------
+def failure(fn, *args, **kwargs):
+    with pytest.raises(AssertionError) as info:
+        fn(*args, **kwargs)
+    return str(info.value)
+
+
+def test_assert_close_messages():
+    assert "is None: did you forget to `return`" in failure(assert_close, None, np.zeros(2))
+    assert "shape (3,), expected (2,)" in failure(assert_close, np.zeros(3), np.zeros(2))
+    assert "should be a NumPy array, but it is a str" in failure(assert_close, "x", np.zeros(2))
+    nan = failure(assert_close, np.array([1.0, np.nan]), np.array([1.0, 2.0]))
+    assert "NaN at index (1,)" in nan and "subtract the row max" in nan
+    assert "inf at index (0,)" in failure(assert_close, np.array([np.inf]), np.array([1.0]))
+    hinted = failure(assert_close, np.array([2.0]), np.array([1.0]), mistakes={"forgot to halve": np.array([2.0])})
+    assert hinted.endswith("Hint: forgot to halve")
+    assert_close(np.array([1.0, 2.0], dtype=np.float32), np.array([1.0, 2.0]))  # float32 accepted
+
+
+def test_assert_close_ignores_lying_subclasses():
+    class Liar(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    liar = np.zeros(2).view(Liar)
+    assert "differs" in failure(assert_close, liar, np.ones(2))
+
+
+def test_assert_equal_and_shape():
+    assert "dtype float64, expected bool" in failure(assert_equal, np.ones(2), np.ones(2, bool), dtype_kind="b")
+    assert "first at index (1,)" in failure(assert_equal, np.array([1, 0]), np.array([1, 1]))
+    assert "shape (2,), expected (3,)" in failure(assert_shape, np.ones(2), (3,))
