@@ -25,7 +25,12 @@ INLINE_MATH_RE = r"(?<![\\$\w])\$(?!\s)([^$\n]+?)(?<!\s)\$(?![\w$])"
 
 
 class MathError(ValueError):
-    pass
+    def __init__(self, tex: str, reason: str):
+        self.tex = tex
+        super().__init__(f"cannot render math ${tex}$: {reason}")
+
+
+UNKNOWN_COMMAND_RE = re.compile(r">(\\[A-Za-z]+)<")
 
 
 class _MathProcessor(InlineProcessor):
@@ -38,7 +43,10 @@ class _MathProcessor(InlineProcessor):
         try:
             mathml = latex_to_mathml(tex, display="block" if self.display else "inline")
         except Exception as exc:  # latex2mathml raises many kinds; all mean "bad TeX"
-            raise MathError(f"cannot render math ${tex}$: {exc}") from None
+            raise MathError(tex, type(exc).__name__) from None
+        unknown = UNKNOWN_COMMAND_RE.search(mathml)  # latex2mathml passes unknown commands through
+        if unknown:
+            raise MathError(tex, f"unknown command {unknown.group(1)}")
         return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
 
 

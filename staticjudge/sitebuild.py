@@ -159,6 +159,13 @@ def _page(root: str, title: str, base_url: str, path: str) -> dict:
     return {"root": root, "title": title, "canonical": canonical}
 
 
+def _line_containing(path: Path, snippet: str) -> int | None:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if snippet in line:
+            return number
+    return None
+
+
 def _render_all(problems: list[Problem], config: SiteConfig, paths: Paths, out: Path, base_url: str) -> None:
     env = _environment(paths.site / "templates")
     site = {"name": config.name, "description": config.description}
@@ -170,7 +177,7 @@ def _render_all(problems: list[Problem], config: SiteConfig, paths: Paths, out: 
         try:
             view = problem_view(problem, prev, nxt, config)
         except markup.MathError as exc:
-            errors.append(ProblemError(problem.source_path, None, str(exc)))
+            errors.append(ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc)))
             continue
         folder = out / problem.slug
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,123 @@
+"""The built folder: pages, data, assets; relative links only; math and code rendered at build time."""
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from staticjudge.sitebuild import BuildError, Paths, build_site
+
+from conftest import ROOT, line_of
+
+
+class LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []  # (tag, attribute, value)
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value is not None:
+                self.links.append((tag, name, value))
+
+
+def links_of(html: str):
+    collector = LinkCollector()
+    collector.feed(html)
+    return collector.links
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("built") / "_site"
+    build_site(Paths(ROOT), out, base_url="https://example.org/course/")
+    return out
+
+
+def test_writes_index_pages_data_and_harness(site):
+    problems = sorted(p.stem for p in (ROOT / "problems").glob("*.md"))
+    assert (site / "index.html").is_file()
+    for slug in problems:
+        assert (site / slug / "index.html").is_file()
+        data = json.loads((site / slug / "problem.json").read_text())
+        assert data["slug"] == slug and data["entry"] and data["tests"] and "def test_" in data["tests_source"]
+    assert (site / "assets" / "harness.py").read_text() == (ROOT / "staticjudge" / "harness.py").read_text()
+    assert (site / "assets" / "judge.py").is_file()
+
+
+def test_every_link_is_relative_and_resolves(site):
+    pages = list(site.rglob("*.html"))
+    assert len(pages) >= 2
+    for page in pages:
+        for tag, attribute, value in links_of(page.read_text()):
+            if tag == "link" and value.startswith("https://example.org/course/"):
+                continue  # the canonical link is the one absolute URL, by design
+            assert not urlparse(value).scheme and not value.startswith("/"), f"{page}: {value}"
+            target = urlparse(urljoin(page.relative_to(site).as_posix(), value)).path
+            assert (site / target).exists(), f"{page}: {attribute}={value} points at nothing"
+
+
+def test_base_url_only_sets_canonical_links(site):
+    page = (site / "self_attention" / "index.html").read_text()
+    assert '<link rel="canonical" href="https://example.org/course/self_attention/">' in page
+    assert 'href="../assets/style.css"' in page
+
+
+def test_index_lists_problems_in_order_with_difficulty_and_tags(site):
+    html = (site / "index.html").read_text()
+    slugs = re.findall(r'data-slug="([a-z0-9_]+)"', html)
+    from staticjudge.parser import load_problems
+    problems, _ = load_problems(ROOT / "problems", ROOT / "hidden_tests")
+    assert sorted(slugs) == sorted(p.slug for p in problems)
+    assert "difficulty-easy" in html and "<li>attention</li>" in html
+
+
+def test_math_is_rendered_to_mathml_not_left_as_tex(site):
+    page = (site / "self_attention" / "index.html").read_text()
+    statement = page.split('<article class="statement">')[1].split("</article>")[0]
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in statement
+    assert "<msqrt>" in statement
+    assert "$" not in statement and "\\frac" not in statement
+
+
+def test_code_is_highlighted(site):
+    page = (site / "self_attention" / "index.html").read_text()
+    assert '<div class="highlight"><pre>' in page
+    assert re.search(r'<span class="k">def</span>', page)
+    assert (site / "assets" / "pygments.css").read_text().count(".highlight") > 10
+
+
+def test_page_without_javascript_shows_statement_starter_and_hints(site):
+    page = (site / "self_attention" / "index.html").read_text()
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "every position of a sequence looks at every other position" in text
+    assert "raise NotImplementedError" in text  # the starter code
+    assert "Hint 1" in text and "Divide it by" in text
+    assert "1.660477" in text  # the worked example
+
+
+def test_broken_problem_stops_the_build_and_keeps_the_previous_site(project):
+    out = project / "_site"
+    build_site(Paths(project), out)
+    before = (out / "self_attention" / "index.html").read_text()
+    md = project / "problems" / "self_attention.md"
+    md.write_text(md.read_text().replace("difficulty: easy", "difficulty: easy\nbogus: 1"))
+    with pytest.raises(BuildError) as info:
+        build_site(Paths(project), out)
+    assert "unknown front-matter key 'bogus'" in str(info.value)
+    assert (out / "self_attention" / "index.html").read_text() == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("bad, reason", [("$S_{ij}^$", "cannot render math $S_{ij}^$"),
+                                         ("$\\dk$", "unknown command \\dk")])
+def test_bad_math_is_an_error_naming_file_and_line(project, bad, reason):
+    md = project / "problems" / "self_attention.md"
+    md.write_text(md.read_text().replace("$S_{ij}$", bad))
+    with pytest.raises(BuildError) as info:
+        build_site(Paths(project), project / "_site")
+    [error] = info.value.errors
+    assert error.path == md and error.line == line_of(md, bad) and reason in error.message
