@@ -1,0 +1,152 @@
+import numpy as np
+
+from judge import as_float_array, assert_close, assert_shape, assert_true
+
+
+def _softmax(s, axis=-1):
+    with np.errstate(all="ignore"):
+        w = np.exp(s - s.max(axis=axis, keepdims=True))
+        return w / w.sum(axis=axis, keepdims=True)
+
+
+def _as64(*arrays):
+    return tuple(np.asarray(a, dtype=np.float64) for a in arrays)
+
+
+def _scores(Q, K):
+    return Q @ np.swapaxes(K, -1, -2)
+
+
+def reference(Q, K, V, mask):
+    Q, K, V, mask = _as64(Q, K, V, mask)
+    return _softmax(_scores(Q, K) / np.sqrt(K.shape[-1]) + mask) @ V
+
+
+def mistakes(Q, K, V, mask):
+    """Outputs of the classic mistakes, so a wrong answer gets a pointed hint."""
+    Q, K, V, mask = _as64(Q, K, V, mask)
+    s = _scores(Q, K) / np.sqrt(K.shape[-1])
+    with np.errstate(all="ignore"):
+        return {
+            "the mask seems to be ignored: add it to the scores before the softmax": _softmax(s) @ V,
+            "scores look unscaled: divide Q @ K^T by sqrt(d_k) before adding the mask":
+                _softmax(_scores(Q, K) + mask) @ V,
+            "the mask seems to be added after the softmax: add it to the scores, then take the softmax":
+                (_softmax(s) + mask) @ V,
+            "blocked weights look zeroed after the softmax without renormalising: add the mask to "
+            "the scores before the softmax, so the allowed weights still sum to 1":
+                (_softmax(s) * (mask > -1e8)) @ V,
+            "the softmax seems to run over the queries: normalise over the keys (the last axis)":
+                _softmax(s + mask, axis=-2) @ V,
+        }
+
+
+def check(masked_attention, Q, K, V, mask, **tolerance):
+    assert_close(masked_attention(Q, K, V, mask), reference(Q, K, V, mask),
+                 mistakes=mistakes(Q, K, V, mask), **tolerance)
+
+
+def causal(T, fill=-1e9):
+    """Additive causal mask: 0 on and below the diagonal, `fill` above it."""
+    return np.triu(np.full((T, T), fill), k=1)
+
+
+def random_qkv(shape, d_k, d_v, seed, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    return tuple(rng.standard_normal(shape + (d,)).astype(dtype) for d in (d_k, d_k, d_v))
+
+
+def test_worked_example(masked_attention):
+    """Worked example: integer projections give a one-hot softmax (reproduced exactly)"""
+    rs = np.random.RandomState(42)  # the same numbers as np.random.seed(42) in the statement
+    X = rs.permutation(np.arange(48)).reshape(6, 8)
+    W_q = rs.randint(0, 4, size=(8, 8))
+    W_k = rs.randint(0, 5, size=(8, 8))
+    W_v = rs.randint(0, 6, size=(8, 8))
+    Q, K, V = X @ W_q, X @ W_k, X @ W_v
+    mask = np.triu(np.ones((6, 6)) * -np.inf, k=1)
+    expected = np.array([[547, 490, 399, 495, 485, 439, 645, 393]] * 2
+                        + [[471, 472, 429, 538, 377, 450, 531, 362]] * 4, dtype=np.float64)
+    assert_close(masked_attention(Q, K, V, mask), expected, mistakes=mistakes(Q, K, V, mask))
+
+
+def test_output_shapes(masked_attention):
+    """Output is (T, d_v) for one sequence and (B, T, d_v) for a batch"""
+    Q, K, V = random_qkv((5,), 3, 7, seed=1)
+    assert_shape(masked_attention(Q, K, V, causal(5)), (5, 7), name="the result for (T, d) inputs")
+    Q, K, V = random_qkv((2, 5), 3, 7, seed=2)
+    try:
+        out = masked_attention(Q, K, V, causal(5))
+    except ValueError as exc:
+        raise AssertionError(
+            f"batched (B, T, d) inputs raised ValueError: {exc}. If you wrote K.T, note that on a "
+            "3-D array it reverses all three axes; transpose only the last two with "
+            "np.swapaxes(K, -1, -2)") from None
+    assert_shape(out, (2, 5, 7), name="the result for (B, T, d) inputs")
+
+
+def test_causal_mask_large_negative(masked_attention):
+    """Causal mask written with -1e9 matches the reference"""
+    Q, K, V = random_qkv((6,), 4, 3, seed=3)
+    check(masked_attention, Q, K, V, causal(6, -1e9))
+
+
+def test_causal_mask_minus_inf(masked_attention):
+    """Causal mask written with -inf matches the reference (d_k = 16)"""
+    Q, K, V = random_qkv((5,), 16, 2, seed=4)
+    check(masked_attention, Q, K, V, causal(5, -np.inf))
+
+
+def test_batch_with_shared_mask(masked_attention):
+    """A batch with one (T, T) mask shared by every sequence"""
+    Q, K, V = random_qkv((3, 4), 5, 2, seed=5)
+    check(masked_attention, Q, K, V, causal(4))
+
+
+def test_batch_with_one_mask_per_sequence(masked_attention):
+    """A batch with a (B, T, T) mask: each sequence uses its own mask"""
+    Q, K, V = random_qkv((2, 5), 4, 3, seed=6)
+    mask = np.zeros((2, 5, 5))
+    mask[0] = causal(5, -np.inf)
+    mask[1, :, 3:] = -np.inf  # sequence 1: keys 3 and 4 are padding
+    check(masked_attention, Q, K, V, mask)
+
+
+def test_blocked_positions_cannot_leak(masked_attention):
+    """Changing future keys and values does not change earlier outputs"""
+    Q, K, V = random_qkv((6,), 4, 3, seed=7)
+    mask = causal(6)
+    before = as_float_array(masked_attention(Q, K, V, mask))
+    assert_shape(before, (6, 3))
+    rng = np.random.default_rng(70)
+    K2, V2 = K.copy(), V.copy()
+    K2[3:] = 5 * rng.standard_normal((3, 4))
+    V2[3:] = 100 * rng.standard_normal((3, 3))
+    after = as_float_array(masked_attention(Q, K2, V2, mask))
+    assert_shape(after, (6, 3))
+    assert_true(np.allclose(after[:3], before[:3], rtol=1e-9, atol=1e-9),
+                "changing the keys and values of positions 3-5 changed the outputs of positions 0-2; "
+                "under a causal mask those keys are blocked and must get a weight of exactly 0 "
+                "(add the mask to the scores before the softmax)")
+    check(masked_attention, Q, K2, V2, mask)
+
+
+def test_large_scores_stay_finite(masked_attention):
+    """Large scores with a -inf mask stay finite (subtract the row max)"""
+    Q, K, V = random_qkv((2, 5), 8, 3, seed=8)
+    check(masked_attention, 30 * Q, 30 * K, V, causal(5, -np.inf))
+
+
+def test_float32_inputs(masked_attention):
+    """Accepts float32 inputs and a float32 mask"""
+    Q, K, V = random_qkv((2, 6), 4, 4, seed=9, dtype=np.float32)
+    mask = causal(6, -1e9).astype(np.float32)
+    check(masked_attention, Q, K, V, mask, rtol=1e-4, atol=1e-5)
+
+
+def test_zero_mask_is_plain_attention(masked_attention):
+    """An all-zero mask gives plain (unmasked) attention"""
+    Q, K, V = random_qkv((2, 4), 3, 5, seed=10)
+    mask = np.zeros((4, 4))
+    expected = _softmax(_scores(Q, K) / np.sqrt(3)) @ V
+    assert_close(masked_attention(Q, K, V, mask), expected, mistakes=mistakes(Q, K, V, mask))
