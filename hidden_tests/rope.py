@@ -1,0 +1,140 @@
+import numpy as np
+
+from judge import assert_close, assert_shape, as_float_array
+
+
+def _rotate(x, positions, base, pairs="interleaved", exponent=lambda D: -np.arange(0, D, 2) / D, sign=1.0):
+    x = np.asarray(x, dtype=np.float64)
+    T, D = x.shape[-2:]
+    positions = np.arange(T, dtype=np.float64) if positions is None else np.asarray(positions, dtype=np.float64)
+    angles = sign * positions[:, None] * base ** exponent(D)[None, :]
+    cos, sin = np.cos(angles), np.sin(angles)
+    if pairs == "interleaved":
+        a, b = x[..., 0::2], x[..., 1::2]
+    else:
+        a, b = x[..., : D // 2], x[..., D // 2:]
+    ya, yb = a * cos - b * sin, a * sin + b * cos
+    if pairs == "interleaved":
+        return np.stack([ya, yb], axis=-1).reshape(x.shape)
+    return np.concatenate([ya, yb], axis=-1)
+
+
+def reference(x, positions=None, base=10000.0):
+    return _rotate(x, positions, base)
+
+
+def mistakes(x, positions=None, base=10000.0):
+    """Outputs of the classic mistakes, so a wrong answer gets a pointed hint."""
+    T = np.shape(x)[-2]
+    out = {
+        "the pairs look like split halves (i, i + D/2): pair interleaved coordinates (2i, 2i+1), "
+        "i.e. x[..., 0::2] with x[..., 1::2]": _rotate(x, positions, base, pairs="halves"),
+        "the pairs turn the wrong way (by -angle): y[2i] = x[2i] cos - x[2i+1] sin, "
+        "y[2i+1] = x[2i] sin + x[2i+1] cos": _rotate(x, positions, base, sign=-1.0),
+        "the frequencies look like base ** (-i / D): the exponent is -2i/D, "
+        "e.g. base ** (-np.arange(0, D, 2) / D)": _rotate(x, positions, base, exponent=lambda D: -np.arange(D // 2) / D),
+        "the frequencies grow instead of shrinking: theta_i = base ** (-2i / D) has a minus sign":
+            _rotate(x, positions, base, exponent=lambda D: np.arange(0, D, 2) / D),
+    }
+    if positions is None:
+        out["the default positions look like 1..T: they start at 0, so row 0 is left unchanged"] = \
+            _rotate(x, np.arange(1, T + 1), base)
+    return out
+
+
+def test_worked_example(rope):
+    """Worked example from the statement"""
+    x = np.tile([1.0, 0.0, 1.0, 0.0], (3, 1))
+    assert_close(rope(x), reference(x), mistakes=mistakes(x))
+    y = np.array([[0.0, 2.0]])
+    p = np.array([np.pi / 2])
+    assert_close(rope(y, positions=p), reference(y, p), mistakes=mistakes(y, p))
+
+
+def test_single_pair_turns_counter_clockwise(rope):
+    """With D = 2, the vector at position m turns counter-clockwise by m radians"""
+    x = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [3.0, -4.0]])
+    positions = np.array([1.0, 2.0, 1.0, 0.5])
+    expected = np.stack([np.cos(positions), np.sin(positions)], axis=-1)
+    expected[2] = [-np.sin(1.0), np.cos(1.0)]
+    expected[3] = [3 * np.cos(0.5) + 4 * np.sin(0.5), 3 * np.sin(0.5) - 4 * np.cos(0.5)]
+    assert_close(rope(x, positions=positions), expected, mistakes=mistakes(x, positions))
+
+
+def test_position_zero_is_identity(rope):
+    """A vector at position 0 comes back unchanged"""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((4, 8))
+    assert_close(rope(x, positions=np.zeros(4)), x, name="rope(x, positions=zeros)",
+                 mistakes=mistakes(x, np.zeros(4)))
+    out = as_float_array(rope(x))
+    assert_shape(out, x.shape)
+    assert_close(out[0], x[0], name="row 0 of rope(x) (default positions)",
+                 mistakes={hint: wrong[0] for hint, wrong in mistakes(x).items()})
+
+
+def test_random_inputs(rope):
+    """Matches a reference on random inputs (T = 6, D = 8)"""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6, 8))
+    assert_close(rope(x), reference(x), mistakes=mistakes(x))
+
+
+def test_norms_preserved(rope):
+    """Every vector and every pair keeps its length"""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((5, 6))
+    positions = np.array([0, 3, 11, 250, 4096])
+    out = as_float_array(rope(x, positions=positions))
+    assert_shape(out, x.shape)
+    assert_close(np.linalg.norm(out, axis=-1), np.linalg.norm(x, axis=-1), name="the norms of your rows")
+    pair_norms = np.hypot(out[:, 0::2], out[:, 1::2])
+    halves = _rotate(x, positions, 10000.0, pairs="halves")
+    assert_close(pair_norms, np.hypot(x[:, 0::2], x[:, 1::2]),
+                 name="the lengths of your pairs (out[:, 2i], out[:, 2i+1])",
+                 mistakes={"each pair must keep its length: rotate the interleaved pairs (2i, 2i+1), "
+                           "not the split halves (i, i + D/2)": np.hypot(halves[:, 0::2], halves[:, 1::2])})
+
+
+def test_scores_depend_on_offset_only(rope):
+    """Scores between rotated queries and keys depend only on the offset m - n"""
+    rng = np.random.default_rng(4)
+    q, k = rng.standard_normal((1, 8)), rng.standard_normal((1, 8))
+    for offset in (0, 2, 5):
+        scores = [float(as_float_array(rope(q, np.array([n + offset])))[0] @ as_float_array(rope(k, np.array([n])))[0])
+                  for n in (0, 3, 17)]
+        assert_close(np.array(scores), np.full(3, scores[0]),
+                     name=f"scores q·k at offset {offset} for key positions 0, 3, 17")
+    Q, K = rng.standard_normal((5, 8)), rng.standard_normal((5, 8))
+    p = np.array([0, 1, 2, 4, 9])
+    before = as_float_array(rope(Q, p)) @ as_float_array(rope(K, p)).T
+    after = as_float_array(rope(Q, p + 13)) @ as_float_array(rope(K, p + 13)).T
+    assert_close(after, before, name="scores after shifting every position by 13")
+
+
+def test_custom_positions_and_base(rope):
+    """Uses the given positions (unsorted, repeated) and base"""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, 6))
+    positions = np.array([7, 0, 3, 3, 100])
+    assert_close(rope(x, positions=positions), reference(x, positions), mistakes=mistakes(x, positions))
+    assert_close(rope(x, positions=positions, base=100.0), reference(x, positions, 100.0),
+                 name="rope(x, positions, base=100.0)", mistakes=mistakes(x, positions, 100.0))
+
+
+def test_batched_heads(rope):
+    """Works on (B, H, T, Dh) inputs: every head is rotated by the same positions"""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3, 4, 6))
+    out = rope(x)
+    assert_shape(out, x.shape)
+    assert_close(out, reference(x), mistakes=mistakes(x))
+    positions = np.array([10, 11, 12, 13])
+    assert_close(rope(x, positions=positions), reference(x, positions), mistakes=mistakes(x, positions))
+
+
+def test_float32_inputs(rope):
+    """Accepts float32 inputs"""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 8)).astype(np.float32)
+    assert_close(rope(x), reference(x), rtol=1e-5, atol=1e-5, mistakes=mistakes(x))
