@@ -41,6 +41,54 @@ PASS, FAIL, ERROR = "pass", "fail", "error"
 _perf_counter = time.perf_counter
 _StringIO = io.StringIO
 _BaseException = BaseException
+_modules = sys.modules
+
+
+class _Snapshot:
+    """The namespaces grading relies on, as they were before learner code ran.
+
+    ``restore`` undoes whatever learner code did to them (``np.allclose = …``, patching
+    ``judge``'s helpers, ``builtins``, or a hidden test's globals reached through frames or
+    ``gc``). It runs after the learner's code loads and after every call of a learner function,
+    so each check runs on the real functions. It uses only dict methods, which cannot be patched.
+    """
+
+    def __init__(self, namespaces):
+        # Immutable copies: learner code that finds them (gc) cannot edit them.
+        self._saved = tuple((ns, tuple(ns.items())) for ns in namespaces)
+
+    def restore(self) -> None:
+        for ns, saved in self._saved:
+            changed = len(ns) != len(saved)
+            if not changed:
+                for key, value in saved:
+                    if ns.get(key, ns) is not value:
+                        changed = True
+                        break
+            if changed:
+                # Submodules imported since (numpy's lazy ``np.random``) are real and stay.
+                prefix = f"{ns.get('__name__')}."
+                names = {key for key, _ in saved}
+                kept = [(k, v) for k, v in ns.items() if k not in names and _modules.get(prefix + k) is v]
+                ns.clear()
+                ns.update(saved)
+                ns.update(kept)
+
+
+def _protected_namespaces(test_module) -> list[dict]:
+    if "numpy" in sys.modules:  # import lazy submodules now, so learner code cannot plant fakes
+        import numpy.fft
+        import numpy.linalg
+        import numpy.random  # noqa: F401
+    names = ["builtins", "math", "json", "sys", "time", "traceback", "judge", __name__]
+    names += [n for n in sys.modules if n in ("numpy", "numpy.linalg", "numpy.random", "numpy.fft",
+                                              "numpy.testing", "numpy._core.numeric")]
+    spaces = [test_module.__dict__]
+    for name in names:
+        module = sys.modules.get(name)
+        if module is not None:
+            spaces.append(module.__dict__)
+    return spaces
 
 
 def _judge_module():
@@ -176,6 +224,10 @@ def _load_error(exc: BaseException) -> dict:
 # ---------------------------------------------------------------------------------------------
 def collect_tests(tests_source: str, tests_filename: str = TESTS_FILE) -> list[tuple[str, str, types.FunctionType]]:
     """Execute the hidden-test source and return ``(name, title, function)`` in file order."""
+    return _load_tests(tests_source, tests_filename)[1]
+
+
+def _load_tests(tests_source: str, tests_filename: str):
     _judge_module()
     _register_source(tests_filename, tests_source)
     module = types.ModuleType("hidden_tests")
@@ -186,7 +238,7 @@ def collect_tests(tests_source: str, tests_filename: str = TESTS_FILE) -> list[t
         if name.startswith("test_") and isinstance(value, types.FunctionType):
             found.append((value.__code__.co_firstlineno, name, value))
     found.sort(key=lambda item: item[0])
-    return [(name, test_title(fn), fn) for _, name, fn in found]
+    return module, [(name, test_title(fn), fn) for _, name, fn in found]
 
 
 def test_title(fn) -> str:
@@ -220,20 +272,20 @@ def _entry_problem(name: str, namespace: dict) -> str | None:
     return None
 
 
-def _guard_inputs(fn):
-    """Call a learner function on read-only copies of its NumPy inputs.
+def _input_guard(snapshot: _Snapshot):
+    """Wrap learner functions: read-only copies of NumPy inputs in, tampering undone after.
 
-    Tests keep their own arrays, so a function that edits its inputs in place can neither
-    corrupt the expected values nor pass by accident; it gets a clear error instead.
+    Built before learner code runs (NumPy is looked up now, not later). Tests keep their own
+    arrays, so a function that edits its inputs in place can neither corrupt the expected
+    values nor pass by accident; it gets a clear error instead.
     """
     numpy = sys.modules.get("numpy")
-    if numpy is None:
-        return fn
-    ndarray = numpy.ndarray
+    ndarray = numpy.ndarray if numpy is not None else ()
+    array = numpy.array if numpy is not None else None
 
     def protect(value):
-        if isinstance(value, ndarray):
-            copy = numpy.array(value, copy=True)
+        if numpy is not None and isinstance(value, ndarray):
+            copy = array(value, copy=True)
             copy.flags.writeable = False
             return copy
         if isinstance(value, dict):
@@ -242,12 +294,18 @@ def _guard_inputs(fn):
             return type(value)(protect(v) for v in value)
         return value
 
-    def guarded(*args, **kwargs):
-        return fn(*[protect(a) for a in args], **{k: protect(v) for k, v in kwargs.items()})
+    def wrap(fn):
+        def guarded(*args, **kwargs):
+            try:
+                return fn(*[protect(a) for a in args], **{k: protect(v) for k, v in kwargs.items()})
+            finally:
+                snapshot.restore()
 
-    guarded.__name__ = getattr(fn, "__name__", "guarded")
-    guarded.__wrapped__ = fn
-    return guarded
+        guarded.__name__ = getattr(fn, "__name__", "guarded")
+        guarded.__wrapped__ = fn
+        return guarded
+
+    return wrap
 
 
 def _error_message(exc: BaseException) -> str:
@@ -268,7 +326,7 @@ def _error_message(exc: BaseException) -> str:
     return _describe(exc)
 
 
-def _run_one(name, title, fn, namespace, entries, tests_filename) -> dict:
+def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict:
     result = {"name": name, "title": title, "status": PASS, "message": "", "duration_ms": 0.0,
               "line": None, "traceback": ""}
     params = test_parameters(fn)
@@ -280,7 +338,7 @@ def _run_one(name, title, fn, namespace, entries, tests_filename) -> dict:
         if problem:
             result.update(status=ERROR, message=problem)
             return result
-        kwargs[param] = _guard_inputs(namespace[param])
+        kwargs[param] = guard(namespace[param])
     start = _perf_counter()
     try:
         fn(**kwargs)
@@ -313,21 +371,26 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     """
     entries = list(entries)
     emit = on_event or (lambda _event: None)
-    tests = collect_tests(tests_source, tests_filename)  # before learner code: it cannot touch them
     out = _CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
     results: list[dict] = []
-    error = None
+    error = snapshot = None
     sys.stdout = sys.stderr = out
     try:
+        # Tests load and the snapshot is taken before learner code runs: it cannot touch them.
+        test_module, tests = _load_tests(tests_source, tests_filename)
+        snapshot = _Snapshot(_protected_namespaces(test_module))
+        guard = _input_guard(snapshot)
         try:
             namespace = load_learner_code(code)
         except _BaseException as exc:
             error = _load_error(exc)
+        snapshot.restore()
         if error is None:
             for name, title, fn in tests:
                 emit({"type": "test_start", "name": name, "title": title})
-                results.append(_run_one(name, title, fn, namespace, entries, tests_filename))
+                results.append(_run_one(name, title, fn, namespace, entries, tests_filename, guard))
+                snapshot.restore()
                 emit({"type": "test_end", "result": results[-1]})
         else:
             for name, title, _fn in tests:
@@ -335,6 +398,8 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
                                 "message": "Not run: your code did not load (see the error above).",
                                 "duration_ms": 0.0, "line": None, "traceback": ""})
     finally:
+        if snapshot is not None:
+            snapshot.restore()
         sys.stdout, sys.stderr = saved_stdout, saved_stderr
     passed = sum(1 for r in results if r["status"] == PASS)
     return {

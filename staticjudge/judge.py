@@ -25,6 +25,7 @@ _generic = np.generic
 _array2string = np.array2string
 _unravel = np.unravel_index
 _float64 = np.float64
+_view = np.ndarray.view  # the base method: a subclass cannot override what we look at
 
 __all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_finite",
            "assert_true", "as_float_array", "fmt"]
@@ -49,7 +50,7 @@ def as_float_array(got, name: str = "your result") -> np.ndarray:
         raise AssertionError(f"{name} is None: did you forget to `return` it?")
     if isinstance(got, _ndarray):
         # A subclass may override comparisons; look at the raw data only.
-        array = got.view(_ndarray)
+        array = _view(got, _ndarray)
     elif isinstance(got, (_generic, int, float)) and not isinstance(got, bool):
         array = _asarray(got)
     else:
@@ -154,7 +155,7 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
         raise AssertionError(f"{name} is None: did you forget to `return` it?")
     if not isinstance(got, _ndarray):
         raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}: {fmt(got)}")
-    array = got.view(_ndarray)
+    array = _view(got, _ndarray)
     expected = _asarray(expected)
     if dtype_kind and array.dtype.kind != dtype_kind:
         wanted = {"b": "bool", "f": "a float type", "i": "an integer type"}.get(dtype_kind, dtype_kind)

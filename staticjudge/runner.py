@@ -16,7 +16,23 @@ TIME_LIMIT_MESSAGE = "Time limit exceeded ({limit:g} s): is there an endless loo
 CRASH_MESSAGE = "The grader stopped unexpectedly (exit code {code}): your code may have used too much memory or exited the process."
 
 
+MEMORY_HEADROOM = 2 * 1024**3  # bytes a run may allocate beyond what the grader itself uses
+
+
+def _limit_memory(headroom: int = MEMORY_HEADROOM) -> None:
+    """Cap the child's address space so a memory bomb raises MemoryError instead of swapping."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * resource.getpagesize()
+        resource.setrlimit(resource.RLIMIT_AS, (size + headroom, size + headroom))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: the time limit still stops the run
+
+
 def _child(conn, mode: str, code: str, tests_source: str, entries: list[str]) -> None:
+    _limit_memory()
     def emit(event):
         if event.get("type") in ("test_start", "test_end"):
             conn.send(("event", event))

@@ -170,3 +170,44 @@ def test_assert_equal_and_shape():
     assert "dtype float64, expected bool" in failure(assert_equal, np.ones(2), np.ones(2, bool), dtype_kind="b")
     assert "first at index (1,)" in failure(assert_equal, np.array([1, 0]), np.array([1, 1]))
     assert "shape (2,), expected (3,)" in failure(assert_shape, np.ones(2), (3,))
+
+
+# --- integrity: tampering with what grading relies on changes nothing ----------------------------
+@pytest.mark.parametrize("patch", [
+    "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(b), bool)",
+    "import judge\njudge.assert_close = lambda *a, **k: None\njudge._isclose = lambda a, b, **k: np.ones(np.shape(b), bool)",
+    "import builtins\nbuiltins.AssertionError = KeyError",
+    "import gc\nfor o in gc.get_objects():\n    if isinstance(o, dict) and 'test_doubles' in o:\n        o['assert_close'] = lambda *a, **k: None",
+])
+def test_patching_at_load_time_does_not_change_the_verdict(patch):
+    code = "import numpy as np\n" + patch + "\ndef double(x):\n    return x + 1\n"
+    report = grade(code)
+    assert report["status"] == "fail" and report["passed"] == 0, report
+
+
+def test_patching_from_inside_a_call_through_frames_does_not_change_the_verdict():
+    code = '''import sys
+import numpy as np
+
+def double(x):
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "assert_close" in frame.f_globals:
+            frame.f_globals["assert_close"] = lambda *a, **k: None
+        frame = frame.f_back
+    np.asarray = lambda *a, **k: np.array([2.0, 4.0])
+    return x + 1
+'''
+    report = grade(code)
+    assert report["status"] == "fail" and report["passed"] == 0, report
+
+
+def test_lazy_numpy_submodules_still_work_after_restoring():
+    tests = TESTS + '''
+
+def test_random(double):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(3)
+    assert_close(double(x), 2 * x)
+'''
+    assert grade(CORRECT, tests)["status"] == "pass"
