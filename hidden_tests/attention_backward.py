@@ -1,0 +1,163 @@
+import numpy as np
+
+from judge import assert_close, assert_true, as_float_array
+
+
+def _weights(Q, K, mask):
+    s = Q @ K.T / np.sqrt(K.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def loss(Q, K, V, dO, mask=None):
+    """L = sum(dO * O), the scalar whose gradients attention_backward returns."""
+    return float(np.sum(dO * (_weights(Q, K, mask) @ V)))
+
+
+def _grads(Q, K, V, dO, mask=None, subtract=True, scale=True, dK_transposed=False, use_mask=True):
+    Q, K, V, dO = (np.asarray(a, dtype=np.float64) for a in (Q, K, V, dO))
+    P = _weights(Q, K, mask if use_mask else None)
+    dP = dO @ V.T
+    dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True)) if subtract else P * dP
+    c = 1.0 / np.sqrt(K.shape[-1]) if scale else 1.0
+    dK = (dS @ Q if dK_transposed else dS.T @ Q) * c
+    return dS @ K * c, dK, P.T @ dO
+
+
+def reference(Q, K, V, dO, mask=None):
+    return _grads(Q, K, V, dO, mask)
+
+
+def mistakes(Q, K, V, dO, mask=None):
+    """(hint, (dQ, dK, dV)) of the classic mistakes, so a wrong answer gets a pointed hint."""
+    out = {
+        "the softmax Jacobian's subtracted term seems missing: dS = P * (dP - sum(dP * P, "
+        "axis=-1, keepdims=True)), not P * dP": _grads(Q, K, V, dO, mask, subtract=False),
+        "the 1/sqrt(d_k) factor seems missing: S = Q K^T / sqrt(d_k), so dQ and dK carry "
+        "that factor too": _grads(Q, K, V, dO, mask, scale=False),
+        "the mask seems ignored: block the scores in the forward pass before the softmax, "
+        "exactly as attention does": _grads(Q, K, V, dO, mask, use_mask=False),
+    }
+    if len(Q) == len(K):
+        out["dK looks transposed: key j collects from every query that scored it, "
+            "dK = dS^T Q / sqrt(d_k)"] = _grads(Q, K, V, dO, mask, dK_transposed=True)
+    return out
+
+
+def unpack(result):
+    assert_true(isinstance(result, (tuple, list)) and len(result) == 3,
+                f"attention_backward must return a tuple (dQ, dK, dV), but it returned "
+                f"{type(result).__name__}"
+                + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+    return result
+
+
+def check_grads(result, Q, K, V, dO, mask=None, expected=None, rtol=1e-6, atol=1e-6, hints=True):
+    expected = reference(Q, K, V, dO, mask) if expected is None else expected
+    wrong = mistakes(Q, K, V, dO, mask) if hints else {}
+    for k, name in enumerate(("dQ", "dK", "dV")):
+        assert_close(unpack(result)[k], expected[k], rtol=rtol, atol=atol, name=name,
+                     mistakes={hint: grads[k] for hint, grads in wrong.items()})
+
+
+def finite_differences(Q, K, V, dO, mask=None, h=1e-6):
+    grads = []
+    for which in range(3):
+        args = [Q.copy(), K.copy(), V.copy()]
+        x = args[which]
+        g = np.zeros_like(x)
+        for index in np.ndindex(*x.shape):
+            old = x[index]
+            x[index] = old + h
+            up = loss(*args, dO, mask)
+            x[index] = old - h
+            down = loss(*args, dO, mask)
+            x[index] = old
+            g[index] = (up - down) / (2 * h)
+        grads.append(g)
+    return tuple(grads)
+
+
+def random_inputs(T, S, d_k, d_v, seed, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    return tuple(rng.standard_normal(shape).astype(dtype)
+                 for shape in ((T, d_k), (S, d_k), (S, d_v), (T, d_v)))
+
+
+def test_worked_example(attention_backward):
+    """Worked example from the statement"""
+    Q = K = np.array([[0.0], [1.0]])
+    V = np.array([[1.0], [3.0]])
+    dO = np.ones((2, 1))
+    check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO)
+
+
+def test_shapes_cross_attention(attention_backward):
+    """Returns (dQ, dK, dV) shaped like Q, K and V, with T != S and d_v != d_k"""
+    Q, K, V, dO = random_inputs(3, 5, 4, 2, seed=1)
+    check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO)
+
+
+def test_matches_finite_differences(attention_backward):
+    """Agrees with central finite differences of L = sum(dO * O)"""
+    Q, K, V, dO = random_inputs(3, 4, 2, 3, seed=2)
+    numeric = finite_differences(Q, K, V, dO)
+    check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO, expected=numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_random_inputs(attention_backward):
+    """Matches an analytic reference on random inputs (T = S = 5)"""
+    Q, K, V, dO = random_inputs(5, 5, 4, 3, seed=3)
+    check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO)
+
+
+def test_causal_mask(attention_backward):
+    """Honours a causal mask (True = may attend)"""
+    Q, K, V, dO = random_inputs(5, 5, 3, 2, seed=4)
+    mask = np.tril(np.ones((5, 5), dtype=bool))
+    check_grads(attention_backward(Q, K, V, dO, mask=mask), Q, K, V, dO, mask)
+
+
+def test_masked_finite_differences(attention_backward):
+    """With a mask, agrees with finite differences, and blocked keys get zero dK and dV rows"""
+    Q, K, V, dO = random_inputs(3, 4, 2, 3, seed=5)
+    mask = np.array([[True, False, True, False],
+                     [False, False, True, True],
+                     [True, False, False, True]])
+    result = unpack(attention_backward(Q, K, V, dO, mask=mask))
+    numeric = finite_differences(Q, K, V, dO, mask)
+    check_grads(result, Q, K, V, dO, mask, expected=numeric, rtol=1e-5, atol=1e-6)
+    for k, name in ((1, "dK"), (2, "dV")):
+        row = as_float_array(result[k], name)[1]
+        assert_true(np.allclose(row, 0.0, atol=1e-12),
+                    f"key 1 is blocked for every query, so row 1 of {name} must be 0, but it is "
+                    f"{row}; run the forward pass with the mask (blocked weights are exactly 0)")
+
+
+def test_key_gradients_sum_to_zero(attention_backward):
+    """The rows of dK sum to zero (moving every key by the same vector changes nothing)"""
+    Q, K, V, dO = random_inputs(4, 6, 3, 2, seed=6)
+    dK = as_float_array(unpack(attention_backward(Q, K, V, dO))[1], "dK")
+    assert_true(dK.shape == K.shape, f"dK has shape {dK.shape}, expected {K.shape}")
+    total = dK.sum(axis=0)
+    assert_true(np.allclose(total, 0.0, atol=1e-9),
+                f"dK.sum(axis=0) is {total}, not zero: adding one vector to every key adds the same "
+                f"number to every score of a row, which the softmax ignores. The softmax backward "
+                f"must subtract the row sum: dS = P * (dP - sum(dP * P, axis=-1, keepdims=True))")
+
+
+def test_large_scores_stay_finite(attention_backward):
+    """Large scores do not overflow (subtract the row max in the forward pass)"""
+    Q, K, V, dO = random_inputs(4, 5, 4, 2, seed=7)
+    # the last feature adds about 1500 to every score of a row: exp() overflows unless the row
+    # max is subtracted, yet the weights themselves stay spread out
+    Q[:, -1], K[:, -1] = 3000.0, 1.0
+    check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO)
+
+
+def test_float32_inputs(attention_backward):
+    """Accepts float32 inputs"""
+    Q, K, V, dO = random_inputs(4, 5, 3, 3, seed=8, dtype=np.float32)
+    check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO, rtol=1e-4, atol=1e-5)
