@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .model import ProblemError
 from .parser import parse_problem
-from .sitebuild import BuildError, Paths, build_site, load_all
+from .sitebuild import BuildError, Paths, RuntimeOptions, build_site, load_all
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -22,7 +22,8 @@ def _say_errors(errors) -> None:
 # ---------------------------------------------------------------------------------------------
 def cmd_build(args, paths: Paths) -> int:
     try:
-        out, problems = build_site(paths, Path(args.out) if args.out else None, args.base_url)
+        out, problems = build_site(paths, Path(args.out) if args.out else None, args.base_url,
+                                   _runtime_options(args))
     except BuildError as exc:
         _say_errors(exc.errors)
         print(f"build stopped: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
@@ -31,10 +32,17 @@ def cmd_build(args, paths: Paths) -> int:
     return EXIT_OK
 
 
+def _runtime_options(args) -> RuntimeOptions:
+    packages = getattr(args, "pyodide_packages", None)
+    return RuntimeOptions(self_host=getattr(args, "self_host", False),
+                          packages_dir=Path(packages).resolve() if packages else None)
+
+
 def cmd_serve(args, paths: Paths) -> int:
     from .serve import serve
 
-    return serve(paths, port=args.port, host=args.host, out=Path(args.out) if args.out else None)
+    return serve(paths, port=args.port, host=args.host, out=Path(args.out) if args.out else None,
+                 runtime=_runtime_options(args))
 
 
 def cmd_check(args, paths: Paths) -> int:
@@ -133,6 +141,13 @@ def cmd_new(args, paths: Paths) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+def _add_runtime_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--self-host", action="store_true", help="copy the Pyodide core from the pinned npm "
+                   "package into the output instead of loading it from the CDN")
+    p.add_argument("--pyodide-packages", metavar="DIR", help="copy the wheels in DIR (e.g. NumPy's Pyodide "
+                   "wheel) into the output and load them from there instead of the CDN")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Build and check a static site of "
                                      "browser-graded coding problems.")
@@ -144,12 +159,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: _site)")
     p.add_argument("--base-url", default="", help="public URL prefix, used only for canonical links: "
                    "pages link relatively and work under any prefix")
+    _add_runtime_flags(p)
     p.set_defaults(run=cmd_build)
 
     p = sub.add_parser("serve", help="build, serve on localhost and rebuild on every change")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--out", help="output folder (default: _site)")
+    _add_runtime_flags(p)
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("check", help="prove problems sound: solution passes, mutants fail, examples match")

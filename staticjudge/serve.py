@@ -14,7 +14,7 @@ from pathlib import Path
 
 from watchfiles import watch
 
-from .sitebuild import BuildError, Paths, build_site
+from .sitebuild import BuildError, Paths, RuntimeOptions, build_site
 
 # Types that Python's table may lack but a module worker and WebAssembly need exactly.
 MIME_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
@@ -34,9 +34,9 @@ def make_server(directory: Path, host: str, port: int) -> http.server.ThreadingH
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
-def rebuild(paths: Paths, out: Path | None) -> bool:
+def rebuild(paths: Paths, out: Path | None, runtime: RuntimeOptions = RuntimeOptions()) -> bool:
     try:
-        build_site(paths, out)
+        build_site(paths, out, runtime=runtime)
     except BuildError as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr, flush=True)
@@ -47,9 +47,9 @@ def rebuild(paths: Paths, out: Path | None) -> bool:
 
 
 def serve(paths: Paths, port: int = 8000, host: str = "127.0.0.1", out: Path | None = None,
-          stop_event: threading.Event | None = None) -> int:
+          stop_event: threading.Event | None = None, runtime: RuntimeOptions = RuntimeOptions()) -> int:
     out = Path(out or paths.default_out).resolve()
-    if not rebuild(paths, out) and not out.exists():
+    if not rebuild(paths, out, runtime) and not out.exists():
         return 1
     server = make_server(out, host, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -57,7 +57,7 @@ def serve(paths: Paths, port: int = 8000, host: str = "127.0.0.1", out: Path | N
     watched = [str(p) for p in (paths.problems, paths.hidden_tests, paths.site) if p.exists()]
     try:
         for _changes in watch(*watched, stop_event=stop_event, watch_filter=_source_filter):
-            rebuild(paths, out)
+            rebuild(paths, out, runtime)
     except KeyboardInterrupt:
         pass
     finally:

@@ -18,10 +18,13 @@ import yaml
 from markupsafe import Markup
 
 from . import markup
+from .frontend import FrontendError, bundle_editor
 from .model import Problem, ProblemError
 from .parser import load_problems
+from .pyodide_assets import PyodideAssetsError, runtime_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_SITE_DIR = PACKAGE_DIR.parent / "site"  # templates + page assets of this checkout
 HARNESS_FILES = ("harness.py", "judge.py")  # shipped to the browser, loaded by the worker
 
 
@@ -47,7 +50,9 @@ class Paths:
 
     @property
     def site(self) -> Path:
-        return self.root / "site"
+        """The project's own site/ (templates, assets, config), else this checkout's."""
+        own = self.root / "site"
+        return own if own.exists() or not DEFAULT_SITE_DIR.exists() else DEFAULT_SITE_DIR
 
     @property
     def default_out(self) -> Path:
@@ -193,15 +198,27 @@ def _render_all(problems: list[Problem], config: SiteConfig, paths: Paths, out: 
         encoding="utf-8")
 
 
-def _write_assets(paths: Paths, config: SiteConfig, out: Path) -> None:
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """Where the browser gets Pyodide from (see pyodide_assets)."""
+
+    self_host: bool = False
+    packages_dir: Path | None = None
+
+
+def _write_assets(paths: Paths, config: SiteConfig, out: Path, runtime: RuntimeOptions) -> None:
     assets = out / "assets"
     shutil.copytree(paths.site / "assets", assets, dirs_exist_ok=True)
     for name in HARNESS_FILES:
         shutil.copyfile(PACKAGE_DIR / name, assets / name)
     (assets / "pygments.css").write_text(markup.pygments_css(), encoding="utf-8")
-    runtime = {"pyodide_version": config.pyodide_version, "pyodide_url": config.pyodide_cdn,
-               "harness": list(HARNESS_FILES)}
-    (assets / "runtime.json").write_text(json.dumps(runtime, indent=1), encoding="utf-8")
+    try:
+        bundle_editor(paths.site, assets)
+        data = runtime_config(paths.site, out, config.pyodide_version, config.pyodide_cdn, HARNESS_FILES,
+                              self_host=runtime.self_host, packages_dir=runtime.packages_dir)
+    except (FrontendError, PyodideAssetsError) as exc:
+        raise BuildError([ProblemError(paths.site / "package.json", None, str(exc))]) from None
+    (assets / "runtime.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 def load_all(paths: Paths) -> list[Problem]:
@@ -213,7 +230,8 @@ def load_all(paths: Paths) -> list[Problem]:
     return problems
 
 
-def build_site(paths: Paths, out: Path | None = None, base_url: str = "") -> tuple[Path, list[Problem]]:
+def build_site(paths: Paths, out: Path | None = None, base_url: str = "",
+               runtime: RuntimeOptions = RuntimeOptions()) -> tuple[Path, list[Problem]]:
     """Build the whole site into ``out`` (default ``_site/``); raise BuildError on any problem."""
     out = Path(out or paths.default_out).resolve()
     config = SiteConfig.load(paths.site / "config.yaml")
@@ -222,7 +240,7 @@ def build_site(paths: Paths, out: Path | None = None, base_url: str = "") -> tup
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         _render_all(problems, config, paths, staging, base_url)
-        _write_assets(paths, config, staging)
+        _write_assets(paths, config, staging, runtime)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

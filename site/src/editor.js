@@ -1,0 +1,84 @@
+// The code editor: CodeMirror 6 set up for Python, bundled by esbuild into assets/editor.js at
+// build time. Colours come from CSS classes (classHighlighter), so style.css themes the editor
+// for light and dark mode alike.
+import { closeBrackets, closeBracketsKeymap } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { python } from "@codemirror/lang-python";
+import { bracketMatching, indentOnInput, indentUnit, syntaxHighlighting } from "@codemirror/language";
+import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
+import { Annotation, EditorState, Prec, StateEffect, StateField } from "@codemirror/state";
+import {
+  Decoration, EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter,
+  highlightSpecialChars, keymap, lineNumbers,
+} from "@codemirror/view";
+import { classHighlighter } from "@lezer/highlight";
+
+const setErrorLine = StateEffect.define();
+const fromApi = Annotation.define(); // edits made by the page (reset, import), not typed
+const errorLineMark = Decoration.line({ class: "cm-error-line" });
+
+// The line a traceback points at; cleared as soon as the learner edits.
+const errorLine = StateField.define({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    for (const effect of tr.effects) {
+      if (effect.is(setErrorLine)) {
+        if (effect.value == null) return Decoration.none;
+        const line = tr.state.doc.line(effect.value);
+        return Decoration.set([errorLineMark.range(line.from)]);
+      }
+    }
+    return tr.docChanged ? Decoration.none : marks;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+/**
+ * Mount an editor in `parent`.
+ * onChange(code) runs after every edit by the learner; onRun() on Ctrl/Cmd+Enter.
+ */
+export function createEditor({ parent, doc, label, onChange, onRun }) {
+  const view = new EditorView({
+    parent,
+    state: EditorState.create({
+      doc,
+      extensions: [
+        lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(), drawSelection(),
+        indentUnit.of("    "), EditorState.tabSize.of(4), indentOnInput(), bracketMatching(),
+        closeBrackets(), highlightActiveLine(), highlightSelectionMatches(),
+        syntaxHighlighting(classHighlighter), python(), errorLine,
+        // Highest precedence: the default keymap binds Mod-Enter to "insert blank line".
+        Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { onRun?.(); return true; } }])),
+        // Tab indents; Esc then Tab leaves the editor (CodeMirror's tab-focus escape hatch).
+        keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
+        EditorView.contentAttributes.of({ "aria-label": label || "Code editor" }),
+        EditorView.updateListener.of((update) => {
+          if (update.docChanged && !update.transactions.some((t) => t.annotation(fromApi))) {
+            onChange?.(update.state.doc.toString());
+          }
+        }),
+      ],
+    }),
+  });
+  return {
+    view,
+    getCode: () => view.state.doc.toString(),
+    setCode(text) {
+      view.dispatch({
+        changes: { from: 0, to: view.state.doc.length, insert: text },
+        annotations: fromApi.of(true),
+      });
+    },
+    highlightLine(number) {
+      const valid = Number.isInteger(number) && number >= 1 && number <= view.state.doc.lines;
+      view.dispatch({ effects: setErrorLine.of(valid ? number : null) });
+    },
+    goToLine(number) {
+      if (!(number >= 1 && number <= view.state.doc.lines)) return;
+      const line = view.state.doc.line(number);
+      view.dispatch({ selection: { anchor: line.from }, scrollIntoView: true });
+      view.focus();
+    },
+    focus: () => view.focus(),
+  };
+}
