@@ -46,6 +46,10 @@ def _not_passed(report: dict) -> list[dict]:
     return [t for t in report["tests"] if t["status"] != "pass"]
 
 
+def _tests_message(report: dict) -> str:
+    return "the hidden tests fail to load: " + report["error"]["message"].rsplit("fault): ", 1)[-1]
+
+
 def _stop_message(report: dict) -> str:
     if report["error"]:
         return report["error"]["message"]
@@ -57,6 +61,9 @@ def check_problem(problem: Problem) -> CheckResult:
     md, tests = problem.source_path, problem.tests_path
 
     report = _grade(problem, problem.solution.code)
+    if report["error"] and report["error"]["kind"] == "tests":
+        result.errors.append(ProblemError(tests, report["error"]["line"], _tests_message(report)))
+        return result
     if report["error"]:
         result.errors.append(ProblemError(md, problem.solution.line + (report["error"]["line"] or 1) - 1,
                                           f"the solution does not load: {report['error']['message']}"))

@@ -11,7 +11,7 @@ A Report is plain JSON-serialisable data::
      "passed": int, "total": int,
      "tests": [{"name", "title", "status", "message", "duration_ms", "line", "traceback"}],
      "stdout": str, "stdout_truncated": bool,
-     "error": None | {"kind", "message", "line", "traceback"},   # code that did not even load
+     "error": None | {"kind", "message", "line", "traceback"},   # code (or tests) that did not load
      "stopped": None | "timeout" | "crash"}   # set by a caller that had to kill the run
 
 ``line`` numbers always refer to the learner's own code (1-based), ``traceback`` holds only the
@@ -358,6 +358,14 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
     return result
 
 
+def _broken_tests_report(exc: Exception, tests_filename: str) -> dict:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == tests_filename]
+    line = exc.lineno if isinstance(exc, SyntaxError) else (frames[-1].lineno if frames else None)
+    message = f"The hidden tests of this problem failed to load (not your code's fault): {_describe(exc)}"
+    return {"status": ERROR, "passed": 0, "total": 0, "tests": [], "stdout": "", "stdout_truncated": False,
+            "error": {"kind": "tests", "message": message, "line": line, "traceback": ""}, "stopped": None}
+
+
 def _verdict(tests: list[dict], error) -> str:
     if error is not None or any(t["status"] == ERROR for t in tests):
         return ERROR
@@ -381,7 +389,10 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     sys.stdout = sys.stderr = out
     try:
         # Tests load and the snapshot is taken before learner code runs: it cannot touch them.
-        test_module, tests = _load_tests(tests_source, tests_filename)
+        try:
+            test_module, tests = _load_tests(tests_source, tests_filename)
+        except Exception as exc:  # the author's mistake, not the learner's
+            return _broken_tests_report(exc, tests_filename)
         snapshot = _Snapshot(_protected_namespaces(test_module))
         guard = _input_guard(snapshot)
         try:

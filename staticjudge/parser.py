@@ -119,13 +119,13 @@ def _check_meta(path: Path, meta: dict, lines: dict) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Body sections
 # ---------------------------------------------------------------------------------------------
-def _split_sections(path: Path, body: str, first_line: int) -> tuple[str, dict]:
+def _split_sections(path: Path, body: str, first_line: int) -> tuple[list, dict]:
     """Split the body at level-2 headings outside code fences.
 
-    Returns (statement markdown, {section name: (heading line, [(line number, text), ...])}).
+    Returns ([(line number, text), ...] of the statement, {section name: (heading line, lines)}).
     Everything before '## Starter code' is the statement (it may have its own '##' headings).
     """
-    statement: list[str] = []
+    statement: list[tuple[int, str]] = []
     sections: dict[str, tuple[int, list[tuple[int, str]]]] = {}
     current: list[tuple[int, str]] | None = None
     fence = None
@@ -152,12 +152,12 @@ def _split_sections(path: Path, body: str, first_line: int) -> tuple[str, dict]:
                 raise ProblemError(path, number, f"unknown section '## {name}' after the statement "
                                                  f"(expected one of: {', '.join(SECTIONS)})")
         if current is None:
-            statement.append(text)
+            statement.append((number, text))
         else:
             current.append((number, text))
     if fence is not None:
         raise ProblemError(path, first_line + len(body.splitlines()) - 1, "a code fence (```) is never closed")
-    return "\n".join(statement).strip() + "\n", sections
+    return statement, sections
 
 
 def _is_closing_fence(text: str, marker: str) -> bool:
@@ -241,8 +241,7 @@ def _parse_mutants(path: Path, lines) -> tuple[Mutant, ...]:
     return tuple(mutants)
 
 
-def _examples(statement: str, first_line: int) -> tuple[Example, ...]:
-    lines = list(enumerate(statement.splitlines(), start=first_line))
+def _examples(lines: list[tuple[int, str]]) -> tuple[Example, ...]:
     return tuple(Example(source=code, line=line) for info, line, code, _ in _code_blocks(lines)
                  if info in ("pycon", "python-repl"))
 
@@ -316,8 +315,8 @@ def parse_problem(path: Path, tests_dir: Path) -> Problem:
     tests_path = Path(tests_dir) / f"{slug}.py"
     tests_source, tests = parse_hidden_tests(tests_path, meta["entry"])
     return Problem(
-        slug=slug, statement=statement, starter=starter, solution=solution, hints=hints,
-        mutants=mutants, examples=_examples(statement, body_line), tests_source=tests_source,
+        slug=slug, statement="\n".join(t for _, t in statement).strip() + "\n", starter=starter,
+        solution=solution, hints=hints, mutants=mutants, examples=_examples(statement), tests_source=tests_source,
         tests=tests, source_path=path, tests_path=tests_path, **meta,
     )
 
@@ -330,6 +329,10 @@ def load_problems(problems_dir: Path, tests_dir: Path) -> tuple[list[Problem], l
             problems.append(parse_problem(path, tests_dir))
         except ProblemError as exc:
             errors.append(exc)
+    for path in sorted(Path(tests_dir).glob("*.py")):
+        if not (Path(problems_dir) / f"{path.stem}.md").exists():
+            errors.append(ProblemError(path, None, f"hidden tests for no problem: there is no problem file "
+                                                   f"{Path(problems_dir).name}/{path.stem}.md"))
     by_order: dict[int, Problem] = {}
     for problem in sorted(problems, key=lambda p: p.slug):
         other = by_order.get(problem.order)

@@ -20,9 +20,10 @@ def project(tmp_path):
     return tmp_path
 
 
-def line_of(path: Path, needle: str) -> int:
-    """1-based number of the first line of ``path`` containing ``needle``."""
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
+def line_of(path: Path, needle: str, nth: int = 1) -> int:
+    """1-based number of the ``nth`` line of ``path`` containing ``needle``."""
+    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if needle in line]
+    if len(found) < nth:
+        raise AssertionError(f"{needle!r} not {nth} time(s) in {path}")
+    return found[nth - 1]

@@ -1,0 +1,162 @@
+"""Broken problem files: each gives one clear `file:line: message`, a non-zero exit, no traceback.
+
+Each case breaks a copy of a valid project in one place. Parse-level mistakes stop both `build`
+and `check`; mistakes only running the tests can find (a failing solution, a surviving mutant,
+a wrong worked example) stop `check`.
+"""
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from conftest import BASE_SLUG, ROOT, line_of
+
+MD = f"problems/{BASE_SLUG}.md"
+TESTS = f"hidden_tests/{BASE_SLUG}.py"
+
+
+@dataclass(frozen=True)
+class Broken:
+    name: str
+    breaks: Callable[[Path], None]
+    file: str  # which file the error must name
+    needle: str | tuple | None  # text (or (text, nth)) on the line the error must name; None: no line
+    message: str
+    build_fails: bool = True
+
+
+def replace(relative: str, old: str, new: str):
+    def apply(root: Path):
+        path = root / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new, 1))
+    return apply
+
+
+def write(relative: str, data: bytes):
+    def apply(root: Path):
+        (root / relative).write_bytes(data)
+    return apply
+
+
+def both(*steps):
+    def apply(root: Path):
+        for step in steps:
+            step(root)
+    return apply
+
+
+def copy_problem_as(slug: str, *edits):
+    def apply(root: Path):
+        (root / "problems" / f"{slug}.md").write_text((root / MD).read_text())
+        (root / "hidden_tests" / f"{slug}.py").write_text((root / TESTS).read_text())
+        for edit in edits:
+            edit(root)
+    return apply
+
+
+CASES = [
+    Broken("yaml_syntax", replace(MD, "tags: [attention, matmul, softmax]", "tags: [attention, matmul"),
+           MD, "entry:", "invalid YAML front matter"),
+    Broken("yaml_tab", replace(MD, "order: 2", "order:\t2\n\t- x"), MD, None, "invalid YAML"),
+    Broken("no_front_matter", replace(MD, "---\ntitle", "title"), MD, "title: Self-attention", "missing YAML front matter"),
+    Broken("unclosed_front_matter", replace(MD, "summary: Every", "summary: Every\n").__class__ and
+           (lambda root: (root / MD).write_text("---\ntitle: x\n")), MD, "---", "not closed"),
+    Broken("unknown_key", replace(MD, "order: 2", "order: 2\nauthor: someone"), MD, "author:", "unknown front-matter key 'author'"),
+    Broken("missing_title", replace(MD, "title: Self-attention\n", ""), MD, "order: 2", "missing the required key 'title'"),
+    Broken("order_not_int", replace(MD, "order: 2", "order: second"), MD, "order: second", "'order': must be an integer"),
+    Broken("bad_difficulty", replace(MD, "difficulty: easy", "difficulty: 3"), MD, "difficulty: 3", "must be one of"),
+    Broken("entry_not_list", replace(MD, "entry: [self_attention]", "entry: {a: 1}"), MD, "entry: {a: 1}", "list of function names"),
+    Broken("bad_time_limit", replace(MD, "order: 2", "order: 2\ntime_limit: -1"), MD, "time_limit: -1", "between 0 and 120"),
+    Broken("tags_not_list", replace(MD, "tags: [attention, matmul, softmax]", "tags: attention"), MD, "tags: attention",
+           "'tags': must be a list"),
+    Broken("missing_solution", replace(MD, "## Solution\n", "## Solutions\n"), MD, "## Solutions", "unknown section"),
+    Broken("missing_hints", replace(MD, "## Hints\n", ""), MD, None, "missing section '## Hints'"),
+    Broken("two_code_blocks", replace(MD, "## Solution\n", "## Solution\n\n```python\nx = 1\n```\n"), MD, "## Solution",
+           "exactly one ```python code block"),
+    Broken("solution_syntax", replace(MD, "    scores = Q @ K.T / np.sqrt(K.shape[-1])\n    scores = scores -",
+                                      "    scores = Q @ K.T / np.sqrt(K.shape[-1]\n    scores = scores -"),
+           MD, "scores = Q @ K.T / np.sqrt(K.shape[-1]", "the solution does not compile"),
+    Broken("entry_undefined", replace(MD, "entry: [self_attention]", "entry: [self_attention, helper]"), MD, "## Solution",
+           "does not define the entry function 'helper'"),
+    Broken("duplicate_section", replace(MD, "## Mutants\n", "## Hints\n\n- again\n\n## Mutants\n"), MD, ("## Hints", 2),
+           "appears twice"),
+    Broken("duplicate_mutant", replace(MD, "### scaled_by_d_k", "### no_scaling"), MD, ("### no_scaling", 2),
+           "two mutants are named 'no_scaling'"),
+    Broken("non_utf8", lambda root: (root / MD).write_bytes((root / MD).read_bytes().replace(b"weighted", b"w\xe9ighted", 1)),
+           MD, "w\ufffdighted", "not valid UTF-8"),
+    Broken("tests_syntax", replace(TESTS, "def test_output_shape(self_attention):", "def test_output_shape(self_attention)"),
+           TESTS, "def test_output_shape(self_attention)", "does not compile"),
+    Broken("tests_unknown_parameter", replace(TESTS, "def test_output_shape(self_attention):", "def test_output_shape(attention):"),
+           TESTS, "def test_output_shape(attention)", "names no entry function"),
+    Broken("tests_missing", lambda root: (root / TESTS).unlink(), TESTS, None, "hidden-test file is missing"),
+    Broken("tests_none", lambda root: (root / TESTS).write_text("import numpy as np\n"), TESTS, None, "defines no test_* function"),
+    Broken("tests_non_utf8", lambda root: (root / TESTS).write_bytes(b"# \xff\n" + (root / TESTS).read_bytes()), TESTS,
+           None, "not valid UTF-8"),
+    Broken("duplicate_order", copy_problem_as("self_attention_again"), "problems/self_attention_again.md", None,
+           "order 2 is already used"),
+    Broken("orphan_tests", lambda root: (root / "hidden_tests" / "stray.py").write_text("def test_x():\n    pass\n"),
+           "hidden_tests/stray.py", None, "no problem file problems/stray.md"),
+    # Found only by running the tests: `check` stops, `build` does not run tests.
+    Broken("solution_fails", replace(MD, "    return weights @ V\n", "    return weights @ V + 1e-3\n"), TESTS,
+           "def test_worked_example", "the solution fails test_worked_example", build_fails=False),
+    Broken("mutant_survives", replace(MD, "    scores = Q @ K / np.sqrt(K.shape[-1])", "    scores = Q @ K.T / np.sqrt(K.shape[-1])"),
+           MD, ("import numpy as np", 7), "mutant 'K_not_transposed' passes every hidden test",
+           build_fails=False),
+    Broken("tests_raise_in_collection", replace(TESTS, "import numpy as np\n", "import numpy as np\nSEED = 1 / 0\n"),
+           TESTS, "SEED = 1 / 0", "the hidden tests fail to load: ZeroDivisionError", build_fails=False),
+    Broken("tests_import_missing_module", replace(TESTS, "import numpy as np\n", "import numpy as np\nimport scipy_not_here\n"),
+           TESTS, "import scipy_not_here", "ModuleNotFoundError", build_fails=False),
+    Broken("example_mismatch", replace(MD, "[2.339523, 3.339523]", "[2.339523, 3.339623]"), MD, ">>> self_attention(Q, K, V)",
+           "worked example does not match", build_fails=False),
+    Broken("example_raises", replace(MD, ">>> self_attention(Q, K, V)", ">>> self_attention(Q, K)"), MD,
+           ">>> self_attention(Q, K)", "example raised TypeError", build_fails=False),
+    Broken("starter_passes", replace(MD, "    # 3. return weights @ V\n    raise NotImplementedError\n",
+                                     "    s = Q @ K.T / np.sqrt(K.shape[-1])\n    w = np.exp(s - s.max(-1, keepdims=True))\n"
+                                     "    return w / w.sum(-1, keepdims=True) @ V\n"),
+           MD, "import numpy as np", "the starter code already passes", build_fails=False),
+]
+
+
+def expected_line(root: Path, case: Broken) -> int | None:
+    if case.needle is None:
+        return None
+    text, nth = case.needle if isinstance(case.needle, tuple) else (case.needle, 1)
+    return line_of(root / case.file, text, nth)
+
+
+def run(root: Path, command: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(root), command],
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_located_error(root: Path, case: Broken, result: subprocess.CompletedProcess) -> None:
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "Traceback" not in output, output
+    where = str(root / case.file)
+    line = expected_line(root, case)
+    located = [l for l in output.splitlines() if where in l and case.message in l]
+    assert len(located) == 1, f"expected one error naming {case.file} with {case.message!r}:\n{output}"
+    if line is not None:
+        assert f"{where}:{line}: " in located[0], f"expected line {line}:\n{output}"
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 20
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_broken_problem_gives_one_located_error(project, case):
+    case.breaks(project)
+    if case.build_fails:
+        assert_one_located_error(project, case, run(project, "build"))
+        assert not (project / "_site").exists(), "a failed build must not write the site"
+    else:
+        assert run(project, "build").returncode == 0
+    assert_one_located_error(project, case, run(project, "check"))
