@@ -45,21 +45,35 @@ def cmd_serve(args, paths: Paths) -> int:
                  runtime=_runtime_options(args))
 
 
+def _problems_to_check(paths: Paths, slugs: list[str]):
+    """All problems, or only the named ones (so a half-written neighbour does not block them)."""
+    if not slugs:
+        return load_all(paths)
+    unknown = [s for s in slugs if not (paths.problems / f"{s}.md").exists()]
+    if unknown:
+        raise LookupError(f"unknown problem(s): {', '.join(unknown)} (no such file in {paths.problems})")
+    problems, errors = [], []
+    for slug in slugs:
+        try:
+            problems.append(parse_problem(paths.problems / f"{slug}.md", paths.hidden_tests))
+        except ProblemError as exc:
+            errors.append(exc)
+    if errors:
+        raise BuildError(errors)
+    return problems
+
+
 def cmd_check(args, paths: Paths) -> int:
     from .checker import check_problem, mutation_report, summary_line
 
     try:
-        problems = load_all(paths)
+        problems = _problems_to_check(paths, args.slugs)
     except BuildError as exc:
         _say_errors(exc.errors)
         return EXIT_FAIL
-    if args.slugs:
-        known = {p.slug: p for p in problems}
-        unknown = [s for s in args.slugs if s not in known]
-        if unknown:
-            print(f"error: unknown problem(s): {', '.join(unknown)} (known: {', '.join(known)})", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        problems = [known[s] for s in args.slugs]
+    except LookupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     failed = 0
     killed = total = 0
     for problem in problems:

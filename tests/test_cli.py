@@ -131,3 +131,10 @@ def test_new_writes_a_skeleton_that_check_accepts(project):
     checked = run(project, "check", "dot_product")
     assert checked.returncode == 0, checked.stdout
     assert run(project, "new", "dot_product").returncode == 2  # never overwrites
+
+
+def test_check_named_problem_ignores_a_broken_neighbour(project):
+    (project / "problems" / "half_written.md").write_text("---\ntitle: [\n")
+    assert run(project, "check").returncode == 1
+    named = run(project, "check", BASE_SLUG)
+    assert named.returncode == 0 and f"ok   {BASE_SLUG}" in named.stdout
