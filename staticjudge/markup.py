@@ -47,6 +47,9 @@ class _MathProcessor(InlineProcessor):
         unknown = UNKNOWN_COMMAND_RE.search(mathml)  # latex2mathml passes unknown commands through
         if unknown:
             raise MathError(tex, f"unknown command {unknown.group(1)}")
+        if ">&<" in mathml:  # an alignment '&' outside array/matrix/cases comes out as raw text
+            raise MathError(tex, "'&' only aligns inside \\begin{array}, matrix or cases "
+                                 "(aligned/align are not supported)")
         return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
 
 

@@ -113,6 +113,7 @@ def test_broken_problem_stops_the_build_and_keeps_the_previous_site(project):
 
 
 @pytest.mark.parametrize("bad, reason", [("$S_{ij}^$", "cannot render math $S_{ij}^$"),
+                                         ("$\\begin{aligned} a &= b \\end{aligned}$", "only aligns inside"),
                                          ("$\\dk$", "unknown command \\dk")])
 def test_bad_math_is_an_error_naming_file_and_line(project, bad, reason):
     md = project / "problems" / "self_attention.md"
