@@ -131,6 +131,7 @@ async function main() {
   }
   editor = await mountEditor(record ? record.code : data ? data.starter : starterFromPage());
 
+  setBusy(false);
   buttons.tests.addEventListener("click", () => run("grade"));
   buttons.code.addEventListener("click", () => run("script"));
   buttons.stop.addEventListener("click", () => python.stop());

@@ -1,0 +1,107 @@
+"""End-to-end tests in headless Chromium: the built site, served over HTTP from a sub-path.
+
+The site is built once per session with `--self-host` (the Pyodide core from the pinned npm
+package: no network needed) and `--pyodide-packages` (a tiny wheel the tests build; plus the
+NumPy wheel when the environment variable PYODIDE_PACKAGES names a folder holding it, in which
+case shipped NumPy problems are added to the site as well).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from .helpers import RUN_MS
+from .tinywheel import build_wheel
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "tests" / "fixtures" / "browser_site"
+SUB_PATH = "courses/spring/"  # the site is served from here, never from the server's root
+NUMPY_PROBLEMS = ("self_attention", "masked_attention", "multi_head_attention")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def numpy_wheels() -> Path | None:
+    folder = os.environ.get("PYODIDE_PACKAGES")
+    return Path(folder) if folder and any(Path(folder).glob("numpy-*.whl")) else None
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """Build the fixture problems (and, with NumPy, shipped problems) into www/<SUB_PATH>."""
+    base = tmp_path_factory.mktemp("browser")
+    project = base / "project"
+    shutil.copytree(FIXTURE / "problems", project / "problems")
+    shutil.copytree(FIXTURE / "hidden_tests", project / "hidden_tests")
+    wheels = base / "wheels"
+    build_wheel(wheels)
+    numpy = numpy_wheels()
+    if numpy:
+        for wheel in numpy.glob("*.whl"):
+            (wheels / wheel.name).symlink_to(wheel)
+        for slug in NUMPY_PROBLEMS:
+            if (ROOT / "problems" / f"{slug}.md").exists() and (ROOT / "hidden_tests" / f"{slug}.py").exists():
+                shutil.copyfile(ROOT / "problems" / f"{slug}.md", project / "problems" / f"{slug}.md")
+                shutil.copyfile(ROOT / "hidden_tests" / f"{slug}.py", project / "hidden_tests" / f"{slug}.py")
+    www = base / "www"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "--root", str(project), "build", "--out", str(www / SUB_PATH),
+         "--self-host", "--pyodide-packages", str(wheels)],
+        capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return www
+
+
+@pytest.fixture(scope="session")
+def server_root(built_site):
+    from staticjudge.serve import make_server
+
+    server = make_server(built_site, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_url(server_root) -> str:
+    return server_root + SUB_PATH
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is not installed at {CHROMIUM}; tests/run.sh installs it")
+        pytest.skip("Chromium is not installed (tests/run.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(accept_downloads=True)
+    context.set_default_timeout(RUN_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    assert not page.errors, f"uncaught errors in the page: {page.errors}"

@@ -1,0 +1,130 @@
+"""Solving in the browser: the hidden tests run in Pyodide and the page shows the Report."""
+
+from .helpers import open_problem, row, row_statuses, run_tests, set_code, wait_python_ready, wait_run_over
+
+CORRECT = "def add(a, b):\n    return a + b\n"
+WRONG_ON_NEGATIVES = "def add(a, b):\n    if a < 0:\n        return 0\n    return a + b\n"
+
+
+def test_correct_solution_passes_every_test_and_marks_the_problem_solved(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    assert page.locator(".solved-badge").first.is_hidden()
+    set_code(page, CORRECT)
+    assert run_tests(page) == "3/3 tests passed · solved!"
+    assert row_statuses(page) == {"test_small": "pass", "test_negative": "pass", "test_large": "pass"}
+    assert row(page, "test_negative").locator(".test-title").inner_text() == "Handles negative numbers"
+    assert page.locator("h1 .solved-badge").is_visible()
+    page.goto(site_url + "index.html")
+    assert page.locator('.problem-item[data-slug="add_numbers"] .solved-badge').is_visible()
+    assert page.locator('.problem-item[data-slug="shout_wheel"] .solved-badge').is_hidden()
+
+
+def test_wrong_solution_fails_the_right_rows_with_the_harness_message(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, WRONG_ON_NEGATIVES)
+    assert run_tests(page) == "2/3 tests passed"
+    assert row_statuses(page) == {"test_small": "pass", "test_negative": "fail", "test_large": "pass"}
+    assert row(page, "test_negative").locator(".test-message").inner_text() == (
+        "add(-4, 1) returned 0, expected -3")
+    assert page.locator("h1 .solved-badge").is_hidden()
+
+
+def test_syntax_error_names_the_line_and_highlights_it_in_the_editor(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, "x = 1\ndef add(a, b)\n    return a + b\n")
+    assert run_tests(page) == "0/3 tests passed · your code did not load"
+    message = page.locator("#load-error").inner_text()
+    assert "SyntaxError on line 2" in message
+    assert set(row_statuses(page).values()) == {"error"}
+    assert "did not load" in row(page, "test_small").inner_text()
+    highlighted = page.locator("#editor .cm-line.cm-error-line")
+    assert highlighted.count() == 1 and highlighted.inner_text() == "def add(a, b)"
+    page.get_by_role("button", name="Go to line 2").click()
+    assert page.evaluate("() => document.activeElement.classList.contains('cm-content')")
+
+
+def test_exception_in_a_test_shows_a_trimmed_traceback(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, "def helper(a):\n    return a / 0\n\ndef add(a, b):\n    return helper(a) + b\n")
+    run_tests(page)
+    first = row(page, "test_small")
+    assert first.get_attribute("data-status") == "error"
+    assert "ZeroDivisionError" in first.locator(".test-message").inner_text()
+    traceback = first.locator(".traceback pre").text_content()  # inside a closed <details>
+    assert 'line 2, in helper' in traceback and "hidden_tests" not in traceback and "harness" not in traceback
+    assert page.locator("#editor .cm-error-line").inner_text() == "    return a / 0"
+
+
+def test_infinite_loop_hits_the_time_limit_then_a_correct_run_works_without_reload(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, "def add(a, b):\n    if a < 0:\n        while True:\n            pass\n    return a + b\n")
+    summary = run_tests(page)
+    assert summary == "1/3 tests passed · time limit exceeded"
+    assert row_statuses(page) == {"test_small": "pass", "test_negative": "error", "test_large": "error"}
+    assert "Time limit exceeded (3 s)" in row(page, "test_negative").inner_text()
+    assert "Not run" in row(page, "test_large").inner_text()
+    url = page.url
+    set_code(page, CORRECT)
+    assert run_tests(page) == "3/3 tests passed · solved!"  # queued until the fresh worker is ready
+    assert page.url == url
+
+
+def test_endless_loop_while_loading_is_stopped_too(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, "while True:\n    pass\n")
+    assert run_tests(page) == "0/3 tests passed · time limit exceeded"
+    assert "Time limit exceeded" in page.locator("#load-error").inner_text()
+    wait_python_ready(page)
+
+
+def test_exit_input_and_huge_prints_give_clear_messages_and_the_page_stays_usable(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, "import sys\nsys.exit()\n")
+    run_tests(page)
+    assert "sys.exit()" in page.locator("#load-error").inner_text()
+
+    set_code(page, "def add(a, b):\n    return int(input('a number? '))\n")
+    run_tests(page)
+    assert "input() is not available" in row(page, "test_small").inner_text()
+
+    set_code(page, "print('x' * 1_000_000)\ndef add(a, b):\n    return a + b\n")
+    assert run_tests(page) == "3/3 tests passed · solved!"
+    output = page.locator("#stdout").inner_text()
+    assert "output truncated" in output and len(output) < 30_000
+
+
+def test_learner_output_is_shown_as_text_never_as_html(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, "print('<img src=x onerror=alert(1)><b>bold</b>')\ndef add(a, b):\n    return a + b\n")
+    page.get_by_role("button", name="Run code").click()
+    summary = wait_run_over(page)
+    assert summary.startswith("Your code ran without errors")
+    assert page.locator("#stdout").inner_text().strip() == "<img src=x onerror=alert(1)><b>bold</b>"
+    assert page.locator("#results img, #results b").count() == 0
+    assert page.locator("#test-rows > li").count() == 0  # Run code does not grade
+
+
+def test_ctrl_enter_runs_the_tests(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, CORRECT)  # leaves the focus in the editor
+    assert run_tests(page, how="Control+Enter") == "3/3 tests passed · solved!"
+    assert page.locator("#editor .cm-content").inner_text().strip() == CORRECT.strip()  # no blank line added
+
+
+def test_a_run_pressed_before_python_is_ready_is_queued(page, site_url):
+    open_problem(page, site_url, "add_numbers", wait_ready=False)
+    set_code(page, CORRECT)
+    page.get_by_role("button", name="Run tests").click()
+    if page.get_attribute("#python-status", "data-state") != "ready":
+        assert page.locator("#summary").inner_text().startswith(("Queued", "Running"))
+    assert wait_run_over(page) == "3/3 tests passed · solved!"
+
+
+def test_wheel_given_to_build_is_loaded_from_the_site(page, site_url):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_problem(page, site_url, "shout_wheel")
+    set_code(page, "import sjtiny\n\ndef shout(text):\n    return text.upper() + sjtiny.SUFFIX\n")
+    assert run_tests(page) == "1/1 tests passed · solved!"
+    assert site_url + "pyodide-packages/sjtiny-1.0.0-py3-none-any.whl" in requested
+    assert all(url.startswith(site_url) for url in requested), "everything comes from the site itself"
