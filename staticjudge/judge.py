@@ -107,8 +107,8 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     """``got`` equals ``expected`` elementwise within ``atol + rtol * |expected|``.
 
     Accepts any float dtype (float32 results are compared in float64 with the given tolerance).
-    ``mistakes``: {message: wrong_output}; if the result matches a wrong output, that message
-    is added to the failure.
+    ``mistakes``: {message: wrong_output}, or a function returning one (called only on failure);
+    if the result matches a wrong output, that message is added to the failure.
     """
     array = as_float_array(got, name)
     expected = _asarray(expected, dtype=_float64)
@@ -140,6 +140,8 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
 
 
 def _mistake_hint(array, mistakes, rtol, atol) -> str:
+    if callable(mistakes):  # computed only when a check fails, so passing runs stay fast
+        mistakes = mistakes()
     for hint, wrong in (mistakes or {}).items():
         try:
             if _matches(array, wrong, rtol, atol):
@@ -149,8 +151,12 @@ def _mistake_hint(array, mistakes, rtol, atol) -> str:
     return ""
 
 
-def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | None = None) -> None:
-    """Exact equality, for masks and integer results. ``dtype_kind``: e.g. "b" to insist on bool."""
+def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | None = None,
+                 mistakes=None) -> None:
+    """Exact equality, for masks and integer results. ``dtype_kind``: e.g. "b" to insist on bool.
+
+    ``mistakes`` works as for ``assert_close`` (values compared exactly).
+    """
     if got is None:
         raise AssertionError(f"{name} is None: did you forget to `return` it?")
     if not isinstance(got, _ndarray):
@@ -169,4 +175,6 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
                    f"got {array[index].item()!r}, expected {expected[index].item()!r}")
         if array.size <= 64:
             message += f"\n  got:\n{fmt(array)}\n  expected:\n{fmt(expected)}"
+        if array.dtype.kind in "fiub":
+            message += _mistake_hint(array.astype(_float64), mistakes, 0.0, 0.0)
         raise AssertionError(message)

@@ -154,6 +154,8 @@ def test_assert_close_messages():
     assert "inf at index (0,)" in failure(assert_close, np.array([np.inf]), np.array([1.0]))
     hinted = failure(assert_close, np.array([2.0]), np.array([1.0]), mistakes={"forgot to halve": np.array([2.0])})
     assert hinted.endswith("Hint: forgot to halve")
+    lazy = failure(assert_close, np.array([2.0]), np.array([1.0]), mistakes=lambda: {"lazy hint": np.array([2.0])})
+    assert lazy.endswith("Hint: lazy hint")
     assert_close(np.array([1.0, 2.0], dtype=np.float32), np.array([1.0, 2.0]))  # float32 accepted
 
 
@@ -169,6 +171,9 @@ def test_assert_close_ignores_lying_subclasses():
 def test_assert_equal_and_shape():
     assert "dtype float64, expected bool" in failure(assert_equal, np.ones(2), np.ones(2, bool), dtype_kind="b")
     assert "first at index (1,)" in failure(assert_equal, np.array([1, 0]), np.array([1, 1]))
+    upper = np.triu(np.ones((3, 3), bool))
+    hinted = failure(assert_equal, upper, np.tril(np.ones((3, 3), bool)), mistakes={"transposed mask": upper})
+    assert hinted.endswith("Hint: transposed mask")
     assert "shape (2,), expected (3,)" in failure(assert_shape, np.ones(2), (3,))
 
 
