@@ -128,9 +128,13 @@ def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, co
 
 
 def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
-    """Problems grouped by track: configured tracks first, in their order, then the rest."""
+    """Problems grouped by track: configured tracks first, in their order, then the rest.
+
+    Each problem keeps its number in the whole sequence (the order prev/next links follow).
+    """
+    number = {p.slug: i for i, p in enumerate(problems, start=1)}
     keys = list(config.tracks) + sorted({p.track for p in problems} - set(config.tracks))
-    tracks, number = [], 1
+    tracks = []
     for key in keys:
         members = [p for p in problems if p.track == key]
         if not members:
@@ -138,11 +142,10 @@ def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
         tracks.append({
             "key": key or "problems",
             "title": config.tracks.get(key, key.replace("-", " ").capitalize() or "Problems"),
-            "start": number,
             "problems": [{"slug": p.slug, "title": p.title, "difficulty": p.difficulty, "tags": p.tags,
-                          "summary": p.summary, "href": problem_href("", p.slug)} for p in members],
+                          "summary": p.summary, "href": problem_href("", p.slug), "number": number[p.slug]}
+                         for p in members],
         })
-        number += len(members)
     return tracks
 
 

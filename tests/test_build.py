@@ -122,3 +122,21 @@ def test_bad_math_is_an_error_naming_file_and_line(project, bad, reason):
         build_site(Paths(project), project / "_site")
     [error] = info.value.errors
     assert error.path == md and error.line == line_of(md, bad) and reason in error.message
+
+
+def test_index_groups_tracks_and_keeps_sequence_numbers(site):
+    html = (site / "index.html").read_text()
+    tracks = re.findall(r'<section class="track" id="track-([a-z-]+)">', html)
+    assert tracks[:2] == ["foundations", "masking"] and len(tracks) == len(set(tracks))
+    numbers = dict((slug, int(n)) for n, slug in re.findall(r'value="(\d+)" data-slug="([a-z_]+)"', html))
+    assert numbers["softmax"] == 1 and numbers["self_attention"] == 2
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1))
+    assert html.count('class="summary"') == len(numbers)
+
+
+def test_every_problem_links_to_previous_and_next(site):
+    from staticjudge.parser import load_problems
+    problems, _ = load_problems(ROOT / "problems", ROOT / "hidden_tests")
+    for before, after in zip(problems, problems[1:]):
+        assert f'<a rel="next" href="../{after.slug}/index.html">' in (site / before.slug / "index.html").read_text()
+        assert f'<a rel="prev" href="../{before.slug}/index.html">' in (site / after.slug / "index.html").read_text()
