@@ -112,15 +112,15 @@ async function mountEditor(code) {
 async function main() {
   $("runner").hidden = false;
   setupHints(document.querySelector(".hints"));
-  const { record, unreadable } = store.load(slug);
-  if (unreadable) notify("The code saved for this problem could not be read and was ignored; showing the starter code.");
-  showSolved(Boolean(record?.solved));
   setupTransfer(store, (slugs) => {
     if (!slugs.includes(slug) || !editor) return;
     const fresh = store.load(slug).record;
     editor.setCode(fresh.code);
     showSolved(fresh.solved);
   });
+  const { record, unreadable } = store.load(slug);
+  if (unreadable) notify("The code saved for this problem could not be read and was ignored; showing the starter code.");
+  showSolved(Boolean(record?.solved));
 
   try {
     data = await dataLoaded;
