@@ -5,9 +5,7 @@ Math is rendered here, not in the browser, so pages show formulas without JavaSc
 
 from __future__ import annotations
 
-import html
 import re
-import xml.etree.ElementTree as etree
 
 import markdown
 from latex2mathml.converter import convert as latex_to_mathml
@@ -68,9 +66,18 @@ def _markdown() -> markdown.Markdown:
     )
 
 
+_converter: markdown.Markdown | None = None
+
+
 def render_markdown(text: str) -> str:
-    md = _markdown()
-    return md.convert(text)
+    global _converter
+    if _converter is None:  # one converter, reset between documents: building it is the slow part
+        _converter = _markdown()
+    try:
+        return _converter.reset().convert(text)
+    except BaseException:
+        _converter = None  # a half-converted document must not leak into the next one
+        raise
 
 
 def render_inline(text: str) -> str:
@@ -80,19 +87,15 @@ def render_inline(text: str) -> str:
     return match.group(1) if match else out
 
 
+_PYTHON_LEXER = get_lexer_by_name("python")
+_HTML_FORMATTER = HtmlFormatter(cssclass="highlight")
+
+
 def highlight_python(code: str) -> str:
-    return highlight(code, get_lexer_by_name("python"), HtmlFormatter(cssclass="highlight"))
+    return highlight(code, _PYTHON_LEXER, _HTML_FORMATTER)
 
 
 def pygments_css() -> str:
     light = HtmlFormatter(style=PYGMENTS_STYLE_LIGHT).get_style_defs(".highlight")
     dark = HtmlFormatter(style=PYGMENTS_STYLE_DARK).get_style_defs(".highlight")
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
-
-
-def plain_text(html_text: str) -> str:
-    """Text content of an HTML fragment (for meta descriptions)."""
-    try:
-        return "".join(etree.fromstring(f"<div>{html_text}</div>").itertext())
-    except etree.ParseError:
-        return html.unescape(re.sub(r"<[^>]+>", "", html_text))

@@ -19,6 +19,9 @@ class ProblemError(Exception):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self):  # picklable, so parallel builds can return errors
+        return (ProblemError, (self.path, self.line, self.message))
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
         return f"{where}: {self.message}"

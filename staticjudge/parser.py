@@ -325,14 +325,23 @@ def parse_problem(path: Path, tests_dir: Path) -> Problem:
     )
 
 
-def load_problems(problems_dir: Path, tests_dir: Path) -> tuple[list[Problem], list[ProblemError]]:
-    """Parse every ``*.md`` under ``problems_dir``; return problems in order and every error."""
-    problems, errors = [], []
-    for path in sorted(Path(problems_dir).glob("*.md")):
-        try:
-            problems.append(parse_problem(path, tests_dir))
-        except ProblemError as exc:
-            errors.append(exc)
+def parse_or_error(path: Path, tests_dir: Path) -> Problem | ProblemError:
+    try:
+        return parse_problem(path, tests_dir)
+    except ProblemError as exc:
+        return exc
+
+
+def load_problems(problems_dir: Path, tests_dir: Path, parse_many=None) -> tuple[list[Problem], list[ProblemError]]:
+    """Parse every ``*.md`` under ``problems_dir``; return problems in order and every error.
+
+    ``parse_many(paths, tests_dir)`` may replace the plain loop over ``parse_or_error`` (the site
+    builder passes one that caches and runs in parallel).
+    """
+    paths = sorted(Path(problems_dir).glob("*.md"))
+    parsed = parse_many(paths, tests_dir) if parse_many else [parse_or_error(p, tests_dir) for p in paths]
+    problems = [p for p in parsed if isinstance(p, Problem)]
+    errors = [p for p in parsed if isinstance(p, ProblemError)]
     for path in sorted(Path(tests_dir).glob("*.py")):
         if not (Path(problems_dir) / f"{path.stem}.md").exists():
             errors.append(ProblemError(path, None, f"hidden tests for no problem: there is no problem file "

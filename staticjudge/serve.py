@@ -10,11 +10,12 @@ import functools
 import http.server
 import sys
 import threading
+import time
 from pathlib import Path
 
 from watchfiles import watch
 
-from .sitebuild import BuildError, Paths, RuntimeOptions, build_site
+from .sitebuild import BuildError, Paths, RuntimeOptions, SiteBuilder
 
 # Types that Python's table may lack but a module worker and WebAssembly need exactly.
 MIME_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
@@ -34,22 +35,24 @@ def make_server(directory: Path, host: str, port: int) -> http.server.ThreadingH
     return http.server.ThreadingHTTPServer((host, port), handler)
 
 
-def rebuild(paths: Paths, out: Path | None, runtime: RuntimeOptions = RuntimeOptions()) -> bool:
+def rebuild(builder: SiteBuilder, out: Path) -> bool:
+    started = time.perf_counter()
     try:
-        build_site(paths, out, runtime=runtime)
+        _, problems = builder.build(out)
     except BuildError as exc:
         for error in exc.errors:
             print(f"error: {error}", file=sys.stderr, flush=True)
         print("build failed; still serving the last good build", file=sys.stderr, flush=True)
         return False
-    print("rebuilt", flush=True)
+    print(f"built {len(problems)} problem(s) in {time.perf_counter() - started:.2f} s", flush=True)
     return True
 
 
 def serve(paths: Paths, port: int = 8000, host: str = "127.0.0.1", out: Path | None = None,
           stop_event: threading.Event | None = None, runtime: RuntimeOptions = RuntimeOptions()) -> int:
     out = Path(out or paths.default_out).resolve()
-    if not rebuild(paths, out, runtime) and not out.exists():
+    builder = SiteBuilder(paths, runtime=runtime)  # kept: rebuilds redo only what changed
+    if not rebuild(builder, out) and not out.exists():
         return 1
     server = make_server(out, host, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -57,7 +60,7 @@ def serve(paths: Paths, port: int = 8000, host: str = "127.0.0.1", out: Path | N
     watched = [str(p) for p in (paths.problems, paths.hidden_tests, paths.site) if p.exists()]
     try:
         for _changes in watch(*watched, stop_event=stop_event, watch_filter=_source_filter):
-            rebuild(paths, out, runtime)
+            rebuild(builder, out)
     except KeyboardInterrupt:
         pass
     finally:

@@ -7,7 +7,10 @@ leaves a half-written site.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -20,7 +23,8 @@ from markupsafe import Markup
 from . import markup
 from .frontend import FrontendError, bundle_editor
 from .model import Problem, ProblemError
-from .parser import load_problems
+from .parallel import parallel_map
+from .parser import load_problems, parse_or_error
 from .pyodide_assets import PyodideAssetsError, runtime_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -174,31 +178,17 @@ def _line_containing(path: Path, snippet: str) -> int | None:
     return None
 
 
-def _render_all(problems: list[Problem], config: SiteConfig, paths: Paths, out: Path, base_url: str) -> None:
-    env = _environment(paths.site / "templates")
+def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
+                  template: jinja2.Template, base_url: str) -> tuple[str, str] | ProblemError:
+    """The page and problem.json of one problem, or the located error that stops it."""
+    try:
+        view = problem_view(problem, prev, nxt, config)
+    except markup.MathError as exc:
+        return ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc))
+    page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/")
     site = {"name": config.name, "description": config.description}
-    problem_template = env.get_template("problem.html")
-    errors = []
-    for i, problem in enumerate(problems):
-        prev = problems[i - 1] if i > 0 else None
-        nxt = problems[i + 1] if i + 1 < len(problems) else None
-        try:
-            view = problem_view(problem, prev, nxt, config)
-        except markup.MathError as exc:
-            errors.append(ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc)))
-            continue
-        folder = out / problem.slug
-        folder.mkdir(parents=True, exist_ok=True)
-        page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/")
-        (folder / "index.html").write_text(
-            problem_template.render(page=page, site=site, problem=view), encoding="utf-8")
-        (folder / "problem.json").write_text(json.dumps(problem_data(problem), indent=1), encoding="utf-8")
-    if errors:
-        raise BuildError(errors)
-    page = _page("", config.name, base_url, "")
-    (out / "index.html").write_text(
-        env.get_template("index.html").render(page=page, site=site, tracks=index_tracks(problems, config)),
-        encoding="utf-8")
+    html = template.render(page=page, site=site, problem=view)
+    return html, json.dumps(problem_data(problem), indent=1)
 
 
 @dataclass(frozen=True)
@@ -224,8 +214,8 @@ def _write_assets(paths: Paths, config: SiteConfig, out: Path, runtime: RuntimeO
     (assets / "runtime.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
-def load_all(paths: Paths) -> list[Problem]:
-    problems, errors = load_problems(paths.problems, paths.hidden_tests)
+def load_all(paths: Paths, parse_many=None) -> list[Problem]:
+    problems, errors = load_problems(paths.problems, paths.hidden_tests, parse_many)
     if errors:
         raise BuildError(errors)
     if not problems:
@@ -233,22 +223,140 @@ def load_all(paths: Paths) -> list[Problem]:
     return problems
 
 
-def build_site(paths: Paths, out: Path | None = None, base_url: str = "",
-               runtime: RuntimeOptions = RuntimeOptions()) -> tuple[Path, list[Problem]]:
-    """Build the whole site into ``out`` (default ``_site/``); raise BuildError on any problem."""
-    out = Path(out or paths.default_out).resolve()
-    config = SiteConfig.load(paths.site / "config.yaml")
-    problems = load_all(paths)
-    out.parent.mkdir(parents=True, exist_ok=True)
+def _fingerprint(*paths: Path) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for path in paths:
+        digest.update(path.read_bytes() if path.is_file() else b"\0missing")
+    return digest.hexdigest()
+
+
+class SiteBuilder:
+    """Builds the site, remembering parsed problems and rendered pages from one build to the next.
+
+    A one-off ``build`` parses and renders on every core; ``serve`` keeps one builder, so after
+    an edit only the changed problem (and the neighbours whose prev/next links name it) is parsed
+    and rendered again.
+    """
+
+    def __init__(self, paths: Paths, base_url: str = "", runtime: RuntimeOptions | None = None):
+        self.paths = paths
+        self.base_url = base_url
+        self.runtime = runtime or RuntimeOptions()
+        self._parsed: dict[Path, tuple[str, Problem | ProblemError]] = {}
+        self._pages: dict[str, tuple[tuple, tuple[str, str]]] = {}
+        self._written: tuple[Path, dict[str, bytes]] | None = None  # output folder, file digests
+
+    # -- parsing ----------------------------------------------------------------------------------
+    def _parse_many(self, md_paths: list[Path], tests_dir: Path) -> list:
+        keys = {p: _fingerprint(p, tests_dir / f"{p.stem}.py") for p in md_paths}
+        stale = [p for p in md_paths if self._parsed.get(p, (None,))[0] != keys[p]]
+        for path, result in zip(stale, parallel_map(lambda p: parse_or_error(p, tests_dir), stale)):
+            self._parsed[path] = (keys[path], result)
+        self._parsed = {p: self._parsed[p] for p in md_paths}  # forget deleted problems
+        return [self._parsed[p][1] for p in md_paths]
+
+    # -- rendering --------------------------------------------------------------------------------
+    def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment) -> list:
+        template = env.get_template("problem.html")
+        setting = (repr(config), _fingerprint(*sorted((self.paths.site / "templates").glob("*.html"))),
+                   self.base_url)
+
+        def key(i: int) -> tuple:
+            prev = problems[i - 1] if i > 0 else None
+            nxt = problems[i + 1] if i + 1 < len(problems) else None
+            around = tuple((p.slug, p.title) if p else None for p in (prev, nxt))
+            return (self._parsed[problems[i].source_path][0], around, setting)
+
+        keys = [key(i) for i in range(len(problems))]
+        stale = [i for i, p in enumerate(problems) if self._pages.get(p.slug, (None,))[0] != keys[i]]
+
+        def render(i: int):
+            prev = problems[i - 1] if i > 0 else None
+            nxt = problems[i + 1] if i + 1 < len(problems) else None
+            return _problem_page(problems[i], prev, nxt, config, template, self.base_url)
+
+        errors = []
+        for i, result in zip(stale, parallel_map(render, stale)):
+            if isinstance(result, ProblemError):
+                errors.append(result)
+                self._pages.pop(problems[i].slug, None)
+            else:
+                self._pages[problems[i].slug] = (keys[i], result)
+        if errors:
+            raise BuildError(errors)
+        return [self._pages[p.slug][1] for p in problems]
+
+    def _pages_and_index(self, problems: list[Problem], config: SiteConfig) -> dict[str, bytes]:
+        """Every rendered file of the site but the assets: {relative path: content}."""
+        env = _environment(self.paths.site / "templates")
+        files = {}
+        for problem, (html, data) in zip(problems, self._render_pages(problems, config, env)):
+            files[f"{problem.slug}/index.html"] = html.encode()
+            files[f"{problem.slug}/problem.json"] = data.encode()
+        site = {"name": config.name, "description": config.description}
+        index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, ""), site=site,
+                                                      tracks=index_tracks(problems, config))
+        files["index.html"] = index.encode()
+        return files
+
+    def _assets(self, config: SiteConfig, scratch: Path) -> dict[str, bytes]:
+        _write_assets(self.paths, config, scratch, self.runtime)
+        return {p.relative_to(scratch).as_posix(): p.read_bytes() for p in sorted(scratch.rglob("*")) if p.is_file()}
+
+    def build(self, out: Path | None = None) -> tuple[Path, list[Problem]]:
+        """Build the whole site into ``out`` (default ``_site/``); raise BuildError on any problem.
+
+        Everything is rendered before anything is written. A first build writes a fresh folder
+        and swaps it in; later builds into the same folder replace only the files that changed.
+        """
+        out = Path(out or self.paths.default_out).resolve()
+        config = SiteConfig.load(self.paths.site / "config.yaml")
+        problems = load_all(self.paths, self._parse_many)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        files = self._pages_and_index(problems, config)
+        with tempfile.TemporaryDirectory(prefix=f".{out.name}-assets-", dir=out.parent) as scratch:
+            files.update(self._assets(config, Path(scratch)))
+        digests = {path: hashlib.blake2b(data, digest_size=16).digest() for path, data in files.items()}
+        if self._written is not None and self._written[0] == out and out.is_dir():
+            _update_in_place(out, files, digests, self._written[1])
+        else:
+            _write_fresh(out, files)
+        self._written = (out, digests)
+        return out, problems
+
+
+def _write_fresh(out: Path, files: dict[str, bytes]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        _render_all(problems, config, paths, staging, base_url)
-        _write_assets(paths, config, staging, runtime)
+        for path, data in files.items():
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out, problems
+
+
+def _update_in_place(out: Path, files: dict[str, bytes], digests: dict, previous: dict) -> None:
+    """Write the files whose content changed (each replaced atomically), remove the ones gone."""
+    for path, data in files.items():
+        if previous.get(path) != digests[path] or not (out / path).exists():
+            target = out / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{target.name}.partial")
+            partial.write_bytes(data)
+            os.replace(partial, target)
+    for path in set(previous) - set(files):
+        (out / path).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (out / path).parent.rmdir()  # only if it is now empty
+
+
+def build_site(paths: Paths, out: Path | None = None, base_url: str = "",
+               runtime: RuntimeOptions = RuntimeOptions()) -> tuple[Path, list[Problem]]:
+    """Build the whole site into ``out`` (default ``_site/``); raise BuildError on any problem."""
+    return SiteBuilder(paths, base_url, runtime).build(out)
 
 
 def _swap_into_place(staging: Path, out: Path) -> None:

@@ -140,3 +140,24 @@ def test_every_problem_links_to_previous_and_next(site):
     for before, after in zip(problems, problems[1:]):
         assert f'<a rel="next" href="../{after.slug}/index.html">' in (site / before.slug / "index.html").read_text()
         assert f'<a rel="prev" href="../{before.slug}/index.html">' in (site / after.slug / "index.html").read_text()
+
+
+def test_rebuild_with_one_builder_rewrites_only_what_changed(project):
+    from staticjudge.sitebuild import SiteBuilder
+
+    md = project / "problems" / "self_attention.md"
+    other = project / "problems" / "second.md"
+    other.write_text(md.read_text().replace("order: 2", "order: 3").replace("title: Self-attention", "title: Second"))
+    (project / "hidden_tests" / "second.py").write_text((project / "hidden_tests" / "self_attention.py").read_text())
+    builder, out = SiteBuilder(Paths(project)), project / "_site"
+    builder.build(out)
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    other.write_text(other.read_text().replace("## Hints\n", "## Hints\n\n- A new first hint.\n"))
+    builder.build(out)
+    changed = {p.relative_to(out).as_posix() for p in stamps if p.stat().st_mtime_ns != stamps[p]}
+    assert changed == {"second/index.html"}
+    assert "A new first hint." in (out / "second" / "index.html").read_text()
+    other.unlink()
+    (project / "hidden_tests" / "second.py").unlink()
+    builder.build(out)
+    assert not (out / "second").exists() and "Second" not in (out / "self_attention" / "index.html").read_text()
