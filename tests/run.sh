@@ -15,4 +15,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# The site build bundles the editor with npm packages (it runs `npm ci` in site/ by itself).
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "warning: npm is not installed and cannot be installed here; site builds will fail" >&2
+  fi
+fi
+
 exec python3 -m pytest "$@"
