@@ -126,6 +126,7 @@ async function main() {
     data = await dataLoaded;
     python.setPackages(data.packages);
   } catch (error) {
+    python.dispose();
     statusLine.dataset.state = "failed";
     statusLine.textContent = `This problem's tests could not be loaded (${error.message}); reload the page to try again.`;
   }

@@ -5,7 +5,8 @@
 // interrupted, and SharedArrayBuffer needs COOP/COEP headers most static hosts cannot send),
 // then starts a fresh worker so the next run works without a reload. A killed run is reported
 // like the native runner does: finished tests keep their results, the running one gets the
-// reason, the rest "Not run".
+// reason, the rest "Not run". Such a Report's `stopped` is "timeout", "crash" (the worker
+// died), "cancelled" (the learner pressed Stop) or "unavailable" (Python never loaded).
 
 export const TIME_LIMIT_MESSAGE = (limit) =>
   `Time limit exceeded (${limit} s): is there an endless loop, or a much too slow step?`;
@@ -80,6 +81,12 @@ export class PythonRunner {
 
   get queued() { return this.pending !== null; }
 
+  /** Stop for good (the page cannot run anything, e.g. its problem data did not load). */
+  dispose() {
+    this.worker.terminate();
+    this.worker = null;
+  }
+
   /** Stop the running job (the learner pressed Stop). */
   stop() {
     if (this.current) this.kill(CANCEL_MESSAGE, "cancelled");
@@ -139,7 +146,7 @@ export class PythonRunner {
     if (this.pending) {
       const job = this.pending;
       this.pending = null;
-      job.resolve(stoppedReport({ ...job, running: null }, `Python could not be loaded: ${reason}`, "crash"));
+      job.resolve(stoppedReport({ ...job, running: null }, `Python could not be loaded: ${reason}`, "unavailable"));
     }
   }
 }

@@ -99,6 +99,7 @@ export class ResultsView {
     if (report.stopped === "timeout") text += " · time limit exceeded";
     else if (report.stopped === "crash") text += " · Python stopped unexpectedly";
     else if (report.stopped === "cancelled") text += " · stopped";
+    else if (report.stopped === "unavailable") text += " · Python could not be loaded";
     else if (report.error) text += " · your code did not load";
     else if (report.status === "pass") text += " · solved!";
     this.say(text);

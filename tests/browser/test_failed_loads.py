@@ -1,0 +1,46 @@
+"""When part of the page fails to load, the learner keeps their work and is told what happened."""
+
+from .helpers import STORAGE_PREFIX, open_problem, run_tests, saved_records
+
+SAVED = "def add(a, b):\n    return a + b  # saved earlier\n"
+
+
+def seed_saved_code(context, slug: str, code: str) -> None:
+    context.add_init_script(
+        f"localStorage.setItem('{STORAGE_PREFIX}' + new URL('..', location.href).pathname + '|{slug}',"
+        f" JSON.stringify({{code: {code!r}, solved: false}}));")
+
+
+def test_problem_data_that_fails_to_load_keeps_the_saved_code(context, site_url):
+    seed_saved_code(context, "add_numbers", SAVED)
+    page = context.new_page()
+    page.route("**/add_numbers/problem.json", lambda route: route.abort())
+    open_problem(page, site_url, "add_numbers", wait_ready=False)
+    assert page.get_attribute("#python-status", "data-state") == "failed"
+    assert "could not be loaded" in page.locator("#python-status").inner_text()
+    assert "# saved earlier" in page.locator("#editor .cm-content").inner_text()
+    assert saved_records(page)["add_numbers"]["code"] == SAVED
+
+
+def test_without_the_editor_bundle_a_plain_text_area_still_grades(context, site_url):
+    page = context.new_page()
+    page.route("**/assets/editor.js", lambda route: route.abort())
+    open_problem(page, site_url, "add_numbers")
+    area = page.get_by_role("textbox", name="Your code for Add two numbers")
+    area.fill("def add(a, b):\n    return a + b\n")
+    assert saved_records(page)["add_numbers"]["code"] == "def add(a, b):\n    return a + b\n"
+    assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+def test_python_that_cannot_be_loaded_is_reported_and_runs_do_not_hang(context, site_url):
+    # Requests made from inside a worker cannot be intercepted here, so the worker itself fails.
+    context.route("**/assets/pyworker.js", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body='throw new Error("offline");'))
+    page = context.new_page()
+    open_problem(page, site_url, "add_numbers", wait_ready=False)
+    page.wait_for_selector("#python-status[data-state=failed]")
+    assert "Python could not be loaded" in page.locator("#python-status").inner_text()
+    summary = run_tests(page)  # tries again, fails again, and says so instead of waiting forever
+    assert summary == "0/3 tests passed · Python could not be loaded"
+    assert "Python could not be loaded" in page.locator("#load-error").inner_text()
+    assert page.get_attribute("#python-status", "data-state") == "failed"
