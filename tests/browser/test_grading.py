@@ -128,3 +128,15 @@ def test_wheel_given_to_build_is_loaded_from_the_site(page, site_url):
     assert run_tests(page) == "1/1 tests passed · solved!"
     assert site_url + "pyodide-packages/sjtiny-1.0.0-py3-none-any.whl" in requested
     assert all(url.startswith(site_url) for url in requested), "everything comes from the site itself"
+
+
+def test_stop_ends_a_long_run_and_python_restarts(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, "import time\nwhile True:\n    time.sleep(0.01)\n")
+    page.get_by_role("button", name="Run code").click()
+    page.get_by_role("button", name="Stop").click()
+    assert wait_run_over(page) == "Your code stopped with an error"
+    assert "Stopped by you" in page.locator("#load-error").inner_text()
+    wait_python_ready(page)
+    set_code(page, CORRECT)
+    assert run_tests(page) == "3/3 tests passed · solved!"
