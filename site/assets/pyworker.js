@@ -30,7 +30,6 @@ let bridge = null; // Python functions: grade(code, tests, entries_json, emit), 
 let packagesWanted;
 const packagesGiven = new Promise((resolve) => { packagesWanted = resolve; });
 const queue = [];
-let busy = false;
 
 const DISPLAY_NAMES = { numpy: "NumPy", scipy: "SciPy", pandas: "pandas" };
 const post = (message) => self.postMessage(message);
@@ -116,11 +115,10 @@ function runJob(job) {
   }
 }
 
-async function drain() {
-  if (busy || !bridge) return;
-  busy = true;
+function drain() {
+  // Runs are synchronous, so the queue only fills up while Python is still booting.
+  if (!bridge) return;
   while (queue.length) runJob(queue.shift());
-  busy = false;
 }
 
 self.onmessage = ({ data }) => {
