@@ -77,8 +77,16 @@ def test_endless_loop_while_loading_is_stopped_too(page, site_url):
     wait_python_ready(page)
 
 
-def test_exit_input_and_huge_prints_give_clear_messages_and_the_page_stays_usable(page, site_url):
+def test_missing_entry_import_errors_exit_input_and_huge_prints_give_clear_messages(page, site_url):
     open_problem(page, site_url, "add_numbers")
+    set_code(page, "def plus(a, b):\n    return a + b\n")
+    run_tests(page)
+    assert "must define a function named `add`" in row(page, "test_small").inner_text()
+
+    set_code(page, "import no_such_module\n")
+    assert run_tests(page) == "0/3 tests passed · your code did not load"
+    assert "No module named 'no_such_module'" in page.locator("#load-error").inner_text()
+
     set_code(page, "import sys\nsys.exit()\n")
     run_tests(page)
     assert "sys.exit()" in page.locator("#load-error").inner_text()
