@@ -26,7 +26,12 @@ def set_code(page, code: str) -> None:
     page.keyboard.press("Control+A")
     page.keyboard.press("Delete")
     page.keyboard.insert_text(code)
-    assert saved_code(page, page_slug(page)) == code
+    slug = page_slug(page)
+    # The editor applies DOM input asynchronously; autosave is the proof that it took the text.
+    page.wait_for_function(
+        "([prefix, slug, code]) => Object.entries(localStorage).some(([key, value]) =>"
+        " key.startsWith(prefix) && key.endsWith('|' + slug) && JSON.parse(value).code === code)",
+        arg=[STORAGE_PREFIX, slug, code], timeout=10_000)
 
 
 def page_slug(page) -> str:
@@ -38,11 +43,6 @@ def saved_records(page) -> dict:
     raw = page.evaluate("() => Object.fromEntries(Object.entries(localStorage))")
     return {key.rsplit("|", 1)[1]: json.loads(value) for key, value in raw.items()
             if key.startswith(STORAGE_PREFIX) and "|" in key}
-
-
-def saved_code(page, slug: str) -> str | None:
-    record = saved_records(page).get(slug)
-    return record and record["code"]
 
 
 def run_tests(page, how: str = "click") -> str:
