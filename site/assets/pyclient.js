@@ -3,7 +3,8 @@
 // Owns the worker's life: starts it at once, queues a run asked for before Python is ready,
 // enforces the time limit by terminating the worker (code stuck in a C loop cannot be
 // interrupted, and SharedArrayBuffer needs COOP/COEP headers most static hosts cannot send),
-// then starts a fresh worker so the next run works without a reload. A killed run is reported
+// then carries on with a spare worker booted in the background (or a fresh one), so the next
+// run works without a reload and, usually, without waiting. A killed run is reported
 // like the native runner does: finished tests keep their results, the running one gets the
 // reason, the rest "Not run". Such a Report's `stopped` is "timeout", "crash" (the worker
 // died), "cancelled" (the learner pressed Stop) or "unavailable" (Python never loaded).
@@ -34,36 +35,65 @@ export function stoppedReport(job, message, why) {
 
 export class PythonRunner {
   /**
-   * workerUrl: URL of pyworker.js. onStatus({state: "loading"|"ready"|"failed", text}) follows
-   * the worker's progress. Call setPackages() once the problem's packages are known.
+   * workerUrl: URL of pyworker.js. onStatus({state: "loading"|"ready"|"failed", text, spare})
+   * follows the worker's progress (spare: a standby worker is ready). Call setPackages() once
+   * the problem's packages are known. spare: keep a second worker booted, so that stopping
+   * runaway code costs no wait (off on devices that report little memory).
    */
-  constructor({ workerUrl, onStatus }) {
+  constructor({ workerUrl, onStatus, spare = true }) {
     this.workerUrl = workerUrl;
     this.onStatus = onStatus || (() => {});
+    this.useSpare = spare && !(navigator.deviceMemory && navigator.deviceMemory < 4);
     this.packages = null;
     this.pending = null; // a job asked for before Python was ready
-    this.current = null; // the job the worker is running
+    this.current = null; // the job the active worker is running
+    this.spare = null; // {worker, ready}: a standby worker, promoted when the active one is killed
     this.nextId = 1;
+    this.status = { state: "loading", text: "Loading Python…" };
     this.spawn("Loading Python…");
   }
 
-  spawn(text) {
-    this.ready = false;
-    this.failed = false;
-    const worker = new Worker(this.workerUrl, { type: "module" });
-    worker.onmessage = ({ data }) => { if (worker === this.worker) this.handle(data); };
-    worker.onerror = (event) => {
+  get ready() { return Boolean(this.active?.ready); }
+
+  get queued() { return this.pending !== null; }
+
+  startWorker() {
+    const handle = { worker: new Worker(this.workerUrl, { type: "module" }), ready: false };
+    handle.worker.onmessage = ({ data }) => this.fromWorker(handle, data);
+    handle.worker.onerror = (event) => {
       event.preventDefault();
-      if (worker === this.worker) this.workerFailed(event.message || "the Python worker failed");
+      this.fromWorker(handle, { type: "boot-failed", message: event.message || "the Python worker failed" });
     };
-    this.worker = worker;
-    this.onStatus({ state: "loading", text });
-    if (this.packages) worker.postMessage({ type: "init", packages: this.packages });
+    if (this.packages) handle.worker.postMessage({ type: "init", packages: this.packages });
+    return handle;
+  }
+
+  /** Make a new active worker: the ready spare if there is one, else a fresh one. */
+  spawn(text) {
+    this.failed = false;
+    if (this.spare) {
+      this.active = this.spare;
+      this.spare = null;
+    } else {
+      this.active = this.startWorker();
+    }
+    this.report(this.active.ready ? { state: "ready", text: "Ready" } : { state: "loading", text });
+    if (this.active.ready) this.afterReady();
+  }
+
+  report(status) {
+    this.status = status;
+    this.onStatus({ ...status, spare: Boolean(this.spare?.ready) });
+  }
+
+  afterReady() {
+    if (this.useSpare && !this.spare) this.spare = this.startWorker();
+    this.dispatch();
   }
 
   setPackages(packages) {
     this.packages = [...packages];
-    this.worker.postMessage({ type: "init", packages: this.packages });
+    this.active.worker.postMessage({ type: "init", packages: this.packages });
   }
 
   /**
@@ -79,12 +109,10 @@ export class PythonRunner {
     });
   }
 
-  get queued() { return this.pending !== null; }
-
   /** Stop for good (the page cannot run anything, e.g. its problem data did not load). */
   dispose() {
-    this.worker.terminate();
-    this.worker = null;
+    for (const handle of [this.active, this.spare]) handle?.worker.terminate();
+    this.active = this.spare = null;
   }
 
   /** Stop the running job (the learner pressed Stop). */
@@ -100,15 +128,25 @@ export class PythonRunner {
     const message = job.kind === "grade"
       ? { type: "grade", id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries }
       : { type: "script", id: job.id, code: job.code };
-    this.worker.postMessage(message);
+    this.active.worker.postMessage(message);
     job.timer = setTimeout(() => this.kill(TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"), job.timeLimit * 1000);
   }
 
-  handle(message) {
+  fromWorker(handle, message) {
+    if (handle === this.spare) {
+      if (message.type === "boot-failed") { handle.worker.terminate(); this.spare = null; }
+      else if (message.type === "progress" && message.stage === "ready") {
+        handle.ready = true;
+        this.report(this.status);
+      }
+      return;
+    }
+    if (handle !== this.active) return; // a terminated worker's last words
     if (message.type === "progress") {
       const ready = message.stage === "ready";
-      this.onStatus({ state: ready ? "ready" : "loading", text: message.text });
-      if (ready) { this.ready = true; this.dispatch(); }
+      handle.ready = ready;
+      this.report({ state: ready ? "ready" : "loading", text: message.text });
+      if (ready) this.afterReady();
       return;
     }
     if (message.type === "boot-failed") return this.workerFailed(message.message);
@@ -130,19 +168,23 @@ export class PythonRunner {
     this.dispatch();
   }
 
-  /** Terminate the worker mid-run, report why, and start a fresh one at once. */
+  /** Terminate the active worker mid-run, report why, and carry on with the spare or a fresh one. */
   kill(message, why) {
     const job = this.current;
-    this.worker.terminate();
+    this.active.worker.terminate();
+    if (job) {
+      clearTimeout(job.timer);
+      this.current = null;
+    }
     this.spawn("Restarting Python…");
-    if (job) this.finish(stoppedReport(job, message, why));
+    if (job) job.resolve(stoppedReport(job, message, why));
   }
 
   workerFailed(reason) {
     if (this.current) return this.kill(CRASH_MESSAGE, "crash");
     this.failed = true;
-    this.worker.terminate();
-    this.onStatus({ state: "failed", text: `Python could not be loaded (${reason}). Check your connection, then run again to retry.` });
+    this.active.worker.terminate();
+    this.report({ state: "failed", text: `Python could not be loaded (${reason}). Check your connection, then run again to retry.` });
     if (this.pending) {
       const job = this.pending;
       this.pending = null;

@@ -1,6 +1,6 @@
 """Solving in the browser: the hidden tests run in Pyodide and the page shows the Report."""
 
-from .helpers import open_problem, row, row_statuses, run_tests, set_code, wait_python_ready, wait_run_over
+from .helpers import BOOT_MS, open_problem, row, row_statuses, run_tests, set_code, wait_python_ready, wait_run_over
 
 CORRECT = "def add(a, b):\n    return a + b\n"
 WRONG_ON_NEGATIVES = "def add(a, b):\n    if a < 0:\n        return 0\n    return a + b\n"
@@ -57,9 +57,11 @@ def test_exception_in_a_test_shows_a_trimmed_traceback(page, site_url):
 
 def test_infinite_loop_hits_the_time_limit_then_a_correct_run_works_without_reload(page, site_url):
     open_problem(page, site_url, "add_numbers")
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
     set_code(page, "def add(a, b):\n    if a < 0:\n        while True:\n            pass\n    return a + b\n")
     summary = run_tests(page)
     assert summary == "1/3 tests passed · time limit exceeded"
+    assert page.get_attribute("#python-status", "data-state") == "ready", "the spare worker took over at once"
     assert row_statuses(page) == {"test_small": "pass", "test_negative": "error", "test_large": "error"}
     assert "Time limit exceeded (3 s)" in row(page, "test_negative").inner_text()
     assert "Not run" in row(page, "test_large").inner_text()
