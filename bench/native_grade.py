@@ -1,0 +1,58 @@
+"""Native grading time per shipped problem: the harness grading the reference solution.
+
+    python bench/native_grade.py [--runs 20]
+
+This is the baseline of the browser's grade latency (bench/browser_perf.py): the same harness
+and hidden tests on CPython + NumPy, in-process (as the browser's ready worker is), median of
+``--runs`` runs after one warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from staticjudge import harness  # noqa: E402
+from staticjudge.parser import load_problems  # noqa: E402
+
+
+def native_times(runs: int) -> dict[str, float]:
+    problems, errors = load_problems(ROOT / "problems", ROOT / "hidden_tests")
+    if errors:
+        raise SystemExit("\n".join(map(str, errors)))
+    times = {}
+    for problem in problems:
+        harness.grade(problem.solution.code, problem.tests_source, problem.entry)  # warm-up
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            report = harness.grade(problem.solution.code, problem.tests_source, problem.entry)
+            samples.append(1000 * (time.perf_counter() - started))
+            assert report["status"] == "pass", problem.slug
+        times[problem.slug] = statistics.median(samples)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--json", action="store_true", help="print {slug: median ms} as JSON")
+    args = parser.parse_args()
+    times = native_times(args.runs)
+    if args.json:
+        print(json.dumps(times))
+        return
+    print(f"{'problem':<28} {'native grade, median (ms)':>26}")
+    for slug, ms in times.items():
+        print(f"{slug:<28} {ms:>26.1f}")
+
+
+if __name__ == "__main__":
+    main()
