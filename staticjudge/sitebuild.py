@@ -313,7 +313,10 @@ class SiteBuilder:
         config = SiteConfig.load(self.paths.site / "config.yaml")
         problems = load_all(self.paths, self._parse_many)
         out.parent.mkdir(parents=True, exist_ok=True)
-        files = self._pages_and_index(problems, config)
+        try:
+            files = self._pages_and_index(problems, config)
+        except jinja2.TemplateError as exc:
+            raise BuildError([_template_error(self.paths.site / "templates", exc)]) from None
         with tempfile.TemporaryDirectory(prefix=f".{out.name}-assets-", dir=out.parent) as scratch:
             files.update(self._assets(config, Path(scratch)))
         digests = {path: hashlib.blake2b(data, digest_size=16).digest() for path, data in files.items()}
@@ -323,6 +326,13 @@ class SiteBuilder:
             _write_fresh(out, files)
         self._written = (out, digests)
         return out, problems
+
+
+def _template_error(templates: Path, exc: jinja2.TemplateError) -> ProblemError:
+    """A template mistake, located where Jinja2 knows the place."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    path = Path(name) if name and Path(name).is_absolute() else templates / (name or "")
+    return ProblemError(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")
 
 
 def _write_fresh(out: Path, files: dict[str, bytes]) -> None:

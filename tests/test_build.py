@@ -161,3 +161,22 @@ def test_rebuild_with_one_builder_rewrites_only_what_changed(project):
     (project / "hidden_tests" / "second.py").unlink()
     builder.build(out)
     assert not (out / "second").exists() and "Second" not in (out / "self_attention" / "index.html").read_text()
+
+
+def test_template_mistakes_are_located_errors(tmp_path, project):
+    import shutil as _shutil
+
+    site = tmp_path / "own_site"
+    _shutil.copytree(ROOT / "site", site, ignore=_shutil.ignore_patterns("node_modules"), symlinks=True)
+    (project / "site").unlink()
+    (project / "site").symlink_to(site)
+    page = site / "templates" / "problem.html"
+    page.write_text(page.read_text().replace("{{ problem.title }}", "{{ problem.title }"))
+    with pytest.raises(BuildError) as info:
+        build_site(Paths(project), project / "_site")
+    [error] = info.value.errors
+    assert error.path.name == "problem.html" and error.line == line_of(page, "{{ problem.title }")
+    assert "template error" in error.message
+    page.write_text(page.read_text().replace("{{ problem.title }", "{{ problem.no_such_field }}"))
+    with pytest.raises(BuildError, match="template error: .*no_such_field"):
+        build_site(Paths(project), project / "_site")
