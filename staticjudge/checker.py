@@ -56,9 +56,23 @@ def _stop_message(report: dict) -> str:
     return next(t["message"] for t in report["tests"] if t["status"] != "pass")
 
 
+TODO_MARK = "TODO:"
+
+
+def _todos(path) -> list[ProblemError]:
+    """Lines still holding a skeleton's (or an author's) "TODO:" mark."""
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if TODO_MARK in line:
+            text = line.split(TODO_MARK, 1)[1].strip().strip('"')
+            found.append(ProblemError(path, number, f"still to do: {text}"))
+    return found
+
+
 def check_problem(problem: Problem) -> CheckResult:
     result = CheckResult(problem)
     md, tests = problem.source_path, problem.tests_path
+    result.errors.extend(_todos(md) + _todos(tests))
 
     report = _grade(problem, problem.solution.code)
     if report["error"] and report["error"]["kind"] == "tests":

@@ -14,10 +14,10 @@ difficulty: easy
 tags: []
 entry: [{slug}]
 track: foundations
-summary: One line that says what the learner builds.
+summary: "TODO: one line for the index page: what the learner builds."
 ---
-Say what `{slug}` computes, with the math ($y = f(x)$) and the shapes and dtypes it takes and
-returns. Every claim here should be covered by a hidden test.
+TODO: say what `{slug}` computes, with the math ($y = f(x)$) and the shapes and dtypes it takes
+and returns. Every claim here should be covered by a hidden test.
 
 ### Example
 
@@ -48,13 +48,13 @@ def {slug}(x):
 
 ## Hints
 
-- A first nudge.
-- A more concrete step.
+- TODO: a first nudge.
+- TODO: a more concrete step.
 
 ## Mutants
 
 ### wrong_dtype
-A known-wrong solution: `check` insists that some hidden test rejects it.
+TODO: a classic mistake, written as code; `check` insists that some hidden test rejects it.
 
 ```python
 import numpy as np
@@ -68,6 +68,8 @@ def {slug}(x):
 TESTS_TEMPLATE = '''import numpy as np
 
 from judge import assert_close
+
+# TODO: 5-10 tests; each docstring's first line is the title the learner sees.
 
 
 def test_example({slug}):
