@@ -19,6 +19,7 @@ class MutantResult:
     name: str
     line: int
     killed_by: list[str]  # names of the tests that did not pass
+    message: str = ""  # what the first of them told the learner
 
 
 @dataclass
@@ -86,8 +87,10 @@ def check_problem(problem: Problem) -> CheckResult:
         result.errors.append(ProblemError(tests, line, f"the solution fails {test['name']}: {test['message']}"))
 
     for mutant in problem.mutants:
-        killed = [t["name"] for t in _not_passed(_grade(problem, mutant.code))]
-        result.mutants.append(MutantResult(mutant.name, mutant.line, killed))
+        failed = _not_passed(_grade(problem, mutant.code))
+        message = failed[0]["message"] if failed else ""
+        result.mutants.append(MutantResult(mutant.name, mutant.line, [t["name"] for t in failed], message))
+        killed = failed
         if not killed:
             result.errors.append(ProblemError(md, mutant.line, f"mutant '{mutant.name}' passes every "
                                                                "hidden test: add a test that catches it"))
@@ -125,4 +128,8 @@ def mutation_report(result: CheckResult) -> list[str]:
     for m in result.mutants:
         by = ", ".join(m.killed_by) if m.killed_by else "SURVIVED"
         lines.append(f"    {m.name}: {by}")
+        if m.message:  # the learner who makes this mistake reads this first
+            first = m.message.splitlines()
+            hint = next((l.strip() for l in first if l.strip().startswith("Hint:")), "")
+            lines.append(f"      says: {first[0][:150]}" + (f" … {hint}" if hint else ""))
     return lines
