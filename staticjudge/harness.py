@@ -104,15 +104,39 @@ def _judge_module():
 # ---------------------------------------------------------------------------------------------
 # Output capture
 # ---------------------------------------------------------------------------------------------
+class _Discarded(io.RawIOBase):
+    """Counts the bytes written to it and keeps none."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.count += len(data)
+        return len(data)
+
+
 class _CappedOutput(io.TextIOBase):
-    """A stdout that keeps the first STDOUT_LIMIT characters and counts the rest."""
+    """A stdout that keeps the first STDOUT_LIMIT characters and counts the rest.
+
+    Once full, it hands ``sys.stdout``/``sys.stderr`` to a C-level buffered writer that only
+    counts: a Python-level ``write`` per ``print`` costs ~5 µs in Pyodide, so a loop printing
+    hundreds of thousands of lines would otherwise spend the whole time limit discarding them.
+    (The harness's snapshot puts this object back after every learner call; it hands over again.)
+    """
 
     def __init__(self, limit: int = STDOUT_LIMIT, on_write=None):
         self._parts: list[str] = []
         self._kept = 0
         self._limit = limit
-        self.dropped = 0
+        self._dropped = 0
         self._on_write = on_write
+        self._discarded = _Discarded()
+        self._overflow = io.TextIOWrapper(io.BufferedWriter(self._discarded), encoding="utf-8",
+                                          errors="replace")
 
     def writable(self) -> bool:
         return True
@@ -126,13 +150,28 @@ class _CappedOutput(io.TextIOBase):
             self._kept += len(piece)
             if self._on_write is not None and piece:
                 self._on_write(piece)
-        self.dropped += max(0, len(text) - max(room, 0))
+        self._dropped += max(0, len(text) - max(room, 0))
+        if self._kept >= self._limit:
+            if sys.stdout is self:
+                sys.stdout = self._overflow
+            if sys.stderr is self:
+                sys.stderr = self._overflow
         return len(text)
+
+    @property
+    def dropped(self) -> int:
+        """Characters not kept (counted as UTF-8 bytes once the overflow writer took over)."""
+        try:
+            self._overflow.flush()
+        except (ValueError, OSError):  # learner code closed it
+            pass
+        return self._dropped + self._discarded.count
 
     def getvalue(self) -> str:
         text = "".join(self._parts)
-        if self.dropped:
-            text += f"\n… output truncated: {self.dropped} more characters not shown\n"
+        dropped = self.dropped
+        if dropped:
+            text += f"\n… output truncated: {dropped} more characters not shown\n"
         return text
 
 

@@ -103,6 +103,16 @@ def test_stdout_is_captured_and_truncated():
     assert "output truncated" in big["stdout"] and big["status"] == "pass"
 
 
+def test_output_past_the_cap_is_counted_without_a_python_call_per_print():
+    code = "import sys\nfor i in range(100_000):\n    print('x' * 9)\nprint(type(sys.stdout).__name__)\n" + CORRECT
+    report = grade(code)
+    dropped = 1_000_000 + len("TextIOWrapper\n") - harness.STDOUT_LIMIT  # the C-level writer took over
+    assert report["stdout"].endswith(f"output truncated: {dropped} more characters not shown\n")
+    assert report["status"] == "pass"
+    script = harness.run_script("import sys\nprint('x' * 30_000)\nsys.stdout.close()\nprint('after')\n")
+    assert "closed file" in script["error"]["message"], "closing the overflow writer breaks print, as in CPython"
+
+
 def test_sys_exit_input_and_recursion_give_clear_messages():
     exits = grade("import sys\ndef double(x):\n    sys.exit(3)\n")
     assert "sys.exit()" in exits["tests"][0]["message"]

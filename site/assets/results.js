@@ -20,7 +20,6 @@ export class ResultsView {
     this.output = root.querySelector("#output");
     this.stdout = root.querySelector("#stdout");
     this.goToLine = goToLine;
-    this.streamed = "";
   }
 
   say(text) { this.summary.textContent = text; }
@@ -32,7 +31,6 @@ export class ResultsView {
     this.loadError.hidden = true;
     this.loadError.replaceChildren();
     this.rows.replaceChildren(...tests.map((t) => this.row({ ...t, status: "pending", message: "" })));
-    this.streamed = "";
     this.showOutput("", false);
   }
 
@@ -66,8 +64,9 @@ export class ResultsView {
     if (message.type === "test_start") this.replaceRow({ name: message.name, title: message.title, status: "running" });
     else if (message.type === "test_end") this.replaceRow(message.result);
     else if (message.type === "stdout") {
-      this.streamed += message.text;
-      this.showOutput(this.streamed, false);
+      // Appended, not re-set: thousands of small prints must not copy the whole output each time.
+      this.output.hidden = false;
+      this.stdout.append(message.text);
     }
   }
 
