@@ -69,6 +69,8 @@ except ImportError as exc:
     # Problems without NumPy: keep the harness importable; \`from judge import …\` explains.
     judge = types.ModuleType("judge")
     def _missing(name, _why=str(exc)):
+        if name.startswith("__"):  # hasattr(judge, "__file__") (inspect, pickle) must stay False
+            raise AttributeError(name)
         raise ImportError(f"the judge helpers need NumPy, which this problem does not load ({_why})")
     judge.__getattr__ = _missing
     sys.modules["judge"] = judge
