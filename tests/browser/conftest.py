@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,23 +53,38 @@ def built_site(tmp_path_factory) -> Path:
                 shutil.copyfile(ROOT / "problems" / f"{slug}.md", project / "problems" / f"{slug}.md")
                 shutil.copyfile(ROOT / "hidden_tests" / f"{slug}.py", project / "hidden_tests" / f"{slug}.py")
     www = base / "www"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "--root", str(project), "build", "--out", str(www / SUB_PATH),
-         "--self-host", "--pyodide-packages", str(wheels)],
-        capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stdout + done.stderr
+    build_into(project, www / SUB_PATH, wheels)
     return www
+
+
+def build_into(project: Path, out: Path, wheels: Path | None) -> None:
+    """Build ``project`` self-hosted (no network) into ``out``, with the wheels of ``wheels``."""
+    command = [sys.executable, str(ROOT / "build.py"), "--root", str(project), "build", "--out", str(out),
+               "--self-host"]
+    if wheels:
+        command += ["--pyodide-packages", str(wheels)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@contextmanager
+def serving(www: Path):
+    """Serve ``www`` over HTTP on a free port; yields the root URL."""
+    from staticjudge.serve import make_server
+
+    server = make_server(www, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")
 def server_root(built_site):
-    from staticjudge.serve import make_server
-
-    server = make_server(built_site, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serving(built_site) as root:
+        yield root
 
 
 @pytest.fixture(scope="session")
