@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -21,11 +22,12 @@ import yaml
 from markupsafe import Markup
 
 from . import markup
+from .csp import content_security_policy, origin
 from .frontend import FrontendError, bundle_editor
 from .model import Problem, ProblemError
 from .parallel import parallel_map
 from .parser import load_problems, parse_or_error
-from .pyodide_assets import PyodideAssetsError, runtime_config
+from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SITE_DIR = PACKAGE_DIR.parent / "site"  # templates + page assets of this checkout
@@ -166,9 +168,9 @@ def _environment(templates: Path) -> jinja2.Environment:
     )
 
 
-def _page(root: str, title: str, base_url: str, path: str) -> dict:
+def _page(root: str, title: str, base_url: str, path: str, csp: str) -> dict:
     canonical = f"{base_url.rstrip('/')}/{path}" if base_url else ""
-    return {"root": root, "title": title, "canonical": canonical}
+    return {"root": root, "title": title, "canonical": canonical, "csp": csp}
 
 
 def _line_containing(path: Path, snippet: str) -> int | None:
@@ -179,13 +181,13 @@ def _line_containing(path: Path, snippet: str) -> int | None:
 
 
 def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
-                  template: jinja2.Template, base_url: str) -> tuple[str, str] | ProblemError:
+                  template: jinja2.Template, base_url: str, csp: str) -> tuple[str, str] | ProblemError:
     """The page and problem.json of one problem, or the located error that stops it."""
     try:
         view = problem_view(problem, prev, nxt, config)
     except markup.MathError as exc:
         return ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc))
-    page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/")
+    page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp)
     site = {"name": config.name, "description": config.description}
     html = template.render(page=page, site=site, problem=view)
     return html, json.dumps(problem_data(problem), indent=1)
@@ -197,6 +199,18 @@ class RuntimeOptions:
 
     self_host: bool = False
     packages_dir: Path | None = None
+
+    def external_origins(self, config: SiteConfig, problems: list[Problem]) -> list[str]:
+        """The origins pages fetch Pyodide from besides the site: the CDN, unless nothing needs it."""
+        if not config.pyodide_cdn:
+            return []
+        if self.self_host:
+            given = ({distribution_name(w) for w in Path(self.packages_dir).glob("*.whl")}
+                     if self.packages_dir and Path(self.packages_dir).is_dir() else set())
+            wanted = {re.sub(r"[-_.]+", "-", name).lower() for p in problems for name in p.packages}
+            if wanted <= given:
+                return []
+        return [origin(config.pyodide_cdn)]
 
 
 def _write_assets(paths: Paths, config: SiteConfig, out: Path, runtime: RuntimeOptions) -> None:
@@ -256,10 +270,11 @@ class SiteBuilder:
         return [self._parsed[p][1] for p in md_paths]
 
     # -- rendering --------------------------------------------------------------------------------
-    def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment) -> list:
+    def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment,
+                      csp: str) -> list:
         template = env.get_template("problem.html")
         setting = (repr(config), _fingerprint(*sorted((self.paths.site / "templates").glob("*.html"))),
-                   self.base_url)
+                   self.base_url, csp)
 
         def key(i: int) -> tuple:
             prev = problems[i - 1] if i > 0 else None
@@ -273,7 +288,7 @@ class SiteBuilder:
         def render(i: int):
             prev = problems[i - 1] if i > 0 else None
             nxt = problems[i + 1] if i + 1 < len(problems) else None
-            return _problem_page(problems[i], prev, nxt, config, template, self.base_url)
+            return _problem_page(problems[i], prev, nxt, config, template, self.base_url, csp)
 
         errors = []
         for i, result in zip(stale, parallel_map(render, stale)):
@@ -289,12 +304,16 @@ class SiteBuilder:
     def _pages_and_index(self, problems: list[Problem], config: SiteConfig) -> dict[str, bytes]:
         """Every rendered file of the site but the assets: {relative path: content}."""
         env = _environment(self.paths.site / "templates")
+        try:
+            csp = content_security_policy(self.runtime.external_origins(config, problems))
+        except ValueError as exc:
+            raise BuildError([ProblemError(self.paths.site / "config.yaml", None, f"pyodide_cdn: {exc}")]) from None
         files = {}
-        for problem, (html, data) in zip(problems, self._render_pages(problems, config, env)):
+        for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp)):
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
         site = {"name": config.name, "description": config.description}
-        index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, ""), site=site,
+        index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp), site=site,
                                                       tracks=index_tracks(problems, config))
         files["index.html"] = index.encode()
         return files
