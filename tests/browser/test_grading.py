@@ -150,3 +150,34 @@ def test_stop_ends_a_long_run_and_python_restarts(page, site_url):
     wait_python_ready(page)
     set_code(page, CORRECT)
     assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+HTML = "<img src=x onerror=\"window.__ran='img'\"><b>bold</b><script>window.__ran='script'</script>"
+
+
+def test_failure_messages_load_errors_and_tracebacks_are_shown_as_text(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+
+    def nothing_became_html():
+        page.wait_for_timeout(300)  # an injected <img> would fire its onerror by now
+        assert page.locator("#results img, #results b, #results script").count() == 0
+        assert page.evaluate("window.__ran || null") is None
+
+    set_code(page, f"def add(a, b):\n    if a < 0:\n        raise ValueError({HTML!r})\n"
+                   f"    return {HTML!r} if a > 5 else a + b\n")
+    assert run_tests(page) == "1/3 tests passed"
+    assert HTML in row(page, "test_negative").locator(".test-message").inner_text()
+    assert HTML in row(page, "test_negative").locator(".traceback pre").text_content()
+    assert f"returned {HTML!r}" in row(page, "test_large").locator(".test-message").inner_text()
+    nothing_became_html()
+
+    set_code(page, f"raise RuntimeError({HTML!r})\n")
+    assert run_tests(page) == "0/3 tests passed · your code did not load"
+    assert HTML in page.locator("#load-error .load-error-message").inner_text()
+    assert HTML in page.locator("#load-error .traceback-text").text_content()
+    nothing_became_html()
+
+    set_code(page, f"x = {HTML}\n")
+    run_tests(page)
+    assert "SyntaxError on line 1" in page.locator("#load-error").inner_text()
+    nothing_became_html()
