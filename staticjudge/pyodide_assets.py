@@ -7,17 +7,21 @@
   worker loads it by its own file URL. Loading by name would go through the lock file, which
   may name another version than the wheel at hand (314.0.7's names numpy 2.4.6).
 
+The worker keys its memory snapshot (site/assets/snapshot.js) by each wheel's sha256, written
+next to its URL: a wheel replaced under the same name never restores a stale interpreter.
+
 The result is ``runtime.json`` (written into ``assets/``); its URLs are either absolute or
 relative to ``runtime.json`` itself, so the site works under any URL prefix.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .frontend import ensure_node_modules
 
@@ -67,16 +71,25 @@ def copy_wheels(packages_dir: Path, out: Path) -> dict[str, str]:
     return found
 
 
+def wheel_digests(out: Path, wheels: dict[str, str]) -> dict[str, str]:
+    """{distribution name: sha256 hex} of the wheels copied into ``out``."""
+    assets = out / "assets"
+    return {name: hashlib.sha256((assets / unquote(url)).resolve().read_bytes()).hexdigest()
+            for name, url in wheels.items()}
+
+
 def runtime_config(site: Path, out: Path, version: str, cdn: str, harness: tuple[str, ...],
                    self_host: bool = False, packages_dir: Path | None = None) -> dict:
     """Copy what was asked for into ``out`` and return the worker's runtime.json."""
     if self_host:
         copy_core(site, out, version)
+    wheels = copy_wheels(packages_dir, out) if packages_dir else {}
     return {
         "pyodide_version": version,
         "pyodide_url": f"../{CORE_DIR}/" if self_host else cdn,
         # Packages named by problems (and not given as wheels) come from the CDN's lock file.
         "package_base_url": cdn,
-        "wheels": copy_wheels(packages_dir, out) if packages_dir else {},
+        "wheels": wheels,
+        "wheel_sha256": wheel_digests(out, wheels),
         "harness": list(harness),
     }
