@@ -11,6 +11,10 @@
 //
 //   worker → page
 //     {type: "progress", stage: "python" | "package" | "ready", text}
+//         with stage "ready" also `boot`: "restored" (from the memory snapshot), "made" (cold
+//         boot that made the snapshot, being saved now) or "cold" (no snapshot)
+//     {type: "snapshot", saved: bool}              after boot "made": the snapshot is stored (or
+//                                                  not); a spare worker started now restores it
 //     {type: "boot-failed", message}                 Python could not be loaded at all
 //     {type: "test_start", id, name, title}          a hidden test starts…
 //     {type: "test_end", id, result}                 …and ends (result as in a Report)
@@ -18,9 +22,17 @@
 //     {type: "report", id, report}                   the run is over: a harness Report
 //     {type: "crashed", id, message}                 the interpreter itself failed mid-run
 //
-// Jobs are handled one at a time, in order; the page sends one only after "ready". Core loading
-// starts as soon as this module is evaluated, before "init" arrives. Runaway code is not this
-// module's business: the page terminates the whole worker when a run exceeds its time limit.
+// Jobs are handled one at a time, in order; the page sends one only after "ready". Runaway code is
+// not this module's business: the page terminates the whole worker when a run exceeds its time
+// limit.
+//
+// Booting: when every package the problem needs is a wheel shipped with the site, the worker
+// restores an interpreter with them imported and the harness loaded from a memory snapshot
+// (snapshot.js). Without one, it boots cold with the wheels preloaded so that it can take that
+// snapshot before "ready", i.e. before any learner code runs; any snapshot error means a plain
+// cold boot (loadPackage) and the bad cache entry is deleted.
+
+import * as snapshot from "./snapshot.js";
 
 const HOME = "/home/pyodide";
 const runtimeUrl = new URL("runtime.json", import.meta.url);
@@ -33,6 +45,9 @@ const queue = [];
 
 const DISPLAY_NAMES = { numpy: "NumPy", scipy: "SciPy", pandas: "pandas" };
 const post = (message) => self.postMessage(message);
+const wheelKey = (name) => name.toLowerCase().replace(/[-_.]+/g, "-");
+const importName = (name) => name.replace(/-/g, "_");
+const displayNames = (names) => names.map((n) => DISPLAY_NAMES[n] || n).join(", ");
 
 async function fetchText(url) {
   const response = await fetch(url);
@@ -43,8 +58,8 @@ async function fetchText(url) {
 async function loadPackages(runtime, names) {
   const wheels = runtime.wheels || {};
   for (const name of names) {
-    post({ type: "progress", stage: "package", text: `Loading ${DISPLAY_NAMES[name] || name}…` });
-    const key = name.toLowerCase().replace(/[-_.]+/g, "-");
+    post({ type: "progress", stage: "package", text: `Loading ${displayNames([name])}…` });
+    const key = wheelKey(name);
     // A wheel shipped with the site is loaded by its URL: by name, the lock file's version would be
     // requested, which may not be the file we have.
     const target = wheels[key] ? new URL(wheels[key], runtimeUrl).href : name;
@@ -52,7 +67,7 @@ async function loadPackages(runtime, names) {
     await pyodide.loadPackage(target, { messageCallback: () => {}, errorCallback: (m) => errors.push(m) });
     try {
       // Pay the import now rather than in the learner's first run.
-      pyodide.runPython(`import ${name.replace(/-/g, "_")}`);
+      pyodide.runPython(`import ${importName(name)}`);
     } catch (_) {
       // Either the package failed to load, or its module has another name than the package.
       if (errors.length) throw new Error(`package ${name} did not load: ${errors.join("; ")}`);
@@ -60,8 +75,18 @@ async function loadPackages(runtime, names) {
   }
 }
 
-const BRIDGE = `
-import json, sys, types
+/** Wheels preloaded into the snapshot: installed from files, so only imported here. */
+function importPreloaded(names) {
+  for (const name of names) {
+    try {
+      pyodide.runPython(`import ${importName(name)}`);
+    } catch (_) { /* its module has another name than the package */ }
+  }
+}
+
+// Run before the snapshot is taken: what it imports costs nothing after a restore.
+const PRELUDE = `
+import sys, types
 sys.path.insert(0, ${JSON.stringify(HOME)})
 try:
     import judge
@@ -75,6 +100,14 @@ except ImportError as exc:
     judge.__getattr__ = _missing
     sys.modules["judge"] = judge
 import harness
+${snapshot.WARMUP}
+if "numpy" in sys.modules:
+    import numpy.fft, numpy.linalg, numpy.random
+`;
+
+// Run after: makes the JS-facing functions (proxies cannot live in a snapshot).
+const BRIDGE = `
+import json, harness
 
 def _grade(code, tests_source, entries_json, emit):
     return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)))
@@ -85,23 +118,113 @@ def _script(code, emit):
 (_grade, _script)
 `;
 
+/**
+ * The wheels to preload into a snapshot, [{name, url, sha256}]: shipped with the site, else named
+ * by Pyodide's lock file (the CDN's wheels). null when one has dependencies or is unknown: such
+ * problems boot cold with loadPackage.
+ */
+async function snapshotWheels(runtime, names, indexURL, packageBaseUrl) {
+  const wheels = [];
+  let lock;
+  for (const name of names) {
+    const shipped = runtime.wheels?.[wheelKey(name)];
+    if (shipped) {
+      wheels.push({ name, url: new URL(shipped, runtimeUrl).href, sha256: runtime.wheel_sha256?.[wheelKey(name)] || "" });
+      continue;
+    }
+    lock ??= await fetch(new URL("pyodide-lock.json", indexURL)).then((r) => (r.ok ? r.json() : null), () => null);
+    const entry = lock?.packages?.[wheelKey(name)];
+    if (!entry || !packageBaseUrl || entry.depends?.length) return null;
+    wheels.push({ name, url: new URL(entry.file_name, packageBaseUrl).href, sha256: entry.sha256 });
+  }
+  return wheels;
+}
+
+async function tryRestore(load, create, options, key, packages) {
+  let stored = null;
+  try {
+    stored = await snapshot.readSnapshot(runtimeUrl, key);
+    if (!stored) return null;
+    const py = await snapshot.restoreSnapshot(load, create, options, stored);
+    // Proof it works before trusting it with learner code: the packages and harness are there.
+    py.runPython(`import sys\nassert "harness" in sys.modules\n${packages.map((n) => `import ${importName(n)}`).join("\n")}`);
+    return py;
+  } catch (error) {
+    console.warn("memory snapshot unusable, booting cold:", error);
+    await snapshot.deleteSnapshot(runtimeUrl, key).catch(() => {});
+    return null;
+  }
+}
+
 async function boot() {
   post({ type: "progress", stage: "python", text: "Loading Python…" });
   const runtime = JSON.parse(await fetchText(runtimeUrl));
   const indexURL = new URL(runtime.pyodide_url, runtimeUrl).href;
-  const { loadPyodide } = await import(new URL("pyodide.mjs", indexURL).href);
+  const harnessFiles = Promise.all(runtime.harness.map(async (name) => [name, await fetchText(new URL(name, runtimeUrl))]));
+  const [{ loadPyodide }, packages] = await Promise.all([import(new URL("pyodide.mjs", indexURL).href), packagesGiven]);
   const options = { indexURL };
   if (runtime.package_base_url) options.packageBaseUrl = new URL(runtime.package_base_url, runtimeUrl).href;
-  const [py, harnessFiles] = await Promise.all([
-    loadPyodide(options),
-    Promise.all(runtime.harness.map(async (name) => [name, await fetchText(new URL(name, runtimeUrl))])),
-  ]);
-  pyodide = py;
-  for (const [name, source] of harnessFiles) pyodide.FS.writeFile(`${HOME}/${name}`, source);
-  await loadPackages(runtime, await packagesGiven);
+
+  const wheels = snapshot.supported(runtime)
+    ? await snapshotWheels(runtime, packages, indexURL, options.packageBaseUrl) : null;
+  let how = "cold", taken = null, key = null;
+  if (wheels) {
+    const [create, files] = await Promise.all([
+      import(new URL("pyodide.asm.mjs", indexURL).href).then((m) => m.default), harnessFiles]);
+    key = await snapshot.snapshotKey(runtime, wheels, files, packages);
+    pyodide = await tryRestore(loadPyodide, create, options, key, packages);
+    if (pyodide) {
+      how = "restored";
+      await setUpHarness(files, false);
+    } else {
+      try {
+        taken = await bootToSnapshot(loadPyodide, create, options, wheels, packages, files, runtime);
+        if (taken) how = "made";
+      } catch (error) {
+        console.warn("snapshot boot failed, booting cold:", error);
+        pyodide = null;
+      }
+    }
+  }
+  if (!pyodide) {
+    pyodide = await loadPyodide(options);
+    await loadPackages(runtime, packages);
+    await setUpHarness(await harnessFiles, true);
+  }
   const [grade, script] = pyodide.runPython(BRIDGE).toJs({ depth: 1 });
   bridge = { grade, script };
-  post({ type: "progress", stage: "ready", text: "Ready" });
+  post({ type: "progress", stage: "ready", text: "Ready", boot: how });
+  if (taken) {
+    // After "ready": the learner need not wait for the 40 MB write; the snapshot was taken already.
+    snapshot.storeSnapshot(runtimeUrl, key, taken).then(
+      () => post({ type: "snapshot", saved: true }),
+      (error) => { console.warn("memory snapshot not saved:", error); post({ type: "snapshot", saved: false }); });
+  }
+}
+
+/** Cold boot with the wheels preloaded; returns the snapshot taken before any learner code ran. */
+async function bootToSnapshot(load, create, options, wheels, packages, harnessFiles, runtime) {
+  if (packages.length) post({ type: "progress", stage: "package", text: `Loading Python and ${displayNames(packages)}…` });
+  const wheelsReady = snapshot.fetchWheels(wheels); // unpacked while the core downloads and compiles
+  const { pyodide: py, session } = await snapshot.bootForSnapshot(load, create, options, wheelsReady);
+  pyodide = py;
+  if (session.preloaded) importPreloaded(packages);
+  else await loadPackages(runtime, packages);
+  await setUpHarness(harnessFiles, true);
+  if (!session.preloaded) return null;
+  try {
+    return snapshot.takeSnapshot(pyodide, session);
+  } catch (error) {
+    console.warn("no memory snapshot:", error);
+    return null;
+  }
+}
+
+/** Write the harness files (a snapshot does not hold files); import them unless restored. */
+async function setUpHarness(files, run) {
+  pyodide.FS.mkdirTree(HOME);
+  for (const [name, source] of files) pyodide.FS.writeFile(`${HOME}/${name}`, source);
+  if (run) pyodide.runPython(PRELUDE);
 }
 
 function runJob(job) {

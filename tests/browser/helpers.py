@@ -70,3 +70,14 @@ def row_statuses(page) -> dict:
 
 def row(page, name: str):
     return page.locator(f'#test-rows > li[data-name="{name}"]')
+
+
+def ready_boots(page) -> list[dict]:
+    """How each worker of this page booted, in order: [{boot: "made"|"restored"|"cold", spare?}]."""
+    return page.evaluate("() => performance.getEntriesByName('staticjudge:python-ready').map((m) => m.detail)")
+
+
+def wait_snapshot_saved(page) -> None:
+    """Wait until the first visit's memory snapshot is in Cache Storage."""
+    page.wait_for_function("() => performance.getEntriesByName('staticjudge:snapshot-saved').length > 0",
+                           timeout=BOOT_MS)

@@ -1,0 +1,250 @@
+// Warm start: restore the interpreter — Python, the problem's wheels (NumPy) imported, the harness
+// loaded — from a memory snapshot kept in Cache Storage. A cold boot plus `import numpy` takes
+// 2.5-5 s; a restore about 0.5 s. Used by pyworker.js only.
+//
+// Pyodide 314.0.7 cannot snapshot an interpreter that has loaded binary packages (upstream issues
+// #5195, #6254, #6418): NumPy's .so side modules live outside linear memory. So in the run that
+// makes the snapshot and in every run that restores it, each .so is instantiated in a preRun hook,
+// before the runtime starts. There Emscripten places each one at the next heap and table base,
+// which are the same in both runs; the layout is recorded and compared, never assumed.
+//
+// This relies on private Pyodide and Emscripten APIs (_makeSnapshot, _loadSnapshot,
+// makeMemorySnapshot, Module.newDSO, loadWebAssemblyModule, LDSO, growMemory, wasmTable): it is
+// used only with the pinned Pyodide version, and pyworker.js falls back to a cold boot (deleting
+// the entry) when anything here throws.
+
+export const PINNED_PYODIDE = "314.0.7";
+// Part of the cache key: bump it when WARMUP, the stored format or what is imported changes.
+const FORMAT = 1;
+const CACHE_NAME = "staticjudge-snapshots";
+const SITE_PACKAGES = "/lib/python3.14/site-packages";
+// Everything imported before the snapshot is free after a restore (the harness's own imports too).
+export const WARMUP = "import ast, contextlib, inspect, io, json, linecache, math, random, statistics, traceback, types";
+
+/** Whether this browser and runtime can use snapshots at all. */
+export function supported(runtime) {
+  return runtime.pyodide_version === PINNED_PYODIDE && typeof caches !== "undefined"
+    && Boolean(globalThis.crypto?.subtle) && typeof DecompressionStream !== "undefined";
+}
+
+async function sha256(text) {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The cache key {slot, id}. slot names the package set (one snapshot is kept per set and site);
+ * id hashes the Pyodide version, each wheel's URL and sha256, the harness sources and FORMAT.
+ */
+export async function snapshotKey(runtime, wheels, harnessFiles, packages) {
+  const slot = encodeURIComponent([...packages].sort().join("+") || "core");
+  const id = await sha256(JSON.stringify({
+    format: FORMAT, pyodide: runtime.pyodide_version, pyodideUrl: runtime.pyodide_url,
+    wheels: wheels.map(({ name, url, sha256 }) => [name, url, sha256]), harness: harnessFiles,
+  }));
+  return { slot, id };
+}
+
+// ---- Wheels: unzipped once (when the snapshot is made), then kept as one uncompressed bundle ----
+async function inflate(raw) {
+  const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function unzip(buffer) {
+  const bytes = new Uint8Array(buffer), view = new DataView(buffer), names = new TextDecoder();
+  let end = bytes.length - 22;
+  while (end >= 0 && view.getUint32(end, true) !== 0x06054b50) end--;
+  if (end < 0) throw new Error("a wheel is not a zip file");
+  const entries = [];
+  for (let i = 0, at = view.getUint32(end + 16, true); i < view.getUint16(end + 10, true); i++) {
+    if (view.getUint32(at, true) !== 0x02014b50) throw new Error("a wheel's zip directory is damaged");
+    const method = view.getUint16(at + 10, true), size = view.getUint32(at + 20, true);
+    const nameLength = view.getUint16(at + 28, true), local = view.getUint32(at + 42, true);
+    const name = names.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+    if (name.endsWith("/")) continue;
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    entries.push({ name, method, raw: bytes.subarray(start, start + size) });
+  }
+  return Promise.all(entries.map(async ({ name, method, raw }) =>
+    ({ name, data: method === 0 ? raw.slice() : await inflate(raw) })));
+}
+
+/** Fetch and unpack wheels: {files: [{name, data}], sos: [{name, module}]} (sos sorted by name). */
+export async function fetchWheels(wheels) {
+  const unpacked = await Promise.all(wheels.map(async ({ url }) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return unzip(await response.arrayBuffer());
+  }));
+  return withModules(unpacked.flat());
+}
+
+async function withModules(files) {
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sos = await Promise.all(files.filter((f) => f.name.endsWith(".so"))
+    .map(async ({ name, data }) => ({ name, module: await WebAssembly.compile(data) })));
+  return { files, sos };
+}
+
+// Bundle: [u32 index length][JSON [[name, size], …]][the files' bytes, in that order].
+function pack(files) {
+  const index = new TextEncoder().encode(JSON.stringify(files.map(({ name, data }) => [name, data.length])));
+  const out = new Uint8Array(4 + index.length + files.reduce((n, f) => n + f.data.length, 0));
+  new DataView(out.buffer).setUint32(0, index.length, true);
+  out.set(index, 4);
+  let at = 4 + index.length;
+  for (const { data } of files) { out.set(data, at); at += data.length; }
+  return out;
+}
+
+function unpack(bytes) {
+  const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+  const index = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  let at = 4 + length;
+  const files = index.map(([name, size]) => ({ name, data: bytes.subarray(at, (at += size)) }));
+  if (at !== bytes.length) throw new Error("snapshot bundle has the wrong size");
+  return files;
+}
+
+// ---- The preRun work both runs share ----
+function writeFiles(M, files) {
+  const made = new Set();
+  for (const { name, data } of files) {
+    const path = `${SITE_PACKAGES}/${name}`, dir = path.slice(0, path.lastIndexOf("/"));
+    if (!made.has(dir)) { M.FS.mkdirTree(dir); made.add(dir); }
+    M.FS.writeFile(path, data);
+  }
+}
+
+/** Instantiate each .so now, in the same order every time; record where each one landed. */
+function preloadSos(M, sos) {
+  const layout = {};
+  const sbrk = () => M.HEAPU32[M._emscripten_get_sbrk_ptr() >>> 2];
+  for (const { name, module } of sos) {
+    const path = `${SITE_PACKAGES}/${name}`;
+    layout[path] = [M.wasmTable.length, sbrk()];
+    const dso = M.newDSO(path, undefined, "loading");
+    dso.refcount = Infinity; // never unloaded: the snapshot holds pointers into it
+    dso.global = false;
+    dso.exports = M.loadWebAssemblyModule(module, { global: false, nodelete: true }, path, {});
+  }
+  return layout;
+}
+
+// ---- Making a snapshot (first visit) ----
+/**
+ * Boot Pyodide able to snapshot, with the wheels' files and .so modules preloaded. The wheels are
+ * fetched and unpacked while the core downloads and compiles. Resolves {pyodide, session};
+ * session.preloaded is false when the wheels could not be prepared (then load them normally).
+ */
+export async function bootForSnapshot(loadPyodide, createPyodideModule, options, wheelsReady) {
+  const session = { preloaded: false, module: null, layout: null, wheels: null };
+  const pyodide = await loadPyodide({
+    ...options, _makeSnapshot: true,
+    createPyodideModule: async (settings) => {
+      settings.preRun.push((M) => {
+        // Emscripten waits for run dependencies before starting the runtime.
+        M.addRunDependency("staticjudge-wheels");
+        wheelsReady.then((wheels) => {
+          writeFiles(M, wheels.files);
+          session.layout = preloadSos(M, wheels.sos);
+          session.wheels = wheels;
+          session.preloaded = true;
+        }).catch((error) => console.warn("no snapshot: wheels could not be prepared:", error))
+          .finally(() => M.removeRunDependency("staticjudge-wheels"));
+      });
+      return (session.module = await createPyodideModule(settings));
+    },
+  });
+  return { pyodide, session };
+}
+
+/** Snapshot the interpreter now (no learner code may have run yet): {memory, meta, files}. */
+export function takeSnapshot(pyodide, session) {
+  const handles = {}; // dlopen handles are pointers kept in the heap: re-attached on restore
+  for (const [handle, dso] of Object.entries(session.module.LDSO.loadedLibsByHandle)) if (+handle) handles[handle] = dso.name;
+  const loaded = { ...pyodide.loadedPackages };
+  // serializeHiwireState requires pyodide.loadedPackages (hiwire slot 6) to be empty.
+  for (const name of Object.keys(loaded)) delete pyodide.loadedPackages[name];
+  let memory;
+  try {
+    memory = pyodide.makeMemorySnapshot();
+  } finally {
+    Object.assign(pyodide.loadedPackages, loaded);
+  }
+  const meta = { layout: session.layout, handles, loadedPackages: loaded, soOrder: session.wheels.sos.map((s) => s.name),
+    memoryBytes: memory.length };
+  return { memory, meta, files: session.wheels.files };
+}
+
+// ---- Cache Storage: three entries per key, under a URL of this site ----
+const entryUrl = (base, { slot, id }, part) => new URL(`snapshot/${slot}/${id}/${part}`, base).href;
+const PARTS = ["meta", "memory", "files"];
+
+export async function storeSnapshot(base, key, { memory, meta, files }) {
+  const cache = await caches.open(CACHE_NAME);
+  const bundle = pack(files);
+  await Promise.all([
+    cache.put(entryUrl(base, key, "memory"), new Response(memory)),
+    cache.put(entryUrl(base, key, "files"), new Response(bundle)),
+  ]);
+  // Written last: an entry without meta is never used.
+  await cache.put(entryUrl(base, key, "meta"), Response.json({ ...meta, id: key.id, filesBytes: bundle.length }));
+  // Forget this site's older snapshots of the same packages (another Pyodide, wheel or harness): 40 MB each.
+  const slot = new URL(`snapshot/${key.slot}/`, base).href;
+  for (const request of await cache.keys()) {
+    if (request.url.startsWith(slot) && !request.url.startsWith(`${slot}${key.id}/`)) await cache.delete(request);
+  }
+}
+
+export async function deleteSnapshot(base, key) {
+  const cache = await caches.open(CACHE_NAME);
+  await Promise.all(PARTS.map((part) => cache.delete(entryUrl(base, key, part))));
+}
+
+/** The stored snapshot for this key, or null. Sizes are checked here, the rest on restore. */
+export async function readSnapshot(base, key) {
+  const cache = await caches.open(CACHE_NAME);
+  const [meta, memory, files] = await Promise.all(PARTS.map((part) => cache.match(entryUrl(base, key, part))));
+  if (!meta || !memory || !files) return null;
+  const stored = {
+    meta: await meta.json(),
+    memory: new Uint8Array(await memory.arrayBuffer()),
+    bundle: new Uint8Array(await files.arrayBuffer()),
+  };
+  if (stored.meta.id !== key.id || stored.memory.length !== stored.meta.memoryBytes
+      || stored.bundle.length !== stored.meta.filesBytes) throw new Error("snapshot entry is damaged");
+  return stored;
+}
+
+// ---- Restoring (later visits, spare workers) ----
+export async function restoreSnapshot(loadPyodide, createPyodideModule, options, { meta, memory, bundle }) {
+  const { files, sos } = await withModules(unpack(bundle)); // compiling is lazy in V8: ~20-30 ms
+  if (JSON.stringify(sos.map((s) => s.name)) !== JSON.stringify(meta.soOrder)) throw new Error("snapshot .so set differs");
+  // Pyodide asks for INITIAL_MEMORY = snapshot size, which the module ignores (upstream #6254).
+  const heapBytes = memory.length - new Uint32Array(memory.buffer, memory.byteOffset, 4)[1];
+  const pyodide = await loadPyodide({
+    ...options, _loadSnapshot: memory,
+    createPyodideModule: async (settings) => {
+      settings.preRun.push((M) => {
+        writeFiles(M, files);
+        const layout = preloadSos(M, sos);
+        if (JSON.stringify(layout) !== JSON.stringify(meta.layout)) throw new Error("snapshot .so layout differs");
+      });
+      const M = await createPyodideModule(settings);
+      if (M.HEAP8.length < heapBytes) M.growMemory(heapBytes);
+      for (const [handle, name] of Object.entries(meta.handles)) {
+        const dso = M.LDSO.loadedLibsByName[name];
+        if (!dso) throw new Error(`snapshot names an unknown library ${name}`);
+        M.LDSO.loadedLibsByHandle[handle] = dso;
+      }
+      return M;
+    },
+  });
+  Object.assign(pyodide.loadedPackages, meta.loadedPackages);
+  // The snapshot froze every random generator's state: without this, each visit draws the same numbers.
+  pyodide.runPython("import random, sys\nrandom.seed()\nif 'numpy' in sys.modules: sys.modules['numpy'].random.seed()");
+  return pyodide;
+}

@@ -1,0 +1,180 @@
+"""Warm start from a memory snapshot (site/assets/snapshot.js), and the cold boot it falls back to.
+
+The first visit boots cold and snapshots the interpreter before any learner code runs; later
+visits (and the spare worker) restore it. NumPy problems need PYODIDE_PACKAGES; the fixture
+problems snapshot the core interpreter (plus the pure-Python wheel) and always run.
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from staticjudge.parser import parse_problem
+from staticjudge.serve import make_server
+
+from .conftest import ROOT, numpy_wheels
+from .helpers import (BOOT_MS, RUN_MS, open_problem, ready_boots, run_tests, set_code, wait_run_over,
+                      wait_snapshot_saved)
+
+CORRECT = "def add(a, b):\n    return a + b\n"
+needs_numpy = pytest.mark.skipif(numpy_wheels() is None, reason="PYODIDE_PACKAGES names no folder with a NumPy wheel")
+
+
+def first_visit(context, site_url, slug):
+    page = context.new_page()
+    open_problem(page, site_url, slug)
+    assert ready_boots(page)[0]["boot"] == "made"
+    wait_snapshot_saved(page)
+    page.close()
+
+
+def printed(page, code) -> str:
+    set_code(page, code)
+    page.get_by_role("button", name="Run code").click()
+    wait_run_over(page)
+    return page.locator("#stdout").inner_text().strip()
+
+
+def test_second_visit_restores_the_core_snapshot_and_grades(context, page, site_url):
+    first_visit(context, site_url, "add_numbers")
+    open_problem(page, site_url, "add_numbers")
+    assert ready_boots(page)[0]["boot"] == "restored"
+    set_code(page, CORRECT)
+    assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+def test_random_numbers_differ_between_two_restores(context, site_url):
+    first_visit(context, site_url, "add_numbers")
+    draws = []
+    for _ in range(2):
+        page = context.new_page()
+        open_problem(page, site_url, "add_numbers")
+        assert ready_boots(page)[0]["boot"] == "restored"
+        draws.append(printed(page, "import random\nprint(random.random())\n"))
+        page.close()
+    assert draws[0] != draws[1]
+
+
+@needs_numpy
+def test_second_visit_restores_numpy_and_grades_with_fresh_random_numbers(context, site_url):
+    shipped = parse_problem(ROOT / "problems" / "self_attention.md", ROOT / "hidden_tests")
+    first_visit(context, site_url, "self_attention")
+    draws = []
+    for _ in range(2):
+        page = context.new_page()
+        open_problem(page, site_url, "self_attention")
+        assert ready_boots(page)[0]["boot"] == "restored"
+        draws.append(printed(page, "import numpy as np\nprint(np.random.rand(3), np.random.default_rng().random())\n"))
+        set_code(page, shipped.solution.code)
+        total = len(shipped.tests)
+        assert run_tests(page) == f"{total}/{total} tests passed · solved!"
+        page.close()
+    assert draws[0] != draws[1]
+
+
+DAMAGE = {
+    # Same sizes, so only Pyodide's own checks (magic, build id) can notice.
+    "memory header": """async (cache, urls) => {
+        const memory = new Uint8Array(await (await cache.match(urls.memory)).arrayBuffer());
+        memory.fill(7, 0, 64);
+        await cache.put(urls.memory, new Response(memory));
+    }""",
+    "so layout": """async (cache, urls) => {
+        const meta = await (await cache.match(urls.meta)).json();
+        for (const where of Object.values(meta.layout)) where[1] += 16;
+        meta.layout["/lib/extra.so"] = [1, 16];  // the core snapshot has no .so at all
+        await cache.put(urls.meta, Response.json(meta));
+    }""",
+    "truncated": """async (cache, urls) => {
+        const files = await (await cache.match(urls.files)).arrayBuffer();
+        await cache.put(urls.files, new Response(files.slice(0, files.byteLength >> 1)));
+    }""",
+}
+
+
+def damage_snapshot(page, how: str) -> None:
+    page.evaluate(f"""async () => {{
+        const cache = await caches.open("staticjudge-snapshots");
+        const urls = {{}};
+        for (const request of await cache.keys()) urls[request.url.split("/").pop()] = request.url;
+        if (!urls.memory || !urls.meta || !urls.files) throw new Error("no snapshot stored");
+        await ({DAMAGE[how]})(cache, urls);
+    }}""")
+
+
+@pytest.mark.parametrize("slug", ["add_numbers", pytest.param("self_attention", marks=needs_numpy)])
+@pytest.mark.parametrize("how", list(DAMAGE))
+def test_a_damaged_snapshot_falls_back_to_a_cold_boot_that_grades(context, page, site_url, slug, how):
+    first_visit(context, site_url, slug)
+    helper = context.new_page()
+    open_problem(helper, site_url, slug, wait_ready=False)
+    damage_snapshot(helper, how)
+    helper.close()
+    page.errors = []
+    open_problem(page, site_url, slug)
+    assert ready_boots(page)[0]["boot"] == "made", "the damaged entry was dropped and the snapshot made again"
+    if slug == "add_numbers":
+        set_code(page, CORRECT)
+        assert run_tests(page) == "3/3 tests passed · solved!"
+    else:
+        shipped = parse_problem(ROOT / "problems" / f"{slug}.md", ROOT / "hidden_tests")
+        set_code(page, shipped.solution.code)
+        assert run_tests(page) == f"{len(shipped.tests)}/{len(shipped.tests)} tests passed · solved!"
+    wait_snapshot_saved(page)
+    again = context.new_page()
+    open_problem(again, site_url, slug)
+    assert ready_boots(again)[0]["boot"] == "restored", "the snapshot made again is good"
+    again.close()
+
+
+def test_the_spare_worker_restores_from_the_snapshot_and_takes_over_after_a_time_limit(context, page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+    assert [b["boot"] for b in ready_boots(page)] == ["made", "restored"], "the spare waited for the snapshot"
+    set_code(page, "def add(a, b):\n    while True:\n        pass\n")
+    assert run_tests(page) == "0/3 tests passed · time limit exceeded"
+    assert page.get_attribute("#python-status", "data-state") == "ready"
+    set_code(page, CORRECT)
+    assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+@needs_numpy
+def test_numpy_named_by_the_lock_file_is_snapshotted_too(browser, tmp_path):
+    """A default build loads NumPy by name (from the CDN): the worker finds the wheel in pyodide-lock.json."""
+    project = tmp_path / "project"
+    for folder, name in (("problems", "self_attention.md"), ("hidden_tests", "self_attention.py")):
+        (project / folder).mkdir(parents=True)
+        shutil.copyfile(ROOT / folder / name, project / folder / name)
+    out = tmp_path / "www" / "course"
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(project), "build", "--out", str(out),
+                           "--self-host"], capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The CDN, played by a local folder: the wheel at hand under the lock file's name for it.
+    lock = json.loads((out / "pyodide" / "pyodide-lock.json").read_text())
+    (out / "cdn").mkdir()
+    (out / "cdn" / lock["packages"]["numpy"]["file_name"]).symlink_to(next(numpy_wheels().glob("numpy-*.whl")))
+    runtime = json.loads((out / "assets" / "runtime.json").read_text())
+    assert runtime["wheels"] == {}
+    (out / "assets" / "runtime.json").write_text(json.dumps({**runtime, "package_base_url": "../cdn/"}))
+
+    server = make_server(tmp_path / "www", "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    context.set_default_timeout(RUN_MS)
+    try:
+        site_url = f"http://127.0.0.1:{server.server_address[1]}/course/"
+        first_visit(context, site_url, "self_attention")
+        page = context.new_page()
+        open_problem(page, site_url, "self_attention")
+        assert ready_boots(page)[0]["boot"] == "restored"
+        shipped = parse_problem(ROOT / "problems" / "self_attention.md", ROOT / "hidden_tests")
+        set_code(page, shipped.solution.code)
+        assert run_tests(page) == f"{len(shipped.tests)}/{len(shipped.tests)} tests passed · solved!"
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
