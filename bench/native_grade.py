@@ -1,8 +1,8 @@
 """Native grading time per shipped problem: the harness grading the reference solution.
 
-    python bench/native_grade.py [--runs 20]
+    python bench/native_grade.py [--runs 20] [--root FOLDER]
 
-This is the baseline of the browser's grade latency (bench/browser_perf.py): the same harness
+This is the baseline of the browser's grade latency (bench/grade_latency.py): the same harness
 and hidden tests on CPython + NumPy, in-process (as the browser's ready worker is), median of
 ``--runs`` runs after one warm-up.
 """
@@ -23,8 +23,8 @@ from staticjudge import harness  # noqa: E402
 from staticjudge.parser import load_problems  # noqa: E402
 
 
-def native_times(runs: int) -> dict[str, float]:
-    problems, errors = load_problems(ROOT / "problems", ROOT / "hidden_tests")
+def native_times(runs: int, root: Path = ROOT) -> dict[str, float]:
+    problems, errors = load_problems(root / "problems", root / "hidden_tests")
     if errors:
         raise SystemExit("\n".join(map(str, errors)))
     times = {}
@@ -44,8 +44,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print {slug: median ms} as JSON")
+    parser.add_argument("--root", type=Path, default=ROOT, help="folder with problems/ and hidden_tests/")
     args = parser.parse_args()
-    times = native_times(args.runs)
+    times = native_times(args.runs, args.root)
     if args.json:
         print(json.dumps(times))
         return

@@ -1,0 +1,74 @@
+"""Grade latency: press "Run tests" → results shown, per problem, against native grading.
+
+    python bench/grade_latency.py [--runs 7]
+    PYODIDE_PACKAGES=/path/to/wheels python bench/grade_latency.py
+
+For each problem of the site, after Python is ready, the reference solution is typed into the
+editor and "Run tests" is pressed --runs times; the time from the click to the results being on
+the page is measured inside the page. The first run is reported apart (it compiles the tests);
+the median is over the others. The baseline is bench/native_grade.py (the same harness and
+tests on CPython + NumPy, in-process), measured in the same command before the browser starts.
+Targets: median ≤ 150 ms and ≤ 1.5× native + 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from browser_site import (built_site, chromium, machine, mark_time, median, open_problem, serving, set_code, table,
+                          timed_run)
+
+HERE = Path(__file__).resolve().parent
+
+
+def native(root: Path, wheels: list[Path]) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, wheels))}
+    done = subprocess.run([sys.executable, str(HERE / "native_grade.py"), "--json", "--root", str(root)],
+                          capture_output=True, text=True, check=True, env=env)
+    return json.loads(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    with built_site() as site:
+        baseline = native(site.problems_root, site.pure_wheels)
+        with serving(site.www) as base, chromium() as browser:
+            print(machine(browser))
+            print(f"site: {site.label}")
+            context = browser.new_context()
+            rows, medians, met = [], [], 0
+            for problem in site.problems():
+                page = context.new_page()
+                open_problem(page, base, problem.slug)
+                mark_time(page, "staticjudge:python-ready")
+                set_code(page, problem.solution.code)
+                samples = []
+                for _ in range(args.runs):
+                    ms, summary = timed_run(page)
+                    assert "solved" in summary, f"{problem.slug}: {summary}"
+                    samples.append(ms)
+                page.close()
+                first, typical = samples[0], median(samples[1:])
+                limit = 1.5 * baseline[problem.slug] + 50
+                ok = typical <= 150 and typical <= limit
+                met += ok
+                medians.append(typical)
+                rows.append([problem.slug, f"{first:.0f}", f"{typical:.0f}", f"{baseline[problem.slug]:.1f}",
+                             f"{limit:.0f}", f"{typical / baseline[problem.slug]:.1f}×", "yes" if ok else "NO"])
+                print(f"  {problem.slug}: first {first:.0f} ms, median {typical:.0f} ms", flush=True)
+            context.close()
+    print(f"\nGrade latency of the reference solution (ms; median of {args.runs - 1} runs after the first)")
+    print(table(rows, ["problem", "first run", "median", "native", "1.5×native+50", "vs native", "target met"]))
+    print(f"median over problems: {median(medians):.0f} ms (target ≤ 150 ms); "
+          f"{met}/{len(rows)} problems meet both targets")
+
+
+if __name__ == "__main__":
+    main()

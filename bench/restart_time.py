@@ -1,0 +1,109 @@
+"""Restart after a time limit: from the kill of runaway code to the next run's results.
+
+    python bench/restart_time.py [--runs 5]
+    PYODIDE_PACKAGES=/path/to/wheels python bench/restart_time.py
+
+In one fresh browser context: the problem page's first visit gives the cold time to ready (the
+baseline). Then, --runs times, once the spare worker is ready: "Run code" runs the reference
+solution followed by an endless loop under `if __name__ == "__main__"`, the time limit kills the
+worker, and "Run tests" is pressed as soon as the page shows the timeout; timed from the kill to
+the results, inside the page, while recording what the status line and summary show meanwhile.
+Also timed: kill → the next spare worker is ready again; and the same kill on a page without a
+spare (a device reporting < 4 GB memory), where a new worker restores the memory snapshot.
+Target: ≤ 0.25× the cold time to ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from browser_site import (BOOT_MS, built_site, chromium, machine, mark_details, mark_time, median, open_problem,
+                          serving, set_code, table)
+
+LOOP = '\n\nif __name__ == "__main__":\n    while True:\n        pass\n'
+
+KILL_THEN_GRADE = """async () => {
+  const stop = document.getElementById("stop-run"), status = document.getElementById("python-status");
+  const summary = document.getElementById("summary");
+  const seen = [];
+  const record = () => seen.push([performance.now(), status.textContent.trim(), summary.textContent.trim()]);
+  const watcher = new MutationObserver(record);
+  for (const node of [status, summary]) watcher.observe(node, { childList: true, characterData: true, subtree: true });
+  const runOver = () => new Promise((resolve) => {
+    const observer = new MutationObserver(() => { if (stop.hidden) { observer.disconnect(); resolve(); } });
+    observer.observe(stop, { attributes: true });
+  });
+  document.getElementById("run-code").click();
+  await runOver();
+  const kill = performance.getEntriesByName("staticjudge:worker-killed").at(-1);
+  const killed = kill.startTime, why = kill.detail.why;
+  document.getElementById("run-tests").click();
+  await runOver();
+  const done = performance.now();
+  watcher.disconnect();
+  record();
+  return { ms: done - killed, killed, why, summary: summary.textContent,
+           shown: seen.filter(([t]) => t >= killed).map(([t, s, r]) => `${s} / ${r}`) };
+}"""
+
+
+def kill_cycles(page, runs: int, spare: bool) -> tuple[list, list, set]:
+    restarts, refills, shown = [], [], set()
+    for run in range(runs):
+        if spare:
+            page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+        else:
+            page.wait_for_selector("#python-status[data-state=ready]", timeout=BOOT_MS)
+        readies = len(mark_details(page, "staticjudge:python-ready"))
+        result = page.evaluate(KILL_THEN_GRADE)
+        assert result["why"] == "timeout", result["why"]
+        assert "solved" in result["summary"], result["summary"]
+        restarts.append(result["ms"])
+        shown.update(result["shown"])
+        if spare:
+            refills.append(mark_time(page, "staticjudge:python-ready", index=readies) - result["killed"])
+        print(f"  {'spare' if spare else 'no spare'} run {run + 1}: kill → results {result['ms']:.0f} ms"
+              + (f", kill → spare ready again {refills[-1]:.0f} ms" if spare else ""), flush=True)
+    return restarts, refills, shown
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with built_site() as site, serving(site.www) as base, chromium() as browser:
+        print(machine(browser))
+        print(f"site: {site.label}; page: {site.ready_slug}")
+        problem = next(p for p in site.problems() if p.slug == site.ready_slug)
+        context = browser.new_context()
+        page = context.new_page()
+        open_problem(page, base, problem.slug)
+        cold = mark_time(page, "staticjudge:python-ready")
+        set_code(page, problem.solution.code + LOOP)
+        restarts, refills, shown = kill_cycles(page, args.runs, spare=True)
+        boots = [d["boot"] for d in mark_details(page, "staticjudge:python-ready")]
+        context.close()
+        # A device reporting little memory keeps no spare: the kill then waits for a snapshot restore.
+        context = browser.new_context()
+        context.add_init_script("Object.defineProperty(navigator, 'deviceMemory', { get: () => 2 })")
+        page = context.new_page()
+        open_problem(page, base, problem.slug)
+        mark_time(page, "staticjudge:snapshot-saved")
+        set_code(page, problem.solution.code + LOOP)
+        lonely, _, shown_lonely = kill_cycles(page, args.runs, spare=False)
+        context.close()
+    rows = [["kill → next run's results (spare ready)", f"{median(restarts):.0f}", f"{cold:.0f}",
+             f"{median(restarts) / cold:.3f}×", "≤ 0.25×"],
+            ["kill → next run's results (no spare: low-memory device)", f"{median(lonely):.0f}", f"{cold:.0f}",
+             f"{median(lonely) / cold:.3f}×", "≤ 0.25×"],
+            ["kill → a new spare is ready (in the background)", f"{median(refills):.0f}", f"{cold:.0f}",
+             f"{median(refills) / cold:.3f}×", ""]]
+    print(f"\nRestart after a time limit, median of {args.runs} kills (ms); baseline: this page's cold time to ready")
+    print(table(rows, ["measure", "ms", "cold ready ms", "ratio", "target"]))
+    print(f"workers booted (with spare): {', '.join(boots)}")
+    print("shown after the kill, with a spare (status / summary): " + " | ".join(sorted(shown)))
+    print("shown after the kill, no spare (status / summary): " + " | ".join(sorted(shown_lonely)))
+
+
+if __name__ == "__main__":
+    main()
