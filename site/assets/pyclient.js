@@ -136,6 +136,7 @@ export class PythonRunner {
       ? { type: "grade", id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries }
       : { type: "script", id: job.id, code: job.code };
     this.active.worker.postMessage(message);
+    this.active.runs = (this.active.runs || 0) + 1;
     job.timer = setTimeout(() => this.kill(TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"), job.timeLimit * 1000);
   }
 
@@ -182,6 +183,15 @@ export class PythonRunner {
     const job = this.current;
     clearTimeout(job.timer);
     this.current = null;
+    if (report.error?.kind === "tests" && this.active.runs > 1 && !job.retried) {
+      // Hidden tests that loaded in this interpreter before and fail now: earlier learner code
+      // broke it (e.g. edited its internals through gc). Run once more in a fresh interpreter.
+      this.active.worker.terminate();
+      this.spawn("Restarting Python…");
+      if (this.pending) job.resolve(null); // a newer job replaces this one anyway
+      else this.pending = { ...job, retried: true, running: null, finished: {}, stdout: "" };
+      return this.dispatch();
+    }
     job.resolve(report);
     this.dispatch();
   }
