@@ -230,8 +230,12 @@ async function bootToSnapshot(load, create, options, wheels, packages, harnessFi
   const wheelsReady = snapshot.fetchWheels(wheels); // unpacked while the core downloads and compiles
   const { pyodide: py, session } = await snapshot.bootForSnapshot(load, create, options, wheelsReady);
   pyodide = py;
-  if (session.preloaded) importPreloaded(packages);
-  else await loadPackages(runtime, packages);
+  if (session.preloaded) {
+    snapshot.installWheels(pyodide, session);
+    importPreloaded(packages);
+  } else {
+    await loadPackages(runtime, packages);
+  }
   await setUpHarness(harnessFiles, true);
   return session.preloaded ? session : null;
 }

@@ -45,13 +45,14 @@ export async function snapshotKey(runtime, wheels, harnessFiles, packages) {
   return { slot, id };
 }
 
-// ---- Wheels: unzipped once (when the snapshot is made), then kept as one uncompressed bundle ----
+// ---- Wheels: unpacked once (when the snapshot is made), then kept as one uncompressed bundle ----
 async function inflate(raw) {
   const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-async function unzip(buffer) {
+/** A zip's file entries: {name, method, raw} (raw: the stored or deflated bytes). */
+function zipEntries(buffer) {
   const bytes = new Uint8Array(buffer), view = new DataView(buffer), names = new TextDecoder();
   let end = bytes.length - 22;
   while (end >= 0 && view.getUint32(end, true) !== 0x06054b50) end--;
@@ -67,25 +68,36 @@ async function unzip(buffer) {
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     entries.push({ name, method, raw: bytes.subarray(start, start + size) });
   }
-  return Promise.all(entries.map(async ({ name, method, raw }) =>
-    ({ name, data: method === 0 ? raw.slice() : await inflate(raw) })));
+  return entries;
 }
 
-/** Fetch and unpack wheels: {files: [{name, data}], sos: [{name, module}]} (sos sorted by name). */
+const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Fetch the wheels and unzip only their .so files, which must exist before the runtime starts;
+ * Python unpacks the rest after boot (installWheels), faster than hundreds of JS streams.
+ * Resolves {archives: [ArrayBuffer], names: [every file], sos: [{name, data, module}] sorted}.
+ */
 export async function fetchWheels(wheels) {
-  const unpacked = await Promise.all(wheels.map(async ({ url }) => {
+  const archives = await Promise.all(wheels.map(async ({ url }) => {
     const response = await fetch(url);
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-    return unzip(await response.arrayBuffer());
+    return response.arrayBuffer();
   }));
-  return withModules(unpacked.flat());
+  const entries = archives.flatMap(zipEntries).sort(byName);
+  const sos = await withModules(await Promise.all(entries.filter((e) => e.name.endsWith(".so"))
+    .map(async ({ name, method, raw }) => ({ name, data: method === 0 ? raw.slice() : await inflate(raw) }))));
+  return { archives, names: entries.map((e) => e.name), sos };
 }
 
-async function withModules(files) {
-  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const sos = await Promise.all(files.filter((f) => f.name.endsWith(".so"))
-    .map(async ({ name, data }) => ({ name, module: await WebAssembly.compile(data) })));
-  return { files, sos };
+/** After a snapshot-able boot: unpack the wheels' files (the .so files are there already). */
+export function installWheels(pyodide, session) {
+  for (const archive of session.wheels.archives) pyodide.unpackArchive(archive, "zip", { extractDir: SITE_PACKAGES });
+}
+
+/** The .so files compiled ({name, data} → {name, data, module}), sorted by name. */
+async function withModules(sos) {
+  return Promise.all([...sos].sort(byName).map(async (so) => ({ ...so, module: await WebAssembly.compile(so.data) })));
 }
 
 // Bundle: [u32 index length][JSON [[name, size], …]][the files' bytes, in that order].
@@ -135,8 +147,8 @@ function preloadSos(M, sos) {
 
 // ---- Making a snapshot (first visit) ----
 /**
- * Boot Pyodide able to snapshot, with the wheels' files and .so modules preloaded. The wheels are
- * fetched and unpacked while the core downloads and compiles. Resolves {pyodide, session};
+ * Boot Pyodide able to snapshot, with the wheels' .so modules preloaded (then call installWheels).
+ * The wheels are fetched and their .so files compiled while the core downloads and compiles. Resolves {pyodide, session};
  * session.preloaded is false when the wheels could not be prepared (then load them normally).
  */
 export async function bootForSnapshot(loadPyodide, createPyodideModule, options, wheelsReady) {
@@ -148,7 +160,7 @@ export async function bootForSnapshot(loadPyodide, createPyodideModule, options,
         // Emscripten waits for run dependencies before starting the runtime.
         M.addRunDependency("staticjudge-wheels");
         wheelsReady.then((wheels) => {
-          writeFiles(M, wheels.files);
+          writeFiles(M, wheels.sos);
           session.layout = preloadSos(M, wheels.sos);
           session.wheels = wheels;
           session.preloaded = true;
@@ -176,7 +188,9 @@ export function takeSnapshot(pyodide, session) {
   }
   const meta = { layout: session.layout, handles, loadedPackages: loaded, soOrder: session.wheels.sos.map((s) => s.name),
     memoryBytes: memory.length };
-  return { memory, meta, files: session.wheels.files };
+  // The wheels' files as unpacked (read now, before any learner code could change them).
+  const files = session.wheels.names.map((name) => ({ name, data: pyodide.FS.readFile(`${SITE_PACKAGES}/${name}`) }));
+  return { memory, meta, files };
 }
 
 // ---- Cache Storage: three entries per key, under a URL of this site ----
@@ -221,7 +235,8 @@ export async function readSnapshot(base, key) {
 
 // ---- Restoring (later visits, spare workers) ----
 export async function restoreSnapshot(loadPyodide, createPyodideModule, options, { meta, memory, bundle }) {
-  const { files, sos } = await withModules(unpack(bundle)); // compiling is lazy in V8: ~20-30 ms
+  const files = unpack(bundle);
+  const sos = await withModules(files.filter((f) => f.name.endsWith(".so"))); // lazy in V8: ~20-30 ms
   if (JSON.stringify(sos.map((s) => s.name)) !== JSON.stringify(meta.soOrder)) throw new Error("snapshot .so set differs");
   // Pyodide asks for INITIAL_MEMORY = snapshot size, which the module ignores (upstream #6254).
   const heapBytes = memory.length - new Uint32Array(memory.buffer, memory.byteOffset, 4)[1];
