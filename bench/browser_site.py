@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from staticjudge.parser import load_problems  # noqa: E402
-from staticjudge.serve import make_server  # noqa: E402
+from staticjudge.serve import serving  # noqa: E402,F401  (re-exported for the benches)
 from tests.browser.tinywheel import build_wheel  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "browser_site"
@@ -121,17 +120,6 @@ def built_site():
         site = Site(www, bool(numpy), [], project, [] if numpy else sorted(wheels.glob("*.whl")))
         site.slugs = [p.slug for p in site.problems()]
         yield site
-
-
-@contextlib.contextmanager
-def serving(www: Path):
-    server = make_server(www, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextlib.contextmanager

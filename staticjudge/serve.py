@@ -6,6 +6,7 @@ written aside and swapped in only when they succeed).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import sys
@@ -43,6 +44,18 @@ class SiteServer(http.server.ThreadingHTTPServer):
 def make_server(directory: Path, host: str, port: int) -> SiteServer:
     handler = functools.partial(SiteHandler, directory=str(directory))
     return SiteServer((host, port), handler)
+
+
+@contextlib.contextmanager
+def serving(directory: Path, host: str = "127.0.0.1"):
+    """Serve ``directory`` over HTTP on a free port in a background thread; yields the root URL."""
+    server = make_server(directory, host, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def rebuild(builder: SiteBuilder, out: Path) -> bool:

@@ -12,11 +12,11 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from staticjudge.serve import serving  # noqa: F401  (test modules import it from here)
 
 from .helpers import RUN_MS
 from .tinywheel import build_wheel
@@ -65,20 +65,6 @@ def build_into(project: Path, out: Path, wheels: Path | None) -> None:
         command += ["--pyodide-packages", str(wheels)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-@contextmanager
-def serving(www: Path):
-    """Serve ``www`` over HTTP on a free port; yields the root URL."""
-    from staticjudge.serve import make_server
-
-    server = make_server(www, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")
