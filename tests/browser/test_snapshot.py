@@ -47,32 +47,38 @@ def test_second_visit_restores_the_core_snapshot_and_grades(context, page, site_
     assert run_tests(page) == "3/3 tests passed · solved!"
 
 
-def test_random_numbers_differ_between_two_restores(context, site_url):
-    first_visit(context, site_url, "add_numbers")
+def draws_from_two_restores(context, site_url, slug, code, then=None) -> list[str]:
+    """After a first visit, open ``slug`` twice from the snapshot; what ``code`` printed each time."""
+    first_visit(context, site_url, slug)
     draws = []
     for _ in range(2):
         page = context.new_page()
-        open_problem(page, site_url, "add_numbers")
+        open_problem(page, site_url, slug)
         assert ready_boots(page)[0]["boot"] == "restored"
-        draws.append(printed(page, "import random\nprint(random.random())\n"))
+        draws.append(printed(page, code))
+        if then:
+            then(page)
         page.close()
+    return draws
+
+
+def test_random_numbers_differ_between_two_restores(context, site_url):
+    draws = draws_from_two_restores(context, site_url, "add_numbers", "import random\nprint(random.random())\n")
     assert draws[0] != draws[1]
 
 
 @needs_numpy
 def test_second_visit_restores_numpy_and_grades_with_fresh_random_numbers(context, site_url):
     shipped = parse_problem(ROOT / "problems" / "self_attention.md", ROOT / "hidden_tests")
-    first_visit(context, site_url, "self_attention")
-    draws = []
-    for _ in range(2):
-        page = context.new_page()
-        open_problem(page, site_url, "self_attention")
-        assert ready_boots(page)[0]["boot"] == "restored"
-        draws.append(printed(page, "import numpy as np\nprint(np.random.rand(3), np.random.default_rng().random())\n"))
+    total = len(shipped.tests)
+
+    def grades(page):
         set_code(page, shipped.solution.code)
-        total = len(shipped.tests)
         assert run_tests(page) == f"{total}/{total} tests passed · solved!"
-        page.close()
+
+    draws = draws_from_two_restores(
+        context, site_url, "self_attention",
+        "import numpy as np\nprint(np.random.rand(3), np.random.default_rng().random())\n", then=grades)
     assert draws[0] != draws[1]
 
 
