@@ -59,7 +59,7 @@ def check_grads(result, Q, K, V, dO, mask=None, expected=None, rtol=1e-6, atol=1
     wrong = mistakes(Q, K, V, dO, mask) if hints else {}
     for k, name in enumerate(("dQ", "dK", "dV")):
         assert_close(unpack(result)[k], expected[k], rtol=rtol, atol=atol, name=name,
-                     mistakes={hint: grads[k] for hint, grads in wrong.items()})
+                     mistakes=lambda: {hint: grads[k] for hint, grads in wrong.items()})
 
 
 def finite_differences(Q, K, V, dO, mask=None, h=1e-6):

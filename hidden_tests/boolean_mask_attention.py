@@ -55,7 +55,7 @@ def mistakes(Q, K, V, mask=None):
 
 def check(attention, Q, K, V, mask=None, **tolerance):
     got = attention(Q, K, V) if mask is None else attention(Q, K, V, mask=mask)
-    assert_close(got, reference(Q, K, V, mask), mistakes=mistakes(Q, K, V, mask), **tolerance)
+    assert_close(got, reference(Q, K, V, mask), mistakes=lambda: mistakes(Q, K, V, mask), **tolerance)
     return got
 
 
@@ -100,7 +100,7 @@ def test_causal_mask(attention):
     got = check(attention, Q, K, V, mask=mask)
     first = np.asarray(got, dtype=np.float64)[0]
     assert_close(first, V[0], name="the output of query 0",
-                 mistakes={"query 0 may see only key 0, so its output must equal V[0]; "
+                 mistakes=lambda: {"query 0 may see only key 0, so its output must equal V[0]; "
                            "blocked keys need weight 0": reference(Q, K, V)[0]})
 
 
@@ -135,7 +135,7 @@ def test_all_true_mask_equals_no_mask(attention):
     without = attention(Q, K, V)
     with_mask = attention(Q, K, V, mask=np.ones((5, 5), dtype=bool))
     assert_close(with_mask, without, name="the result with an all-True mask",
-                 mistakes={"the mask looks inverted: True means the query may attend to that key":
+                 mistakes=lambda: {"the mask looks inverted: True means the query may attend to that key":
                            reference(Q, K, V, np.eye(5, dtype=bool))})
     check(attention, Q, K, V, mask=np.ones((5, 5), dtype=bool))
 

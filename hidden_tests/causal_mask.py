@@ -48,7 +48,10 @@ def _same_values(a, b):
 
 
 def assert_same(got, expected, *, name, dtype_kind, mistakes):
-    """assert_equal, plus a hint when ``got`` equals the output of a known mistake."""
+    """assert_equal, plus a hint when ``got`` equals the output of a known mistake.
+
+    ``mistakes`` returns {hint: wrong output}; it is called only when the check fails.
+    """
     try:
         assert_equal(got, expected, name=name, dtype_kind=dtype_kind)
     except AssertionError as exc:
@@ -62,7 +65,7 @@ def assert_same(got, expected, *, name, dtype_kind, mistakes):
                 else:
                     message += "\n  Hint: the values are right; return them as a float64 array"
             else:
-                for hint, wrong in mistakes.items():
+                for hint, wrong in mistakes().items():
                     if not _same_values(wrong, expected) and _same_values(array, wrong):
                         message += f"\n  Hint: {hint}"
                         break
@@ -72,14 +75,14 @@ def assert_same(got, expected, *, name, dtype_kind, mistakes):
 def check_bool(causal_mask, T, S=None):
     got = causal_mask(T) if S is None else causal_mask(T, S)
     call = f"causal_mask({T})" if S is None else f"causal_mask({T}, {S})"
-    assert_same(got, expected_mask(T, S), name=call, dtype_kind="b", mistakes=bool_mistakes(T, S))
+    assert_same(got, expected_mask(T, S), name=call, dtype_kind="b", mistakes=lambda: bool_mistakes(T, S))
     return got
 
 
 def check_additive(additive_causal_mask, T):
     got = additive_causal_mask(T)
     assert_same(got, expected_additive(T), name=f"additive_causal_mask({T})", dtype_kind="f",
-                mistakes=additive_mistakes(T))
+                mistakes=lambda: additive_mistakes(T))
     return got
 
 
@@ -160,5 +163,5 @@ def test_additive_mask_in_softmax(additive_causal_mask):
     weights = masked_softmax(scores, additive_causal_mask(T))
     assert_close(weights, masked_softmax(scores, expected_additive(T)),
                  name="softmax(scores + additive_causal_mask(6))",
-                 mistakes={hint: masked_softmax(scores, wrong)
+                 mistakes=lambda: {hint: masked_softmax(scores, wrong)
                            for hint, wrong in additive_mistakes(T).items()})

@@ -89,7 +89,7 @@ def check(cross_attention, x_dec, enc, params, H, mask=None, **tolerance):
         got = cross_attention(x_dec, enc, params, H)
     else:
         got = cross_attention(x_dec, enc, params, H, key_padding_mask=mask)
-    assert_close(got, reference(x_dec, enc, params, H, mask), mistakes=mistakes(x_dec, enc, params, H, mask),
+    assert_close(got, reference(x_dec, enc, params, H, mask), mistakes=lambda: mistakes(x_dec, enc, params, H, mask),
                  **tolerance)
 
 
@@ -132,7 +132,7 @@ def test_one_head_is_single_head_attention(cross_attention):
     q, k, v = x_dec @ p["W_q"] + p["b_q"], enc @ p["W_k"] + p["b_k"], enc @ p["W_v"] + p["b_v"]
     expected = _softmax(q @ k.transpose(0, 2, 1) / np.sqrt(6)) @ v @ p["W_o"] + p["b_o"]
     assert_close(cross_attention(x_dec, enc, params, 1), expected,
-                 mistakes=mistakes(x_dec, enc, params, 1))
+                 mistakes=lambda: mistakes(x_dec, enc, params, 1))
 
 
 def test_padded_keys_are_ignored(cross_attention):
@@ -144,7 +144,7 @@ def test_padded_keys_are_ignored(cross_attention):
     garbage[~mask] = 50.0 * np.random.default_rng(7).standard_normal((int((~mask).sum()), 8))
     assert_close(cross_attention(x_dec, garbage, params, 2, key_padding_mask=mask),
                  reference(x_dec, enc, params, 2, mask), name="your result with changed padding",
-                 mistakes=mistakes(x_dec, garbage, params, 2, mask))
+                 mistakes=lambda: mistakes(x_dec, garbage, params, 2, mask))
 
 
 def test_padding_mask_marks_keys(cross_attention):
@@ -165,7 +165,7 @@ def test_decoder_positions_are_independent(cross_attention):
         one = x_dec[:, t:t + 1]
         assert_close(full[:, t:t + 1], reference(one, enc, params, 2, mask),
                      name=f"your output at decoder position {t}",
-                     mistakes={"decoder position t seems to see only some of the encoder keys: "
+                     mistakes=lambda: {"decoder position t seems to see only some of the encoder keys: "
                                "cross-attention has no causal mask": _causal(x_dec, enc, params, 2, mask)[:, t:t + 1],
                                **{m: w[:, t:t + 1] for m, w in mistakes(x_dec, enc, params, 2, mask).items()}})
 

@@ -139,7 +139,7 @@ def close(got, expected, name, hints, rtol=1e-6, atol=1e-6):
     try:
         assert_close(got, expected, name=name, rtol=rtol, atol=atol)
     except AssertionError:
-        assert_close(got, expected, name=name, rtol=rtol, atol=atol, mistakes=hints())
+        assert_close(got, expected, name=name, rtol=rtol, atol=atol, mistakes=lambda: hints())
         raise
 
 

@@ -60,7 +60,7 @@ def call(attention_with_padding, Q, K, V, keep):
 
 def check(attention_with_padding, Q, K, V, keep, **tolerance):
     assert_close(call(attention_with_padding, Q, K, V, keep), reference(Q, K, V, keep),
-                 mistakes=mistakes(Q, K, V, keep), **tolerance)
+                 mistakes=lambda: mistakes(Q, K, V, keep), **tolerance)
 
 
 def random_qkv(B, T, S, d_k, d_v, seed, dtype=np.float64):
@@ -88,7 +88,7 @@ def test_attention_worked_example(attention_with_padding):
     V = np.array([[[1.0], [2.0], [3.0], [100.0]], [[5.0], [50.0], [500.0], [5000.0]]])
     keep = ref_padding_mask([3, 1], 4)
     assert_close(call(attention_with_padding, Q, K, V, keep), np.array([[[2.0]], [[5.0]]]),
-                 mistakes=mistakes(Q, K, V, keep))
+                 mistakes=lambda: mistakes(Q, K, V, keep))
 
 
 def test_matches_reference(attention_with_padding):
@@ -127,7 +127,7 @@ def test_padding_cannot_change_output(attention_with_padding):
     K2 = np.where(keep[:, :, None], K, 10 * rng.standard_normal(K.shape))
     V2 = np.where(keep[:, :, None], V, 1000 * rng.standard_normal(V.shape))
     assert_close(call(attention_with_padding, Q, K2, V2, keep), reference(Q, K, V, keep),
-                 mistakes=mistakes(Q, K2, V2, keep))
+                 mistakes=lambda: mistakes(Q, K2, V2, keep))
 
 
 def test_any_boolean_pattern(attention_with_padding):
@@ -142,7 +142,7 @@ def test_no_padding_is_plain_attention(attention_with_padding):
     Q, K, V = random_qkv(2, 4, 4, d_k=3, d_v=3, seed=5)
     keep = np.ones((2, 4), dtype=bool)
     assert_close(call(attention_with_padding, Q, K, V, keep), _softmax(_scores(Q, K)) @ V,
-                 mistakes=mistakes(Q, K, V, keep))
+                 mistakes=lambda: mistakes(Q, K, V, keep))
 
 
 def test_float32_inputs(attention_with_padding):

@@ -72,7 +72,7 @@ def test_worked_example(sliding_window_mask, sliding_window_attention):
     check_mask(sliding_window_mask(4, 2), 4, 2)
     Q = K = np.zeros((4, 1))
     V = np.array([[0.0], [2.0], [4.0], [8.0]])
-    assert_close(sliding_window_attention(Q, K, V, 2), reference(Q, K, V, 2), mistakes=mistakes(Q, K, V, 2))
+    assert_close(sliding_window_attention(Q, K, V, 2), reference(Q, K, V, 2), mistakes=lambda: mistakes(Q, K, V, 2))
 
 
 def test_mask_definition(sliding_window_mask):
@@ -87,19 +87,19 @@ def test_wide_window_is_causal(sliding_window_mask, sliding_window_attention):
         check_mask(sliding_window_mask(5, w), 5, w)
     Q, K, V = random_qkv(5, 3, 2, seed=1)
     causal = np.tril(np.ones((5, 5), dtype=bool))
-    assert_close(sliding_window_attention(Q, K, V, 5), _masked(Q, K, V, causal), mistakes=mistakes(Q, K, V, 5))
+    assert_close(sliding_window_attention(Q, K, V, 5), _masked(Q, K, V, causal), mistakes=lambda: mistakes(Q, K, V, 5))
 
 
 def test_random_inputs(sliding_window_attention):
     """Matches a reference on random inputs (T = 7, w = 3)"""
     Q, K, V = random_qkv(7, 4, 3, seed=2)
-    assert_close(sliding_window_attention(Q, K, V, 3), reference(Q, K, V, 3), mistakes=mistakes(Q, K, V, 3))
+    assert_close(sliding_window_attention(Q, K, V, 3), reference(Q, K, V, 3), mistakes=lambda: mistakes(Q, K, V, 3))
 
 
 def test_window_of_one_returns_values(sliding_window_attention):
     """With w = 1 each query sees only itself, so the output is V"""
     Q, K, V = random_qkv(5, 4, 3, seed=3)
-    assert_close(sliding_window_attention(Q, K, V, 1), V, mistakes=mistakes(Q, K, V, 1))
+    assert_close(sliding_window_attention(Q, K, V, 1), V, mistakes=lambda: mistakes(Q, K, V, 1))
 
 
 def test_outside_window_has_no_effect(sliding_window_attention):
@@ -128,7 +128,7 @@ def test_large_scores_stay_finite(sliding_window_attention):
     """Large scores do not overflow (subtract the row max)"""
     Q, K, V = random_qkv(6, 8, 3, seed=5)
     Q, K = Q * 40.0, K * 40.0
-    assert_close(sliding_window_attention(Q, K, V, 3), reference(Q, K, V, 3), mistakes=mistakes(Q, K, V, 3))
+    assert_close(sliding_window_attention(Q, K, V, 3), reference(Q, K, V, 3), mistakes=lambda: mistakes(Q, K, V, 3))
 
 
 def test_shape_and_float32(sliding_window_attention):
@@ -136,4 +136,4 @@ def test_shape_and_float32(sliding_window_attention):
     Q, K, V = random_qkv(6, 5, 2, seed=6, dtype=np.float32)
     out = sliding_window_attention(Q, K, V, 4)
     assert_shape(out, (6, 2))
-    assert_close(out, reference(Q, K, V, 4), rtol=1e-4, atol=1e-5, mistakes=mistakes(Q, K, V, 4))
+    assert_close(out, reference(Q, K, V, 4), rtol=1e-4, atol=1e-5, mistakes=lambda: mistakes(Q, K, V, 4))

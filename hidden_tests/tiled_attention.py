@@ -71,7 +71,7 @@ def check(tiled_attention, Q, K, V, b, **tolerance):
     try:
         assert_close(got, expected, name=name, **tolerance)
     except AssertionError:  # only now work out which classic mistake it resembles
-        assert_close(got, expected, name=name, mistakes=mistakes(Q, K, V, b), **tolerance)
+        assert_close(got, expected, name=name, mistakes=lambda: mistakes(Q, K, V, b), **tolerance)
 
 
 def random_qkv(T, S, d_k, d_v, seed, dtype=np.float64, scale=1.0):

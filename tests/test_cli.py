@@ -93,7 +93,7 @@ def test_build_error_exits_1_and_names_file_and_line(project):
 
 
 @pytest.mark.parametrize("change, expected", [
-    (("        assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=mistakes(Q, K, V))\n", ""), None),
+    (("        assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=lambda: mistakes(Q, K, V))\n", ""), None),
     (("keepdims=True)\n    return weights @ V\n", "keepdims=True)\n    return weights @ V * 1.01\n"),
      "the solution fails test_worked_example"),
     (("array([[1.660477, 2.660477],", "array([[1.660477, 2.760477],"), "worked example does not match the solution"),
@@ -108,7 +108,7 @@ def test_check_reports_each_kind_of_unsound_problem(project, change, expected):
     old, new = change
     target = tests if old.startswith("        assert_close") else md
     if expected is None:  # weaken the tests until a mutant survives
-        text = tests.read_text().replace("    assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=mistakes(Q, K, V))\n", "    pass\n")
+        text = tests.read_text().replace("    assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=lambda: mistakes(Q, K, V))\n", "    pass\n")
         tests.write_text(text)
         expected = "passes every hidden test"
     else:

@@ -193,6 +193,13 @@ def test_assert_equal_and_shape():
     "import judge\njudge.assert_close = lambda *a, **k: None\njudge._isclose = lambda a, b, **k: np.ones(np.shape(b), bool)",
     "import builtins\nbuiltins.AssertionError = KeyError",
     "import gc\nfor o in gc.get_objects():\n    if isinstance(o, dict) and 'test_doubles' in o:\n        o['assert_close'] = lambda *a, **k: None",
+    # A replacement that claims to equal whatever it is compared with (the check uses identity).
+    "import judge\nclass Same:\n    def __eq__(self, other):\n        return True\n    __hash__ = object.__hash__\n"
+    "    def __call__(self, *a, **k):\n        return None\njudge.assert_close = Same()",
+    # Same keys in the same order, two values swapped: only the identities differ.
+    "import judge\nspace = vars(judge)\nitems = list(space.items())\nnames = [k for k, _ in items]\n"
+    "a, b = names.index('assert_close'), names.index('assert_true')\nitems[a], items[b] = (items[a][0], items[b][1]), (items[b][0], items[a][1])\n"
+    "space.clear()\nspace.update(items)",
 ])
 def test_patching_at_load_time_does_not_change_the_verdict(patch):
     code = "import numpy as np\n" + patch + "\ndef double(x):\n    return x + 1\n"
