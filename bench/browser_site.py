@@ -159,6 +159,12 @@ def open_problem(page, base: str, slug: str) -> None:
     page.wait_for_selector("#problem[data-ready=true]")
 
 
+def wait_until_warmed_up(page, timeout: int = BOOT_MS) -> None:
+    """Both workers ready and warmed up (the spare starts after the active one has warmed up)."""
+    page.wait_for_function("() => performance.getEntriesByName('staticjudge:warmed-up')"
+                           ".some((m) => m.detail.spare)", timeout=timeout)
+
+
 def set_code(page, code: str) -> None:
     page.locator("#editor .cm-content").click()
     page.keyboard.press("Control+A")

@@ -3,8 +3,9 @@
     python bench/grade_latency.py [--runs 7]
     PYODIDE_PACKAGES=/path/to/wheels python bench/grade_latency.py
 
-For each problem of the site, once Python and the spare worker are ready, the reference solution is typed into the
-editor and "Run tests" is pressed --runs times; the time from the click to the results being on
+For each problem of the site, once Python and the spare worker are ready and have warmed up (as they
+do while a learner reads the statement), the reference solution is typed into the editor and
+"Run tests" is pressed --runs times; the time from the click to the results being on
 the page is measured inside the page. The first run is reported apart (it compiles the tests);
 the median is over the others. The baseline is bench/native_grade.py (the same harness and
 tests on CPython + NumPy, in-process), measured in the same command before the browser starts.
@@ -20,8 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from browser_site import (BOOT_MS, built_site, chromium, machine, median, open_problem, serving, set_code, table,
-                          timed_run)
+from browser_site import (built_site, chromium, machine, median, open_problem, serving, set_code, table, timed_run,
+                          wait_until_warmed_up)
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,8 +48,9 @@ def main() -> None:
             for problem in site.problems():
                 page = context.new_page()
                 open_problem(page, base, problem.slug)
-                # Steady state: the spare worker has finished booting and no longer competes for the CPU.
-                page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+                # Steady state: the spare has finished booting and both workers their warm-up, so
+                # neither competes for the CPU.
+                wait_until_warmed_up(page)
                 set_code(page, problem.solution.code)
                 samples = []
                 for _ in range(args.runs):

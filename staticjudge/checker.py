@@ -1,8 +1,9 @@
 """``check``: proves each problem is sound before a learner ever sees it.
 
 For every problem: the reference solution passes every hidden test; every mutant fails at least
-one; the starter code fails cleanly (a report, not a crash or a timeout); every worked example
-of the statement matches what the reference solution computes.
+one; the starter code fails cleanly (a report, not a crash or a timeout); the hidden tests end
+when the entry functions are stand-ins that return their first argument (the browser's warm-up
+grades those); every worked example of the statement matches what the reference solution computes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from .examples import run_example
 from .model import Problem, ProblemError
 from .runner import run_isolated
+from .warmup import stand_ins as stand_in_code
 
 
 @dataclass
@@ -52,9 +54,11 @@ def _tests_message(report: dict) -> str:
 
 
 def _stop_message(report: dict) -> str:
+    """Why a killed run stopped: the message of the test that was running (the last one run)."""
     if report["error"]:
         return report["error"]["message"]
-    return next(t["message"] for t in report["tests"] if t["status"] != "pass")
+    ran = [t for t in report["tests"] if t["status"] != "pass" and not t["message"].startswith("Not run:")]
+    return f"{ran[-1]['name']}: {ran[-1]['message']}"
 
 
 TODO_MARK = "TODO:"
@@ -104,6 +108,13 @@ def check_problem(problem: Problem) -> CheckResult:
                                           f"the starter code does not load: {starter['error']['message']}"))
     elif starter["status"] == "pass":
         result.errors.append(ProblemError(md, problem.starter.line, "the starter code already passes every test"))
+
+    # The browser warms up by grading stand-ins (warmup.py) in the background: that must end.
+    stand_ins = _grade(problem, stand_in_code(problem.entry))
+    if stand_ins["stopped"]:
+        result.errors.append(ProblemError(tests, None, "the hidden tests do not finish when each entry function "
+                                          "returns its first argument (the browser grades such stand-ins to "
+                                          "warm up): " + _stop_message(stand_ins)))
 
     for example in problem.examples:
         result.examples_checked += 1

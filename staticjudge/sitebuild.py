@@ -31,7 +31,7 @@ from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_confi
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SITE_DIR = PACKAGE_DIR.parent / "site"  # templates + page assets of this checkout
-HARNESS_FILES = ("harness.py", "judge.py")  # shipped to the browser, loaded by the worker
+HARNESS_FILES = ("harness.py", "judge.py", "warmup.py")  # shipped to the browser, loaded by the worker
 
 
 class BuildError(Exception):

@@ -83,6 +83,28 @@ def test_build_then_check_ok(project):
     assert "mutation score: 5/5 mutants killed" in checked.stdout
 
 
+HANGS_ON_STAND_INS = '''
+
+def test_loops_while_output_is_q(self_attention):
+    """Loops for as long as the output is Q"""
+    Q = np.eye(2)
+    while np.array_equal(self_attention(Q, Q, 2 * Q), Q):
+        pass
+'''
+
+
+def test_check_reports_hidden_tests_that_hang_on_stand_ins(project):
+    md = project / "problems" / f"{BASE_SLUG}.md"
+    tests = project / "hidden_tests" / f"{BASE_SLUG}.py"
+    md.write_text(md.read_text().replace("tags:", "time_limit: 1\ntags:", 1))
+    tests.write_text(tests.read_text() + HANGS_ON_STAND_INS)
+    result = run(project, "check")
+    assert result.returncode == 1, result.stdout
+    assert (f"{tests}: the hidden tests do not finish when each entry function returns its first argument"
+            in result.stdout), result.stdout
+    assert "Time limit exceeded" in result.stdout
+
+
 def test_build_error_exits_1_and_names_file_and_line(project):
     md = project / "problems" / f"{BASE_SLUG}.md"
     md.write_text(md.read_text().replace("tags:", "tagz:"))

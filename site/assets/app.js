@@ -68,6 +68,7 @@ async function run(kind) {
   });
   setBusy(false);
   if (!report) {
+    results.end();
     results.say("Cancelled.");
     return;
   }
@@ -125,7 +126,7 @@ async function main() {
 
   try {
     data = await dataLoaded;
-    python.setPackages(data.packages);
+    python.setProblem(data.packages, { code: data.starter, tests_source: data.tests_source, entries: data.entry });
   } catch (error) {
     python.dispose();
     statusLine.dataset.state = "failed";

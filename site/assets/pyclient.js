@@ -9,11 +9,12 @@
 // reason, the rest "Not run". Such a Report's `stopped` is "timeout", "crash" (the worker
 // died), "cancelled" (the learner pressed Stop) or "unavailable" (Python never loaded).
 //
-// The spare is started only once the active worker is ready and, on a first visit, has saved its
-// memory snapshot: it then restores from that snapshot (~0.5 s) rather than competing with the
-// first boot for the CPU. Each worker that becomes ready leaves a performance mark
-// "staticjudge:python-ready" ({detail: {boot}}), a saved snapshot "staticjudge:snapshot-saved" and
-// a terminated worker "staticjudge:worker-killed", for tests and bench/ to read.
+// The spare is started only once the active worker is ready, has warmed up and, on a first visit,
+// has saved its memory snapshot: it then restores from that snapshot (~0.5 s) rather than
+// competing with the first boot for the CPU. Each worker that becomes ready leaves a performance
+// mark "staticjudge:python-ready" ({detail: {boot}}), that has warmed up "staticjudge:warmed-up"
+// ({detail: {spare}}), a saved snapshot "staticjudge:snapshot-saved" and a terminated worker
+// "staticjudge:worker-killed", for tests and bench/ to read.
 
 export const TIME_LIMIT_MESSAGE = (limit) =>
   `Time limit exceeded (${limit} s): is there an endless loop, or a much too slow step?`;
@@ -42,7 +43,7 @@ export function stoppedReport(job, message, why) {
 export class PythonRunner {
   /**
    * workerUrl: URL of pyworker.js. onStatus({state: "loading"|"ready"|"failed", text, spare})
-   * follows the worker's progress (spare: a standby worker is ready). Call setPackages() once
+   * follows the worker's progress (spare: a standby worker is ready). Call setProblem() once
    * the problem's packages are known. spare: keep a second worker booted, so that stopping
    * runaway code costs no wait (off on devices that report little memory).
    */
@@ -50,7 +51,7 @@ export class PythonRunner {
     this.workerUrl = workerUrl;
     this.onStatus = onStatus || (() => {});
     this.useSpare = spare && !(navigator.deviceMemory && navigator.deviceMemory < 4);
-    this.packages = null;
+    this.init = null; // the "init" message every worker gets
     this.pending = null; // a job asked for before Python was ready
     this.current = null; // the job the active worker is running
     this.spare = null; // {worker, ready}: a standby worker, promoted when the active one is killed
@@ -65,13 +66,13 @@ export class PythonRunner {
   get queued() { return this.pending !== null; }
 
   startWorker() {
-    const handle = { worker: new Worker(this.workerUrl, { type: "module" }), ready: false };
+    const handle = { worker: new Worker(this.workerUrl, { type: "module" }), ready: false, warmed: false };
     handle.worker.onmessage = ({ data }) => this.fromWorker(handle, data);
     handle.worker.onerror = (event) => {
       event.preventDefault();
       this.fromWorker(handle, { type: "boot-failed", message: event.message || "the Python worker failed" });
     };
-    if (this.packages) handle.worker.postMessage({ type: "init", packages: this.packages });
+    if (this.init) handle.worker.postMessage(this.init);
     return handle;
   }
 
@@ -94,13 +95,17 @@ export class PythonRunner {
   }
 
   afterReady() {
-    if (this.useSpare && !this.spare && !this.snapshotSaving) this.spare = this.startWorker();
+    if (this.useSpare && !this.spare && !this.snapshotSaving && this.active.warmed) this.spare = this.startWorker();
     this.dispatch();
   }
 
-  setPackages(packages) {
-    this.packages = [...packages];
-    this.active.worker.postMessage({ type: "init", packages: this.packages });
+  /**
+   * packages: what the problem imports. warm (optional): {code, tests_source, entries}, the
+   * starter code and hidden tests, which each worker grades once in the background when idle.
+   */
+  setProblem(packages, warm = null) {
+    this.init = { type: "init", packages: [...packages], ...(warm && { warm }) };
+    this.active.worker.postMessage(this.init);
   }
 
   /**
@@ -141,6 +146,12 @@ export class PythonRunner {
   }
 
   fromWorker(handle, message) {
+    if (message.type === "warmed" && (handle === this.spare || handle === this.active)) {
+      handle.warmed = true;
+      performance.mark("staticjudge:warmed-up", { detail: { spare: handle === this.spare } });
+      if (handle === this.active && handle.ready) this.afterReady();
+      return;
+    }
     if (handle === this.spare) {
       if (message.type === "boot-failed") { handle.worker.terminate(); this.spare = null; }
       else if (message.type === "progress" && message.stage === "ready") {

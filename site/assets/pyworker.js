@@ -5,7 +5,11 @@
 // Message protocol (every message is a plain object with a `type`):
 //
 //   page → worker
-//     {type: "init", packages: [name, …]}            once, right after the worker is created
+//     {type: "init", packages: [name, …], warm?: {code, tests_source, entries}}
+//                                                    once, right after the worker is created;
+//                                                    `warm`: the problem's starter code and tests,
+//                                                    graded in the background to warm up
+//                                                    (warmup.py), with stand-ins and the starter
 //     {type: "grade", id, code, tests_source, entries: [name, …]}
 //     {type: "script", id, code}                     run the code as a script, no grading
 //
@@ -15,6 +19,7 @@
 //         boot that made the snapshot, being saved now) or "cold" (no snapshot)
 //     {type: "snapshot", saved: bool}                after boot "made": the snapshot is stored (or
 //                                                    not); a spare worker started now restores it
+//     {type: "warmed"}                               the background warm-up is over (once)
 //     {type: "boot-failed", message}                 Python could not be loaded at all
 //     {type: "test_start", id, name, title}          a hidden test starts…
 //     {type: "test_end", id, result}                 …and ends (result as in a Report)
@@ -22,7 +27,9 @@
 //     {type: "report", id, report}                   the run is over: a harness Report
 //     {type: "crashed", id, message}                 the interpreter itself failed mid-run
 //
-// Jobs are handled one at a time, in order; the page sends one only after "ready". Runaway code is
+// Jobs are handled one at a time, in order; the page sends one only after "ready". Once ready,
+// and whenever no job waits, the worker warms up (warmup.py): a few short background runs, so the
+// learner's first run does not pay for compiling the interpreter's hot paths. Runaway code is
 // not this module's business: the page terminates the whole worker when a run exceeds its time
 // limit.
 //
@@ -39,10 +46,13 @@ const HOME = "/home/pyodide";
 const runtimeUrl = new URL("runtime.json", import.meta.url);
 
 let pyodide = null;
-let bridge = null; // Python functions: grade(code, tests, entries_json, emit), script(code, emit)
+let bridge = null; // Python functions: grade(code, tests, entries_json, emit), script(code, emit), warm(…)
 let packagesWanted;
 const packagesGiven = new Promise((resolve) => { packagesWanted = resolve; });
 const queue = [];
+// The warm-up runs left (warmup.py): [kind, {code, tests_source, entries}?]; the problem's own are
+// added by "init".
+const warmUp = { steps: [["sample"], ["sample"]], timer: null, done: false };
 
 const DISPLAY_NAMES = { numpy: "NumPy", scipy: "SciPy", pandas: "pandas" };
 const post = (message) => self.postMessage(message);
@@ -113,7 +123,7 @@ if "numpy" in sys.modules:
 
 // Run after: makes the JS-facing functions (proxies cannot live in a snapshot).
 const BRIDGE = `
-import json, harness
+import json, harness, warmup
 
 def _grade(code, tests_source, entries_json, emit):
     return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)))
@@ -121,7 +131,10 @@ def _grade(code, tests_source, entries_json, emit):
 def _script(code, emit):
     return harness.run_script_json(code, lambda e: emit(json.dumps(e)))
 
-(_grade, _script)
+def _warm(kind, tests_source=None, entries_json="[]", code=""):
+    warmup.run(kind, tests_source, json.loads(entries_json), code)
+
+(_grade, _script, _warm)
 `;
 
 /**
@@ -204,8 +217,8 @@ async function boot() {
   post({ type: "progress", stage: "ready", text: "Ready", boot: session ? "made" : how });
   if (how !== "restored") pyodide.runPython(WARMUP);
   const taken = session && takeSnapshot(session);
-  const [grade, script] = pyodide.runPython(BRIDGE).toJs({ depth: 1 });
-  bridge = { grade, script };
+  const [grade, script, warm] = pyodide.runPython(BRIDGE).toJs({ depth: 1 });
+  bridge = { grade, script, warm };
   if (session) {
     // The learner need not wait for the 40 MB write either.
     if (!taken) post({ type: "snapshot", saved: false });
@@ -261,13 +274,41 @@ function runJob(job) {
 }
 
 function drain() {
-  // Runs are synchronous, so the queue only fills up while Python is still booting.
+  // Runs are synchronous, so the queue only fills up while Python is booting or warming up.
   if (!bridge) return;
   while (queue.length) runJob(queue.shift());
+  scheduleWarmUp();
+}
+
+/** One warm-up run per task, and only while no job waits: a job is never held up by more than one. */
+function scheduleWarmUp() {
+  if (warmUp.done || warmUp.timer !== null) return;
+  if (warmUp.steps.length) warmUp.timer = setTimeout(warmUpStep, 0);
+  else {
+    warmUp.done = true;
+    post({ type: "warmed" });
+  }
+}
+
+function warmUpStep() {
+  warmUp.timer = null;
+  if (!bridge || queue.length) return; // drain() schedules the rest
+  const [kind, problem] = warmUp.steps.shift();
+  try {
+    if (problem) bridge.warm(kind, problem.tests_source, JSON.stringify(problem.entries), problem.code);
+    else bridge.warm(kind);
+  } catch (error) {
+    console.warn("warm-up run failed:", error);
+    warmUp.steps = [];
+  }
+  scheduleWarmUp();
 }
 
 self.onmessage = ({ data }) => {
-  if (data.type === "init") packagesWanted(data.packages || []);
+  if (data.type === "init") {
+    if (data.warm) warmUp.steps.push(["stand-ins", data.warm], ["stand-ins", data.warm], ["starter", data.warm]);
+    packagesWanted(data.packages || []);
+  }
   else if (data.type === "grade" || data.type === "script") {
     queue.push(data);
     drain();

@@ -181,3 +181,49 @@ def test_failure_messages_load_errors_and_tracebacks_are_shown_as_text(page, sit
     run_tests(page)
     assert "SyntaxError on line 1" in page.locator("#load-error").inner_text()
     nothing_became_html()
+
+
+WARMED_UP = "() => performance.getEntriesByName('staticjudge:warmed-up').map((m) => [m.detail.spare, m.startTime])"
+
+
+def test_both_workers_warm_up_in_the_background_then_grade_the_learners_code(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    page.wait_for_function(f"() => ({WARMED_UP})().length === 2", timeout=BOOT_MS)
+    (active, active_at), (spare, _) = page.evaluate(WARMED_UP)
+    assert (active, spare) == (False, True)
+    spare_ready = page.evaluate(
+        "() => performance.getEntriesByName('staticjudge:python-ready').find((m) => m.detail.spare).startTime")
+    assert spare_ready > active_at, "the spare starts only once the active worker has warmed up"
+    set_code(page, WRONG_ON_NEGATIVES)  # the warm-up runs left nothing behind that changes a verdict
+    assert run_tests(page) == "2/3 tests passed"
+
+
+# Records, during one run, what the results panel showed: row statuses drawn and aria-busy.
+WATCH_RUN = """async () => {
+  const results = document.getElementById("results"), stop = document.getElementById("stop-run");
+  const seen = { statuses: [], busy: false };
+  const observer = new MutationObserver(() => {
+    seen.busy ||= results.getAttribute("aria-busy") === "true";
+    for (const row of document.querySelectorAll("#test-rows > li")) seen.statuses.push(row.dataset.status);
+  });
+  observer.observe(results, { attributes: true, childList: true, subtree: true });
+  const started = performance.now();
+  document.getElementById("run-tests").click();
+  await new Promise((resolve) => {
+    const done = new MutationObserver(() => { if (stop.hidden) { done.disconnect(); resolve(); } });
+    done.observe(stop, { attributes: true });
+  });
+  observer.disconnect();
+  return { ...seen, ms: performance.now() - started, busyAfter: results.hasAttribute("aria-busy") };
+}"""
+
+
+def test_a_quick_run_shows_its_results_at_once_without_drawing_progress(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, CORRECT)
+    run_tests(page)
+    seen = page.evaluate(WATCH_RUN)
+    assert seen["busy"] and not seen["busyAfter"], seen
+    if seen["ms"] < 120:  # shorter than the delay before live progress is drawn (results.js)
+        assert set(seen["statuses"]) <= {"pass"}, seen
+    assert row_statuses(page) == {"test_small": "pass", "test_negative": "pass", "test_large": "pass"}
