@@ -48,7 +48,7 @@ def mistakes(Q, K, V, dO, mask=None):
 
 def unpack(result):
     assert_true(isinstance(result, (tuple, list)) and len(result) == 3,
-                f"attention_backward must return a tuple (dQ, dK, dV), but it returned "
+                lambda: f"attention_backward must return a tuple (dQ, dK, dV), but it returned "
                 f"{type(result).__name__}"
                 + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
     return result
@@ -132,7 +132,7 @@ def test_masked_finite_differences(attention_backward):
     for k, name in ((1, "dK"), (2, "dV")):
         row = as_float_array(result[k], name)[1]
         assert_true(np.allclose(row, 0.0, atol=1e-12),
-                    f"key 1 is blocked for every query, so row 1 of {name} must be 0, but it is "
+                    lambda: f"key 1 is blocked for every query, so row 1 of {name} must be 0, but it is "
                     f"{row}; run the forward pass with the mask (blocked weights are exactly 0)")
 
 
@@ -140,10 +140,10 @@ def test_key_gradients_sum_to_zero(attention_backward):
     """The rows of dK sum to zero (moving every key by the same vector changes nothing)"""
     Q, K, V, dO = random_inputs(4, 6, 3, 2, seed=6)
     dK = as_float_array(unpack(attention_backward(Q, K, V, dO))[1], "dK")
-    assert_true(dK.shape == K.shape, f"dK has shape {dK.shape}, expected {K.shape}")
+    assert_true(dK.shape == K.shape, lambda: f"dK has shape {dK.shape}, expected {K.shape}")
     total = dK.sum(axis=0)
     assert_true(np.allclose(total, 0.0, atol=1e-9),
-                f"dK.sum(axis=0) is {total}, not zero: adding one vector to every key adds the same "
+                lambda: f"dK.sum(axis=0) is {total}, not zero: adding one vector to every key adds the same "
                 f"number to every score of a row, which the softmax ignores. The softmax backward "
                 f"must subtract the row sum: dS = P * (dP - sum(dP * P, axis=-1, keepdims=True))")
 

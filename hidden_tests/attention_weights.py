@@ -57,7 +57,7 @@ def call(fn, q, k, v, mask=None):
             "np.swapaxes(k, -1, -2); k.T reverses every axis of a batched array") from None
     assert_true(result is not None, "your function returned None: return the pair (output, weights)")
     assert_true(isinstance(result, (tuple, list)) and len(result) == 2,
-                "your function should return a pair (output, weights), but it returned "
+                lambda: "your function should return a pair (output, weights), but it returned "
                 f"{type(result).__name__}" + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
     return result[0], result[1]
 
@@ -118,7 +118,7 @@ def test_weights_rows_sum_to_one(scaled_dot_product_attention):
         weights = np.asarray(weights, dtype=np.float64)
         assert_shape(weights, (5, 7), name="the weights")
         where = "" if mask is None else " (with a mask)"
-        assert_true(np.all(weights >= 0), f"some weights{where} are negative")
+        assert_true(np.all(weights >= 0), lambda: f"some weights{where} are negative")
         assert_close(weights.sum(axis=-1), np.ones(5), name=f"the row sums of the weights{where}",
                      mistakes=lambda: {hint: w.sum(axis=-1) for hint, (_, w) in mistakes(q, k, v, mask).items()})
 
@@ -130,7 +130,7 @@ def test_additive_mask_values(scaled_dot_product_attention):
         mask = random_mask((6, 5), seed=6, blocked=blocked)
         _, weights = check(scaled_dot_product_attention, q, k, v, mask=mask)
         leak = np.abs(weights[mask < 0]).max()
-        assert_true(leak <= 1e-12, f"with blocked entries of {blocked}, a blocked key still gets weight "
+        assert_true(leak <= 1e-12, lambda: f"with blocked entries of {blocked}, a blocked key still gets weight "
                                    f"{leak:.3g}; add the mask to the scores before the softmax")
 
 
@@ -162,7 +162,7 @@ def test_score_variance_near_one(scaled_dot_product_attention):
                 "divide q @ k^T by sqrt(d_k)")
     variance = float(log_w.var(axis=-1).mean())
     assert_true(0.75 <= variance <= 1.3,
-                f"the scores have variance {variance:.4g} along each row (read off log(weights)), expected "
+                lambda: f"the scores have variance {variance:.4g} along each row (read off log(weights)), expected "
                 "about 1 for unit-variance inputs: divide q @ k^T by sqrt(d_k), not by d_k or nothing")
     check(scaled_dot_product_attention, q, k, v)
 

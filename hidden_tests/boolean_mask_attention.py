@@ -124,7 +124,7 @@ def test_rows_are_convex_combinations(attention):
     for i in range(6):
         low, high = V[: i + 1].min(axis=0) - 1e-9, V[: i + 1].max(axis=0) + 1e-9
         assert_true(np.all((out[i] >= low) & (out[i] <= high)),
-                    f"output row {i} is {out[i]}, outside the range {low + 1e-9} .. {high - 1e-9} of "
+                    lambda: f"output row {i} is {out[i]}, outside the range {low + 1e-9} .. {high - 1e-9} of "
                     f"the rows of V it may attend to (rows 0..{i}); its weights must be non-negative, "
                     "zero on blocked keys and sum to 1 (mask the scores before the softmax)")
 

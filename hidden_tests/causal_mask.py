@@ -105,10 +105,10 @@ def test_square_boolean_mask(causal_mask):
 def test_diagonal_is_allowed(causal_mask):
     """Every query may attend to its own position: the diagonal is True"""
     got = np.asarray(causal_mask(7)).view(np.ndarray)
-    assert_true(got.shape == (7, 7), f"causal_mask(7) has shape {got.shape}, expected (7, 7)")
+    assert_true(got.shape == (7, 7), lambda: f"causal_mask(7) has shape {got.shape}, expected (7, 7)")
     diagonal = np.diagonal(got)
     assert_true(bool(np.all(diagonal.astype(bool))),
-                f"the diagonal of causal_mask(7) is {diagonal}; query i may attend to key i, so every "
+                lambda: f"the diagonal of causal_mask(7) is {diagonal}; query i may attend to key i, so every "
                 "diagonal entry must be True (use j <= i, not j < i)")
     assert_true(not bool(np.any(got[np.triu_indices(7, k=1)].astype(bool))),
                 "causal_mask(7) allows some key j > i: the entries above the diagonal are the future "
@@ -139,7 +139,7 @@ def test_additive_values(additive_causal_mask):
     """additive_causal_mask(T) is a float (T, T) array of 0 and exactly -inf (T = 5)"""
     got = check_additive(additive_causal_mask, 5)
     assert_true(got.dtype == np.float64,
-                f"additive_causal_mask(5) has dtype {got.dtype}, expected float64")
+                lambda: f"additive_causal_mask(5) has dtype {got.dtype}, expected float64")
 
 
 def test_additive_matches_boolean(causal_mask, additive_causal_mask):

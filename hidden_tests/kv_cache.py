@@ -65,13 +65,13 @@ def decode(decode_step, x, params, H, cache=None):
     for t in range(x.shape[1]):
         result = decode_step(x[:, t], params, H, cache)
         assert_true(isinstance(result, tuple) and len(result) == 2,
-                    f"decode_step should return a pair (y_t, cache), but it returned {type(result).__name__}")
+                    lambda: f"decode_step should return a pair (y_t, cache), but it returned {type(result).__name__}")
         y, cache = result
         assert_shape(y, (x.shape[0], x.shape[2]), name=f"y_t at step {t}")
-        assert_true(cache is not None, f"decode_step returned None as the cache at step {t}: return the "
+        assert_true(cache is not None, lambda: f"decode_step returned None as the cache at step {t}: return the "
                     "updated cache (with the new key and value appended), not the one you received")
         assert_true(isinstance(cache, dict) and "k" in cache and "v" in cache,
-                    f"the cache returned at step {t} should be a dict with keys 'k' and 'v', "
+                    lambda: f"the cache returned at step {t} should be a dict with keys 'k' and 'v', "
                     f"not {type(cache).__name__}")
         ys.append(np.asarray(y, dtype=np.float64))
     return np.stack(ys, axis=1), cache

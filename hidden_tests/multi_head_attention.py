@@ -165,7 +165,7 @@ def test_output_shapes(multi_head_attention):
     assert_shape(w, (2, 3, 3), name="weights (self-attention)")
     y, w = run(multi_head_attention, x, params, 2)
     assert_shape(y, (2, 3, 8), name="y (need_weights=False)")
-    assert_true(w is None, f"with need_weights=False (the default) the weights must be None, got "
+    assert_true(w is None, lambda: f"with need_weights=False (the default) the weights must be None, got "
                            f"{type(w).__name__}")
     kv = make_input((2, 5, 8), seed=3)
     y, w = run(multi_head_attention, x, params, 2, kv=kv, need_weights=True)
@@ -191,7 +191,7 @@ def test_weights_are_head_averaged(multi_head_attention):
     x, params = make_input((3, 4, 8), seed=9), make_params(8, seed=10)
     _, w = check(multi_head_attention, x, params, 2)
     sums = w.sum(axis=-1)
-    assert_true(np.allclose(sums, 1.0, atol=1e-9), f"a row of weights sums to "
+    assert_true(np.allclose(sums, 1.0, atol=1e-9), lambda: f"a row of weights sums to "
                 f"{sums.flat[np.argmax(np.abs(sums - 1))]:.6g}, not 1")
 
 
@@ -203,7 +203,7 @@ def test_padded_keys_get_no_weight(multi_head_attention):
     _, w = check(multi_head_attention, x, params, H, key_padding_mask=keep)
     leaked = w * ~keep[:, None, :]
     b, i, j = np.unravel_index(int(np.argmax(leaked)), leaked.shape)
-    assert_true(leaked.max() <= 1e-12, f"sequence {b}: query {i} gives weight {w[b, i, j]:.6g} to key {j}, "
+    assert_true(leaked.max() <= 1e-12, lambda: f"sequence {b}: query {i} gives weight {w[b, i, j]:.6g} to key {j}, "
                                        "which is padding; padded keys must get 0 in every head")
     # Cross-attention: whatever the padded positions of kv hold, y is the same.
     kv = make_input((B, 4, E), seed=13)
@@ -225,7 +225,7 @@ def test_causal_mask_blocks_the_future(multi_head_attention):
     x, params = make_input((B, T, E), seed=16), make_params(E, seed=17)
     y, w = check(multi_head_attention, x, params, H, attn_mask=causal(T))
     future = np.triu(w, k=1)
-    assert_true(np.abs(future).max() <= 1e-12, "with a causal mask a query gives weight "
+    assert_true(np.abs(future).max() <= 1e-12, lambda: "with a causal mask a query gives weight "
                 f"{np.abs(future).max():.6g} to a later key; blocked keys must get 0")
     changed = x.copy()
     changed[:, 3:] = make_input((B, 2, E), seed=18)

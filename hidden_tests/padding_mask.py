@@ -108,13 +108,13 @@ def test_padded_keys_get_zero_weight(attention_with_padding):
     leaked = np.abs(weights) * ~keep[:, None, :]
     b, i, j = np.unravel_index(int(np.argmax(leaked)), leaked.shape)
     assert_true(leaked.max() <= 1e-12,
-                f"sequence {b}: query {i} gives weight {weights[b, i, j]:.6g} to key {j}, which is "
+                lambda: f"sequence {b}: query {i} gives weight {weights[b, i, j]:.6g} to key {j}, which is "
                 f"padding (the mask is False there); padded keys must get exactly 0. The mask must "
                 f"line up with the key axis, the last axis of the scores")
     sums = weights.sum(axis=-1)
     b, i = np.unravel_index(int(np.argmax(np.abs(sums - 1))), sums.shape)
     assert_true(np.allclose(sums, 1.0, atol=1e-9),
-                f"sequence {b}: the weights of query {i} sum to {sums[b, i]:.6g}, not 1; block the "
+                lambda: f"sequence {b}: the weights of query {i} sum to {sums[b, i]:.6g}, not 1; block the "
                 f"padded keys in the scores before the softmax instead of zeroing weights after it")
     check(attention_with_padding, Q, K, V, keep)
 

@@ -119,7 +119,7 @@ def test_outside_window_has_no_effect(sliding_window_attention):
             row = as_float_array(sliding_window_attention(Q, K2, V2, w))[i]
             where = "later" if j > i else "too far back"
             assert_true(np.allclose(row, base[i], rtol=1e-9, atol=1e-9),
-                        f"changing key/value {j} changed output row {i} (from {base[i]} to {row}), but "
+                        lambda: f"changing key/value {j} changed output row {i} (from {base[i]} to {row}), but "
                         f"key {j} is {where} for query {i} with w = {w}: it must get weight 0. The "
                         f"window is i - w < j <= i; block the scores before the softmax")
 

@@ -105,7 +105,7 @@ def test_minus_inf_gets_zero_weight(softmax):
     blocked = np.isneginf(x)
     got = np.asarray(got, dtype=np.float64)
     assert_true(np.all(got[blocked] == 0.0),
-                f"-inf entries got weights {got[blocked]}; exp(-inf) is 0, so they must be exactly 0")
+                lambda: f"-inf entries got weights {got[blocked]}; exp(-inf) is 0, so they must be exactly 0")
 
 
 def test_shift_invariance(softmax):

@@ -103,7 +103,7 @@ def test_e_not_divisible_raises(split_heads):
     except ValueError:
         return
     shape = getattr(out, "shape", None)
-    assert_true(False, f"split_heads(x, 3) with E = 10 returned {'an array of shape ' + str(shape) if shape else repr(out)} "
+    assert_true(False, lambda: f"split_heads(x, 3) with E = 10 returned {'an array of shape ' + str(shape) if shape else repr(out)} "
                        "instead of raising ValueError: 10 features cannot be shared equally by 3 heads, "
                        "and none may be dropped (check E % num_heads)")
 

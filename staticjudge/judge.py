@@ -85,9 +85,11 @@ def assert_finite(got, name: str = "your result") -> None:
         )
 
 
-def assert_true(condition, message: str) -> None:
+def assert_true(condition, message) -> None:
+    """``condition`` holds; else fail with ``message``: a string, or a function returning one
+    (called only on failure, so a message that formats arrays costs nothing on a passing run)."""
     if not condition:
-        raise AssertionError(message)
+        raise AssertionError(message() if callable(message) else message)
 
 
 def _first_difference(got: np.ndarray, expected: np.ndarray, close: np.ndarray) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from staticjudge import harness
-from staticjudge.judge import assert_close, assert_equal, assert_shape
+from staticjudge.judge import assert_close, assert_equal, assert_shape, assert_true
 
 TESTS = '''
 import numpy as np
@@ -167,6 +167,14 @@ def test_assert_close_messages():
     lazy = failure(assert_close, np.array([2.0]), np.array([1.0]), mistakes=lambda: {"lazy hint": np.array([2.0])})
     assert lazy.endswith("Hint: lazy hint")
     assert_close(np.array([1.0, 2.0], dtype=np.float32), np.array([1.0, 2.0]))  # float32 accepted
+
+
+def test_assert_true_builds_a_message_function_only_on_failure():
+    calls = []
+    assert_true(True, lambda: calls.append("built") or "never shown")
+    assert calls == []
+    assert failure(assert_true, False, lambda: "built on failure") == "built on failure"
+    assert failure(assert_true, False, "plain text") == "plain text"
 
 
 def test_assert_close_ignores_lying_subclasses():
