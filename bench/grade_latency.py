@@ -1,6 +1,6 @@
 """Grade latency: press "Run tests" → results shown, per problem, against native grading.
 
-    python bench/grade_latency.py [--runs 7]
+    python bench/grade_latency.py [--runs 7] [--only softmax,rope]
     PYODIDE_PACKAGES=/path/to/wheels python bench/grade_latency.py
 
 For each problem of the site, once Python and the spare worker are ready and have warmed up (as they
@@ -37,7 +37,9 @@ def native(root: Path, wheels: list[Path]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", help="comma-separated slugs to measure (default: every problem)")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else None
     with built_site() as site:
         baseline = native(site.problems_root, site.pure_wheels)
         with serving(site.www) as base, chromium() as browser:
@@ -46,6 +48,8 @@ def main() -> None:
             context = browser.new_context()
             rows, medians, met = [], [], 0
             for problem in site.problems():
+                if only and problem.slug not in only:
+                    continue
                 page = context.new_page()
                 open_problem(page, base, problem.slug)
                 # Steady state: the spare has finished booting and both workers their warm-up, so
