@@ -1,6 +1,6 @@
 """Grade latency: press "Run tests" → results shown, per problem, against native grading.
 
-    python bench/grade_latency.py [--runs 7] [--only softmax,rope]
+    python bench/grade_latency.py [--runs 9] [--only softmax,rope]
     PYODIDE_PACKAGES=/path/to/wheels python bench/grade_latency.py
 
 For each problem of the site, once Python and the spare worker are ready and have warmed up (as they
@@ -36,7 +36,7 @@ def native(root: Path, wheels: list[Path]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--only", help="comma-separated slugs to measure (default: every problem)")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
