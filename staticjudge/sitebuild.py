@@ -122,6 +122,7 @@ def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, co
         "difficulty": problem.difficulty,
         "tags": problem.tags,
         "entry": problem.entry,
+        "packages": " ".join(problem.packages),  # for the worker to start loading before problem.json
         "track_title": config.tracks.get(problem.track, problem.track),
         "statement_html": Markup(markup.render_markdown(problem.statement)),
         "starter_html": Markup(markup.highlight_python(problem.starter.code)),

@@ -44,6 +44,9 @@ def test_writes_index_pages_data_and_harness(site):
         assert (site / slug / "index.html").is_file()
         data = json.loads((site / slug / "problem.json").read_text())
         assert data["slug"] == slug and data["entry"] and data["tests"] and "def test_" in data["tests_source"]
+        # The page names its packages too, so Python starts loading them before problem.json arrives.
+        main = re.search(r'<main [^>]*id="problem"[^>]*>', (site / slug / "index.html").read_text()).group(0)
+        assert f'data-packages="{" ".join(data["packages"])}"' in main and data["packages"] == ["numpy"]
     assert (site / "assets" / "harness.py").read_text() == (ROOT / "staticjudge" / "harness.py").read_text()
     assert (site / "assets" / "judge.py").is_file()
 

@@ -29,6 +29,8 @@ const python = new PythonRunner({
     if (state === "ready" && busy) results.say(busy === "grade" ? "Running the tests…" : "Running your code…");
   },
 });
+// Known from the page itself, so Python starts loading them before problem.json arrives.
+python.setPackages(page.dataset.packages.split(" ").filter(Boolean));
 const dataLoaded = fetch(page.dataset.dataUrl).then((response) => {
   if (!response.ok) throw new Error(`problem.json answered ${response.status}`);
   return response.json();
@@ -126,7 +128,7 @@ async function main() {
 
   try {
     data = await dataLoaded;
-    python.setProblem(data.packages, { code: data.starter, tests_source: data.tests_source, entries: data.entry });
+    python.warmUp({ code: data.starter, tests_source: data.tests_source, entries: data.entry });
   } catch (error) {
     python.dispose();
     statusLine.dataset.state = "failed";

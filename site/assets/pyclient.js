@@ -43,15 +43,16 @@ export function stoppedReport(job, message, why) {
 export class PythonRunner {
   /**
    * workerUrl: URL of pyworker.js. onStatus({state: "loading"|"ready"|"failed", text, spare})
-   * follows the worker's progress (spare: a standby worker is ready). Call setProblem() once
-   * the problem's packages are known. spare: keep a second worker booted, so that stopping
+   * follows the worker's progress (spare: a standby worker is ready). Call setPackages() once
+   * the problem's packages are known, warmUp() once its tests are. spare: keep a second worker booted, so that stopping
    * runaway code costs no wait (off on devices that report little memory).
    */
   constructor({ workerUrl, onStatus, spare = true }) {
     this.workerUrl = workerUrl;
     this.onStatus = onStatus || (() => {});
     this.useSpare = spare && !(navigator.deviceMemory && navigator.deviceMemory < 4);
-    this.init = null; // the "init" message every worker gets
+    this.init = null; // the "init" and "warm" messages every worker gets
+    this.warm = null;
     this.pending = null; // a job asked for before Python was ready
     this.current = null; // the job the active worker is running
     this.spare = null; // {worker, ready}: a standby worker, promoted when the active one is killed
@@ -72,7 +73,7 @@ export class PythonRunner {
       event.preventDefault();
       this.fromWorker(handle, { type: "boot-failed", message: event.message || "the Python worker failed" });
     };
-    if (this.init) handle.worker.postMessage(this.init);
+    for (const message of [this.init, this.warm]) if (message) handle.worker.postMessage(message);
     return handle;
   }
 
@@ -99,13 +100,16 @@ export class PythonRunner {
     this.dispatch();
   }
 
-  /**
-   * packages: what the problem imports. warm (optional): {code, tests_source, entries}, the
-   * starter code and hidden tests, which each worker grades once in the background when idle.
-   */
-  setProblem(packages, warm = null) {
-    this.init = { type: "init", packages: [...packages], ...(warm && { warm }) };
+  /** packages: what the problem imports (sent to every worker, which then boots). */
+  setPackages(packages) {
+    this.init = { type: "init", packages: [...packages] };
     this.active.worker.postMessage(this.init);
+  }
+
+  /** problem: {code, tests_source, entries}, the starter code and hidden tests each worker warms up with. */
+  warmUp(problem) {
+    this.warm = { type: "warm", ...problem };
+    this.active.worker.postMessage(this.warm);
   }
 
   /**

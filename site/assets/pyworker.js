@@ -5,11 +5,10 @@
 // Message protocol (every message is a plain object with a `type`):
 //
 //   page → worker
-//     {type: "init", packages: [name, …], warm?: {code, tests_source, entries}}
-//                                                    once, right after the worker is created;
-//                                                    `warm`: the problem's starter code and tests,
-//                                                    graded in the background to warm up
-//                                                    (warmup.py), with stand-ins and the starter
+//     {type: "init", packages: [name, …]}            once, right after the worker is created
+//     {type: "warm", code, tests_source, entries}    optional, once: the problem's starter code and
+//                                                    hidden tests, graded in the background to warm
+//                                                    up (warmup.py), with stand-ins and the starter
 //     {type: "grade", id, code, tests_source, entries: [name, …]}
 //     {type: "script", id, code}                     run the code as a script, no grading
 //
@@ -51,7 +50,7 @@ let packagesWanted;
 const packagesGiven = new Promise((resolve) => { packagesWanted = resolve; });
 const queue = [];
 // The warm-up runs left (warmup.py): [kind, {code, tests_source, entries}?]; the problem's own are
-// added by "init".
+// added by "warm". "warmed" is posted once, when none are left.
 const warmUp = { steps: [["sample"], ["sample"]], timer: null, done: false };
 
 const DISPLAY_NAMES = { numpy: "NumPy", scipy: "SciPy", pandas: "pandas" };
@@ -159,10 +158,10 @@ async function snapshotWheels(runtime, names, indexURL, packageBaseUrl) {
   return wheels;
 }
 
-async function tryRestore(load, create, options, key, packages) {
-  let stored = null;
+/** The restored interpreter, or null (no snapshot, or an unusable one: deleted). reading: readSnapshot's promise. */
+async function tryRestore(load, create, options, key, packages, reading) {
   try {
-    stored = await snapshot.readSnapshot(runtimeUrl, key);
+    const stored = await reading;
     if (!stored) return null;
     const py = await snapshot.restoreSnapshot(load, create, options, stored);
     // Proof it works before trusting it with learner code: the packages and harness are there.
@@ -183,7 +182,9 @@ async function boot() {
   // Fetched and parsed in parallel: the restore needs both modules, a cold boot the second one too.
   const createModule = import(new URL("pyodide.asm.mjs", indexURL).href).then((m) => m.default);
   createModule.catch(() => {}); // unused when snapshots are not supported
-  const [{ loadPyodide }, packages] = await Promise.all([import(new URL("pyodide.mjs", indexURL).href), packagesGiven]);
+  const loader = import(new URL("pyodide.mjs", indexURL).href);
+  loader.catch(() => {}); // awaited below
+  const packages = await packagesGiven;
   const options = { indexURL };
   if (runtime.package_base_url) options.packageBaseUrl = new URL(runtime.package_base_url, runtimeUrl).href;
 
@@ -193,13 +194,18 @@ async function boot() {
   if (wheels) {
     const files = await harnessFiles;
     key = await snapshot.snapshotKey(runtime, wheels, files, packages);
-    pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages);
+    // Read (~40 MB from Cache Storage) while the loader modules download and compile.
+    const reading = snapshot.readSnapshot(runtimeUrl, key);
+    reading.catch(() => {}); // handled by tryRestore
+    const { loadPyodide } = await loader;
+    pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages, reading);
     if (pyodide) {
       how = "restored";
       await setUpHarness(files, false);
     } else {
       try {
-        session = await bootToSnapshot(loadPyodide, await createModule, options, wheels, packages, files, runtime);
+        session = await bootToSnapshot((await loader).loadPyodide, await createModule, options, wheels, packages, files,
+          runtime);
       } catch (error) {
         console.warn("snapshot boot failed, booting cold:", error);
         pyodide = null;
@@ -207,6 +213,7 @@ async function boot() {
     }
   }
   if (!pyodide) {
+    const { loadPyodide } = await loader;
     pyodide = await loadPyodide(options);
     await loadPackages(runtime, packages);
     await setUpHarness(await harnessFiles, true);
@@ -305,9 +312,11 @@ function warmUpStep() {
 }
 
 self.onmessage = ({ data }) => {
-  if (data.type === "init") {
-    if (data.warm) warmUp.steps.push(["stand-ins", data.warm], ["stand-ins", data.warm], ["starter", data.warm]);
-    packagesWanted(data.packages || []);
+  if (data.type === "init") packagesWanted(data.packages || []);
+  else if (data.type === "warm") {
+    if (warmUp.done) return; // too late to matter: the learner is running code by now
+    warmUp.steps.push(["stand-ins", data], ["stand-ins", data], ["starter", data]);
+    scheduleWarmUp();
   }
   else if (data.type === "grade" || data.type === "script") {
     queue.push(data);
