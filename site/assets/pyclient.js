@@ -44,8 +44,8 @@ export class PythonRunner {
   /**
    * workerUrl: URL of pyworker.js. onStatus({state: "loading"|"ready"|"failed", text, spare})
    * follows the worker's progress (spare: a standby worker is ready). Call setPackages() once
-   * the problem's packages are known, warmUp() once its tests are. spare: keep a second worker booted, so that stopping
-   * runaway code costs no wait (off on devices that report little memory).
+   * the problem's packages are known, warmUp() once its tests are. spare: keep a second worker
+   * booted, so that stopping runaway code costs no wait (off on devices that report little memory).
    */
   constructor({ workerUrl, onStatus, spare = true }) {
     this.workerUrl = workerUrl;

@@ -51,8 +51,7 @@ export class ResultsView {
     const run = this.run;
     if (!run) return;
     run.live = true;
-    this.loadError.hidden = true;
-    this.loadError.replaceChildren();
+    this.clearLoadError();
     this.rows.replaceChildren(...run.tests.map((t) => this.row(run.progress.get(t.name) || { ...t, status: "pending", message: "" })));
     this.showOutput("", false);
     if (run.stdout.length) {
@@ -117,6 +116,11 @@ export class ResultsView {
     this.stdout.textContent = text + (truncated && !text.includes("output truncated") ? "\n… output truncated\n" : "");
   }
 
+  clearLoadError() {
+    this.loadError.hidden = true;
+    this.loadError.replaceChildren();
+  }
+
   showLoadError(error) {
     this.loadError.hidden = false;
     this.loadError.replaceChildren(el("p", { className: "load-error-message" }, error.message));
@@ -127,8 +131,7 @@ export class ResultsView {
   /** The final Report of a grading run. */
   showReport(report) {
     this.end();
-    this.loadError.hidden = true;
-    this.loadError.replaceChildren();
+    this.clearLoadError();
     this.rows.replaceChildren(...report.tests.map((t) => this.row(t)));
     if (report.error) this.showLoadError(report.error);
     this.showOutput(report.stdout, report.stdout_truncated);
@@ -145,8 +148,7 @@ export class ResultsView {
   /** The final Report of "Run code" (a script run, no tests). */
   showScript(report) {
     this.end();
-    this.loadError.hidden = true;
-    this.loadError.replaceChildren();
+    this.clearLoadError();
     this.rows.replaceChildren();
     if (report.error) this.showLoadError(report.error);
     this.showOutput(report.stdout, report.stdout_truncated);
