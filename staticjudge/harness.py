@@ -24,6 +24,7 @@ import ast
 import builtins
 import inspect
 import io
+import itertools
 import json
 import linecache
 import operator
@@ -43,7 +44,8 @@ _perf_counter = time.perf_counter
 _StringIO = io.StringIO
 _BaseException = BaseException
 _modules = sys.modules
-_any, _is_not, _map, _tuple = any, operator.is_not, map, tuple
+_any, _is_not, _len, _map, _tuple = any, operator.is_not, len, map, tuple
+_chain, _dict_values = itertools.chain.from_iterable, dict.values
 
 
 class _Snapshot:
@@ -55,15 +57,27 @@ class _Snapshot:
     so each check runs on the real functions. It only calls built-ins captured at import and
     dict methods, which cannot be patched.
 
-    The check runs in C, ~30 µs for NumPy's namespace: the keys, in order, against a saved tuple,
-    then the values by identity (``is not``; never ``==``, which a learner object could answer).
+    The check runs in C over all the namespaces at once (~0.17 ms in Pyodide for ~1,700 names,
+    ~40 restores per run): the keys, in order, against a saved tuple, then the values by identity
+    (``is not``; never ``==``, which a learner object could answer).
     """
 
     def __init__(self, namespaces):
         # Immutable copies: learner code that finds them (gc) cannot edit them.
-        self._saved = _tuple((ns, _tuple(ns.items()), _tuple(ns), _tuple(ns.values())) for ns in namespaces)
+        self._namespaces = _tuple(namespaces)
+        self._sizes = _tuple(_map(_len, self._namespaces))  # tell a key moved to the next namespace
+        self._keys = _tuple(_chain(self._namespaces))
+        self._values = _tuple(_chain(_map(_dict_values, self._namespaces)))
+        self._saved = _tuple((ns, _tuple(ns.items()), _tuple(ns), _tuple(ns.values())) for ns in self._namespaces)
+
+    def _unchanged(self) -> bool:
+        spaces = self._namespaces
+        return (_tuple(_map(_len, spaces)) == self._sizes and _tuple(_chain(spaces)) == self._keys
+                and not _any(_map(_is_not, _chain(_map(_dict_values, spaces)), self._values)))
 
     def restore(self) -> None:
+        if self._unchanged():
+            return
         for ns, saved, keys, values in self._saved:
             if _tuple(ns) == keys and not _any(_map(_is_not, ns.values(), values)):
                 continue

@@ -25,6 +25,7 @@ _generic = np.generic
 _array2string = np.array2string
 _unravel = np.unravel_index
 _float64 = np.float64
+_errstate = np.errstate
 _view = np.ndarray.view  # the base method: a subclass cannot override what we look at
 
 __all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_finite",
@@ -98,6 +99,18 @@ def _first_difference(got: np.ndarray, expected: np.ndarray, close: np.ndarray) 
     return f"first difference{where}: got {float(got[index]):.8g}, expected {float(expected[index]):.8g}"
 
 
+def _all_close_and_finite(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+    """The passing case, decided in a few ufuncs: every entry finite and within tolerance.
+
+    The same test as ``np.isclose`` on finite values, at a quarter of its cost in Pyodide; any
+    NaN or inf (``|got - expected|`` is then NaN or inf, or ``expected`` is not finite) answers
+    False, and the full check decides.
+    """
+    with _errstate(all="ignore"):
+        within = _abs(got - expected) <= atol + rtol * _abs(expected)
+    return bool(within.all()) and bool(_isfinite(expected).all())
+
+
 def _matches(got: np.ndarray, candidate, rtol: float, atol: float) -> bool:
     candidate = _asarray(candidate, dtype=_float64)
     return candidate.shape == got.shape and bool(
@@ -117,11 +130,12 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     if array.shape != expected.shape:
         message = f"{name} has shape {array.shape}, expected {expected.shape}"
         raise AssertionError(message + _mistake_hint(array, mistakes, rtol, atol))
-    got_nan, exp_nan = _isnan(array), _isnan(expected)
+    if _all_close_and_finite(array, expected, rtol, atol):
+        return
     got_bad = ~_isfinite(array) & _isfinite(expected)
     if got_bad.any():
         index = tuple(int(i) for i in _argwhere(got_bad)[0])
-        kind = "NaN" if got_nan[index] else "inf"
+        kind = "NaN" if _isnan(array[index]) else "inf"
         message = (f"{name} has {kind} at index {index} where {fmt(expected[index])} was expected "
                    f"({int(got_bad.sum())} non-finite value(s) in all)")
         if kind == "NaN":
@@ -131,7 +145,8 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     if bool(close.all()):
         return
     both = _isfinite(array) & _isfinite(expected)
-    err = _abs(array - expected)[both]
+    with _errstate(all="ignore"):  # inf - inf, or overflow: not the learner's output to see
+        err = _abs(array - expected)[both]
     max_err = float(err.max()) if err.size else float("nan")
     wrong = int((~close).sum())
     message = (f"{name} differs from the expected values in {wrong} of {close.size} entries; "

@@ -1,6 +1,7 @@
 """The shared grading harness, natively: verdicts, messages, stdout and trimmed tracebacks."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -169,6 +170,33 @@ def test_assert_close_messages():
     assert_close(np.array([1.0, 2.0], dtype=np.float32), np.array([1.0, 2.0]))  # float32 accepted
 
 
+SPECIAL = [0.0, 1.0, -1.0, 1e-7, 1e300, -1e300, 1.7e308, np.inf, -np.inf, np.nan]
+
+
+def test_assert_close_decides_as_isclose_does_even_on_nan_and_inf():
+    # The passing case is decided by a quick check; the verdict must be np.isclose's (with NaN
+    # matching NaN), plus "no inf/NaN where a finite value was expected", on every pairing.
+    rng = np.random.default_rng(7)
+    cases = [(np.array([g]), np.array([e])) for g in SPECIAL for e in SPECIAL]
+    cases += [(np.array([1.0, np.inf]), np.array([1.0 + 1e-7, 5.0])),  # inf got, finite expected
+              (np.array([3.0]), np.array([np.inf])),  # finite got, inf expected: |diff| <= inf is a trap
+              (np.array([1.0 + 2e-6]), np.array([1.0])), (np.array([1.0 + 1e-6]), np.array([1.0]))]
+    for _ in range(200):
+        expected = rng.choice(SPECIAL, size=4) * rng.choice([1.0, 1.0 + 1e-7, 1.0 + 1e-3], size=4)
+        cases.append((expected * rng.choice([1.0, 1.0 + 1e-7, 1.0 + 1e-5], size=4), expected))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning would reach the learner's output
+        for got, expected in cases:
+            wanted = bool(np.isclose(got, expected, rtol=1e-6, atol=1e-6, equal_nan=True).all()
+                          and not (~np.isfinite(got) & np.isfinite(expected)).any())
+            try:
+                assert_close(got, expected)
+                passed = True
+            except AssertionError:
+                passed = False
+            assert passed == wanted, (got, expected)
+
+
 def test_assert_true_builds_a_message_function_only_on_failure():
     calls = []
     assert_true(True, lambda: calls.append("built") or "never shown")
@@ -230,6 +258,19 @@ def double(x):
 '''
     report = grade(code)
     assert report["status"] == "fail" and report["passed"] == 0, report
+
+
+def test_restore_undoes_a_key_moved_between_namespaces():
+    # Moving the last key of one namespace to the front of the next keeps the joined sequence of
+    # keys and of values as it was; the sizes of the namespaces tell.
+    first, second = {"a": 1, "moved": 2}, {"b": 3}
+    snapshot = harness._Snapshot([first, second])
+    del first["moved"]
+    rebuilt = {"moved": 2, **second}
+    second.clear()
+    second.update(rebuilt)
+    snapshot.restore()
+    assert (first, list(second)) == ({"a": 1, "moved": 2}, ["b"])
 
 
 def test_lazy_numpy_submodules_still_work_after_restoring():
