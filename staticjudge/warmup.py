@@ -3,9 +3,10 @@
 WebAssembly in the browser compiles Python's interpreter functions lazily and optimises them
 only once they are hot, so the first grading runs of a fresh worker take 3-5x longer than later
 ones (measured: 110-150 ms, then ~25 ms, for the same problem). Once Python is ready, the worker
-calls ``run`` a few times in the background (one short task each, never ahead of a learner's run)
-with a small attention problem below, then once with the page's own hidden tests and starter
-code, which also leaves those tests compiled in the harness's cache.
+calls ``run`` in the background (one short task each, never ahead of a learner's run): twice
+with a small attention problem below, then a dozen times with the page's own hidden tests
+against stand-ins and once with its starter code, which also leaves those tests compiled in the
+harness's cache.
 
 Shipped next to ``harness.py`` and ``judge.py``; standard library + NumPy when it is loaded.
 """
