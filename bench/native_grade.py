@@ -1,6 +1,6 @@
 """Native grading time per shipped problem: the harness grading the reference solution.
 
-    python bench/native_grade.py [--runs 20] [--root FOLDER]
+    python bench/native_grade.py [--runs 20] [--root FOLDER] [--only slug,…]
 
 This is the baseline of the browser's grade latency (bench/grade_latency.py): the same harness
 and hidden tests on CPython + NumPy, in-process (as the browser's ready worker is), median of
@@ -23,12 +23,14 @@ from staticjudge import harness  # noqa: E402
 from staticjudge.parser import load_problems  # noqa: E402
 
 
-def native_times(runs: int, root: Path = ROOT) -> dict[str, float]:
+def native_times(runs: int, root: Path = ROOT, only: set[str] | None = None) -> dict[str, float]:
     problems, errors = load_problems(root / "problems", root / "hidden_tests")
     if errors:
         raise SystemExit("\n".join(map(str, errors)))
     times = {}
     for problem in problems:
+        if only and problem.slug not in only:
+            continue
         harness.grade(problem.solution.code, problem.tests_source, problem.entry)  # warm-up
         samples = []
         for _ in range(runs):
@@ -45,8 +47,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print {slug: median ms} as JSON")
     parser.add_argument("--root", type=Path, default=ROOT, help="folder with problems/ and hidden_tests/")
+    parser.add_argument("--only", help="comma-separated slugs to measure (default: every problem)")
     args = parser.parse_args()
-    times = native_times(args.runs, args.root)
+    times = native_times(args.runs, args.root, set(args.only.split(",")) if args.only else None)
     if args.json:
         print(json.dumps(times))
         return
