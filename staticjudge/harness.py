@@ -44,7 +44,7 @@ _perf_counter = time.perf_counter
 _StringIO = io.StringIO
 _BaseException = BaseException
 _modules = sys.modules
-_any, _is_not, _len, _map, _tuple = any, operator.is_not, len, map, tuple
+_any, _is_not, _len, _map, _tuple, _zip = any, operator.is_not, len, map, tuple, zip
 _chain, _dict_values = itertools.chain.from_iterable, dict.values
 
 
@@ -68,7 +68,7 @@ class _Snapshot:
         self._sizes = _tuple(_map(_len, self._namespaces))  # tell a key moved to the next namespace
         self._keys = _tuple(_chain(self._namespaces))
         self._values = _tuple(_chain(_map(_dict_values, self._namespaces)))
-        self._saved = _tuple((ns, _tuple(ns.items()), _tuple(ns), _tuple(ns.values())) for ns in self._namespaces)
+        self._items = _tuple(_tuple(ns.items()) for ns in self._namespaces)
 
     def _unchanged(self) -> bool:
         spaces = self._namespaces
@@ -78,7 +78,10 @@ class _Snapshot:
     def restore(self) -> None:
         if self._unchanged():
             return
-        for ns, saved, keys, values in self._saved:
+        start = 0
+        for ns, saved, size in _zip(self._namespaces, self._items, self._sizes):
+            keys, values = self._keys[start:start + size], self._values[start:start + size]
+            start += size
             if _tuple(ns) == keys and not _any(_map(_is_not, ns.values(), values)):
                 continue
             # Submodules imported since (numpy's lazy ``np.random``) are real and stay.
