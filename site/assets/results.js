@@ -54,10 +54,7 @@ export class ResultsView {
     this.clearLoadError();
     this.rows.replaceChildren(...run.tests.map((t) => this.row(run.progress.get(t.name) || { ...t, status: "pending", message: "" })));
     this.showOutput("", false);
-    if (run.stdout.length) {
-      this.output.hidden = false;
-      this.stdout.append(...run.stdout);
-    }
+    if (run.stdout.length) this.appendOutput(...run.stdout);
   }
 
   row(test) {
@@ -95,13 +92,15 @@ export class ResultsView {
       run.progress.set(test.name, test);
       if (run.live) this.replaceRow(test);
     } else if (message.type === "stdout") {
-      if (!run.live) run.stdout.push(message.text);
-      else {
-        // Appended, not re-set: thousands of small prints must not copy the whole output each time.
-        this.output.hidden = false;
-        this.stdout.append(message.text);
-      }
+      if (run.live) this.appendOutput(message.text);
+      else run.stdout.push(message.text);
     }
+  }
+
+  /** Appended, not re-set: thousands of small prints must not copy the whole output each time. */
+  appendOutput(...texts) {
+    this.output.hidden = false;
+    this.stdout.append(...texts);
   }
 
   replaceRow(test) {
