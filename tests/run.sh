@@ -6,12 +6,18 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
-# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
-if ! command -v chromium >/dev/null 2>&1; then
+# The browser tests drive Debian's browsers (test tools cannot download their own here): Chromium
+# (Playwright), Firefox ESR (puppeteer-core, installed by the tests with npm ci) and WebKitGTK's
+# MiniBrowser (WebKitWebDriver, under Xvfb). An engine still missing skips its tests, saying why.
+missing=()
+for need in chromium:chromium firefox-esr:firefox-esr WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb; do
+  command -v "${need%%:*}" >/dev/null 2>&1 || missing+=("${need#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "warning: chromium is not installed and cannot be installed here; browser tests will skip" >&2
+    echo "warning: ${missing[*]} not installed and cannot be installed here; their browser tests will skip" >&2
   fi
 fi
 

@@ -1,4 +1,10 @@
-"""End-to-end tests in headless Chromium: the built site, served over HTTP from a sub-path.
+"""End-to-end tests in real browsers: the built site, served over HTTP from a sub-path.
+
+`engine_page` (and `engine_context`, `engine_browser`) run a test once per engine: Chromium,
+Firefox and WebKit, through one driver layer (engines/). An engine that cannot start here skips
+its tests with the reason. `page`, `context` and `browser` are Chromium's Playwright objects, for
+the tests that use more of Playwright than every engine offers (request events, init scripts,
+dialogs, viewports).
 
 The site is built once per session with `--self-host` (the Pyodide core from the pinned npm
 package: no network needed) and `--pyodide-packages` (a tiny wheel the tests build; plus the
@@ -8,6 +14,7 @@ case shipped NumPy problems are added to the site as well).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -18,6 +25,7 @@ import pytest
 
 from staticjudge.serve import serving  # noqa: F401  (test modules import it from here)
 
+from .engines import ENGINES, EngineUnavailable, launch
 from .helpers import RUN_MS
 from .tinywheel import build_wheel
 
@@ -25,9 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "browser_site"
 SUB_PATH = "courses/spring/"  # the site is served from here, never from the server's root
 NUMPY_PROBLEMS = ("self_attention", "masked_attention", "multi_head_attention")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def numpy_wheels() -> Path | None:
@@ -78,18 +83,64 @@ def site_url(server_root) -> str:
     return server_root + SUB_PATH
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is not installed at {CHROMIUM}; tests/run.sh installs it")
-        pytest.skip("Chromium is not installed (tests/run.sh installs it)")
-    from playwright.sync_api import sync_playwright
+class _Engines:
+    """Each engine launched once per session, on first use; an engine that cannot start, its reason."""
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    def __init__(self):
+        self.running, self.reasons, self.stack = {}, {}, contextlib.ExitStack()
+
+    def get(self, engine: str):
+        if engine in self.reasons:
+            pytest.skip(self.reasons[engine])
+        if engine not in self.running:
+            try:
+                self.running[engine] = self.stack.enter_context(launch(engine))
+            except EngineUnavailable as exc:
+                self.reasons[engine] = f"{engine} cannot run here: {exc}"
+                pytest.skip(self.reasons[engine])
+        return self.running[engine]
+
+
+@pytest.fixture(scope="session")
+def engines():
+    running = _Engines()
+    with running.stack:
+        yield running
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine_browser(request, engines):
+    return engines.get(request.param)
+
+
+@pytest.fixture
+def engine_context(engine_browser):
+    context = engine_browser.new_context(timeout_ms=RUN_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def engine_page(engine_context):
+    page = engine_context.new_page()
+    errors = track_errors(page)
+    yield page
+    assert not errors(), f"uncaught errors in the page: {errors()}"
+
+
+def track_errors(page):
+    """A function returning the page's uncaught errors so far ([] where the driver cannot see them)."""
+    if hasattr(page, "on"):  # Playwright
+        seen = []
+        page.on("pageerror", lambda error: seen.append(str(error)))
+        return lambda: seen
+    return lambda: page.errors or []
+
+
+@pytest.fixture(scope="session")
+def browser(engines):
+    """Chromium's Playwright Browser."""
+    return engines.get("chromium").playwright_browser
 
 
 @pytest.fixture

@@ -1,12 +1,27 @@
-"""Driving a problem page as a learner would: open it, type code, run, read the results."""
+"""Driving a problem page as a learner would: open it, paste code, run, read the results.
+
+Everything here uses only the API every engine's driver offers (engines/base.py), so the same
+helpers drive Chromium, Firefox and WebKit; `row()` alone returns a Playwright locator.
+"""
 
 from __future__ import annotations
 
 import json
 
-BOOT_MS = 120_000  # Pyodide boots in ~4-9 s here; a loaded CI machine gets plenty of slack
+BOOT_MS = 120_000  # Pyodide boots in ~4-19 s here depending on the engine; a loaded CI machine gets slack
 RUN_MS = 60_000
 STORAGE_PREFIX = "staticjudge:v1:"
+
+# A paste, as a learner pastes code into the editor: CodeMirror inserts the text as it is (typed
+# text would be auto-indented and bracket-closed), the same way on every engine. Firefox leaves a
+# constructed event's clipboardData empty and fills it from its own `dataType` and `data` fields.
+PASTE = """(code) => {
+  const content = document.querySelector("#editor .cm-content");
+  const data = new DataTransfer();
+  data.setData("text/plain", code);
+  content.dispatchEvent(new ClipboardEvent("paste",
+    { clipboardData: data, dataType: "text/plain", data: code, bubbles: true, cancelable: true }));
+}"""
 
 
 def open_problem(page, site_url: str, slug: str, wait_ready: bool = True) -> None:
@@ -21,21 +36,29 @@ def wait_python_ready(page) -> None:
 
 
 def set_code(page, code: str) -> None:
-    """Replace the editor's text as a learner would (select all, then type/paste)."""
-    page.locator("#editor .cm-content").click()
+    """Replace the editor's text as a learner would: select all, then paste."""
+    page.click("#editor .cm-content")
     page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)
+    page.evaluate(PASTE, code)
     slug = page_slug(page)
-    # The editor applies DOM input asynchronously; autosave is the proof that it took the text.
+    # Autosave is the proof that the editor took the text.
     page.wait_for_function(
         "([prefix, slug, code]) => Object.entries(localStorage).some(([key, value]) =>"
         " key.startsWith(prefix) && key.endsWith('|' + slug) && JSON.parse(value).code === code)",
         arg=[STORAGE_PREFIX, slug, code], timeout=10_000)
 
 
+def editor_text(page) -> str:
+    return page.evaluate("() => [...document.querySelectorAll('#editor .cm-line')].map((l) => l.textContent).join('\\n')")
+
+
 def page_slug(page) -> str:
     return page.get_attribute("#problem", "data-slug")
+
+
+def text_of(page, selector: str) -> str:
+    """What the element shows (innerText), or None when nothing matches."""
+    return page.evaluate("(s) => document.querySelector(s)?.innerText ?? null", selector)
 
 
 def saved_records(page) -> dict:
@@ -48,7 +71,7 @@ def saved_records(page) -> dict:
 def run_tests(page, how: str = "click") -> str:
     """Run the hidden tests; return the summary once the run is over."""
     if how == "click":
-        page.get_by_role("button", name="Run tests").click()
+        page.click("#run-tests")
     else:
         page.keyboard.press(how)
     return wait_run_over(page)
@@ -59,16 +82,23 @@ def wait_run_over(page, timeout: int = RUN_MS + BOOT_MS) -> str:
         "() => document.getElementById('stop-run').hidden"
         " && document.querySelector('#run-tests').getAttribute('aria-disabled') === 'false'",
         timeout=timeout)
-    return page.locator("#summary").inner_text()
+    return text_of(page, "#summary")
 
 
 def row_statuses(page) -> dict:
-    rows = page.locator("#test-rows > li")
-    return {rows.nth(i).get_attribute("data-name"): rows.nth(i).get_attribute("data-status")
-            for i in range(rows.count())}
+    return page.evaluate("() => Object.fromEntries([...document.querySelectorAll('#test-rows > li')]"
+                         ".map((row) => [row.dataset.name, row.dataset.status]))")
+
+
+def row_text(page, name: str, part: str = "") -> str:
+    """The text of test row ``name`` (or of its ``part``, a selector inside it), even where hidden."""
+    return page.evaluate("([name, part]) => { const row = document.querySelector(`#test-rows > li[data-name=\"${name}\"]`);"
+                         " const el = part ? row?.querySelector(part) : row; return el ? el.textContent : null; }",
+                         [name, part])
 
 
 def row(page, name: str):
+    """A Playwright locator for test row ``name`` (Playwright pages only)."""
     return page.locator(f'#test-rows > li[data-name="{name}"]')
 
 

@@ -6,43 +6,6 @@ CORRECT = "def add(a, b):\n    return a + b\n"
 WRONG_ON_NEGATIVES = "def add(a, b):\n    if a < 0:\n        return 0\n    return a + b\n"
 
 
-def test_correct_solution_passes_every_test_and_marks_the_problem_solved(page, site_url):
-    open_problem(page, site_url, "add_numbers")
-    assert page.locator(".solved-badge").first.is_hidden()
-    set_code(page, CORRECT)
-    assert run_tests(page) == "3/3 tests passed · solved!"
-    assert row_statuses(page) == {"test_small": "pass", "test_negative": "pass", "test_large": "pass"}
-    assert row(page, "test_negative").locator(".test-title").inner_text() == "Handles negative numbers"
-    assert page.locator("h1 .solved-badge").is_visible()
-    page.goto(site_url + "index.html")
-    assert page.locator('.problem-item[data-slug="add_numbers"] .solved-badge').is_visible()
-    assert page.locator('.problem-item[data-slug="shout_wheel"] .solved-badge').is_hidden()
-
-
-def test_wrong_solution_fails_the_right_rows_with_the_harness_message(page, site_url):
-    open_problem(page, site_url, "add_numbers")
-    set_code(page, WRONG_ON_NEGATIVES)
-    assert run_tests(page) == "2/3 tests passed"
-    assert row_statuses(page) == {"test_small": "pass", "test_negative": "fail", "test_large": "pass"}
-    assert row(page, "test_negative").locator(".test-message").inner_text() == (
-        "add(-4, 1) returned 0, expected -3")
-    assert page.locator("h1 .solved-badge").is_hidden()
-
-
-def test_syntax_error_names_the_line_and_highlights_it_in_the_editor(page, site_url):
-    open_problem(page, site_url, "add_numbers")
-    set_code(page, "x = 1\ndef add(a, b)\n    return a + b\n")
-    assert run_tests(page) == "0/3 tests passed · your code did not load"
-    message = page.locator("#load-error").inner_text()
-    assert "SyntaxError on line 2" in message
-    assert set(row_statuses(page).values()) == {"error"}
-    assert "did not load" in row(page, "test_small").inner_text()
-    highlighted = page.locator("#editor .cm-line.cm-error-line")
-    assert highlighted.count() == 1 and highlighted.inner_text() == "def add(a, b)"
-    page.get_by_role("button", name="Go to line 2").click()
-    assert page.evaluate("() => document.activeElement.classList.contains('cm-content')")
-
-
 def test_exception_in_a_test_shows_a_trimmed_traceback(page, site_url):
     open_problem(page, site_url, "add_numbers")
     set_code(page, "def helper(a):\n    return a / 0\n\ndef add(a, b):\n    return helper(a) + b\n")
@@ -53,22 +16,6 @@ def test_exception_in_a_test_shows_a_trimmed_traceback(page, site_url):
     traceback = first.locator(".traceback pre").text_content()  # inside a closed <details>
     assert 'line 2, in helper' in traceback and "hidden_tests" not in traceback and "harness" not in traceback
     assert page.locator("#editor .cm-error-line").inner_text() == "    return a / 0"
-
-
-def test_infinite_loop_hits_the_time_limit_then_a_correct_run_works_without_reload(page, site_url):
-    open_problem(page, site_url, "add_numbers")
-    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
-    set_code(page, "def add(a, b):\n    if a < 0:\n        while True:\n            pass\n    return a + b\n")
-    summary = run_tests(page)
-    assert summary == "1/3 tests passed · time limit exceeded"
-    assert page.get_attribute("#python-status", "data-state") == "ready", "the spare worker took over at once"
-    assert row_statuses(page) == {"test_small": "pass", "test_negative": "error", "test_large": "error"}
-    assert "Time limit exceeded (3 s)" in row(page, "test_negative").inner_text()
-    assert "Not run" in row(page, "test_large").inner_text()
-    url = page.url
-    set_code(page, CORRECT)
-    assert run_tests(page) == "3/3 tests passed · solved!"  # queued until the fresh worker is ready
-    assert page.url == url
 
 
 def test_endless_loop_while_loading_is_stopped_too(page, site_url):

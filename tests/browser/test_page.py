@@ -1,22 +1,6 @@
 """The page around the editor: sub-path hosting, hints, solution, keyboard, phone, dark mode, no JS."""
 
-from .helpers import open_problem, run_tests, set_code, wait_python_ready
-from .conftest import SUB_PATH
-
-
-def test_the_site_works_from_a_sub_path_with_nothing_missing(page, site_url):
-    failed = []
-    page.on("response", lambda response: response.status >= 400 and failed.append(response.url))
-    page.on("requestfailed", lambda request: failed.append(request.url))
-    page.goto(site_url + "index.html")
-    assert page.url.startswith(site_url) and f"/{SUB_PATH}" in page.url
-    page.get_by_role("link", name="Add two numbers").click()
-    page.wait_for_selector("#problem[data-ready=true]")
-    wait_python_ready(page)
-    assert page.url == site_url + "add_numbers/index.html"
-    set_code(page, "def add(a, b):\n    return a + b\n")
-    assert run_tests(page) == "3/3 tests passed · solved!"
-    assert [url for url in failed if not url.endswith("favicon.ico")] == []
+from .helpers import open_problem
 
 
 def test_hints_are_revealed_one_at_a_time_and_the_solution_only_on_request(page, site_url):

@@ -2,50 +2,9 @@
 
 import json
 
-from .helpers import STORAGE_PREFIX, open_problem, saved_records, set_code
+from .helpers import STORAGE_PREFIX, editor_text, open_problem, saved_records, set_code
 
 MY_CODE = "def add(a, b):\n    # my own attempt\n    return b + a\n"
-
-
-def editor_text(page) -> str:
-    lines = page.locator("#editor .cm-line")
-    return "\n".join(lines.nth(i).text_content() for i in range(lines.count()))
-
-
-def test_reload_restores_the_code(page, site_url):
-    open_problem(page, site_url, "add_numbers", wait_ready=False)
-    set_code(page, MY_CODE)
-    page.reload()
-    page.wait_for_selector("#problem[data-ready=true]")
-    assert editor_text(page) == MY_CODE
-
-
-def test_export_then_import_into_a_fresh_browser_round_trips(browser, page, site_url, tmp_path):
-    open_problem(page, site_url, "add_numbers", wait_ready=False)
-    set_code(page, MY_CODE)
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="Export my answers").click()
-    exported = tmp_path / "answers.json"
-    download_info.value.save_as(exported)
-    data = json.loads(exported.read_text())
-    assert data["format"] == "staticjudge-answers"
-    assert data["problems"]["add_numbers"]["code"] == MY_CODE
-    assert "Exported 1 answer" in page.locator("#storage-notice").inner_text()
-
-    fresh = browser.new_context()  # another browser profile: nothing saved
-    try:
-        other = fresh.new_page()
-        open_problem(other, site_url, "add_numbers", wait_ready=False)
-        assert "raise NotImplementedError" in editor_text(other)
-        other.set_input_files("#import-file", str(exported))
-        other.wait_for_function("() => document.getElementById('storage-notice').textContent.startsWith('Imported')")
-        assert "Imported 1 answer" in other.locator("#storage-notice").inner_text()
-        assert editor_text(other) == MY_CODE
-        other.reload()
-        other.wait_for_selector("#problem[data-ready=true]")
-        assert editor_text(other) == MY_CODE
-    finally:
-        fresh.close()
 
 
 def test_a_foreign_file_is_refused_and_changes_nothing(page, site_url, tmp_path):

@@ -1,0 +1,40 @@
+"""The browser engines the end-to-end tests and benches run on, behind one driver layer.
+
+    with launch("firefox") as browser:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url); page.wait_for_function("() => …"); page.click("#run-tests")
+
+Every engine offers the same part of Playwright's sync API (base.py): Chromium is Playwright
+itself, Firefox is puppeteer-core over WebDriver BiDi (firefox.py), WebKit is WebKitWebDriver
+under Xvfb (webkit.py). All three are Debian's browsers. An engine that cannot start here
+raises EngineUnavailable, whose message says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from .base import DEFAULT_TIMEOUT_MS, EngineUnavailable
+
+ENGINES = ("chromium", "firefox", "webkit")
+
+
+@contextlib.contextmanager
+def launch(engine: str):
+    if engine == "chromium":
+        from .chromium import ChromiumBrowser as Engine
+    elif engine == "firefox":
+        from .firefox import FirefoxBrowser as Engine
+    elif engine == "webkit":
+        from .webkit import WebKitBrowser as Engine
+    else:
+        raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
+    browser = Engine()
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+__all__ = ["DEFAULT_TIMEOUT_MS", "ENGINES", "EngineUnavailable", "launch"]

@@ -1,0 +1,179 @@
+"""What every engine's driver offers: the part of Playwright's sync API the scenarios use.
+
+Chromium is Playwright itself. Firefox (puppeteer-core over WebDriver BiDi) and WebKit
+(WebKitWebDriver) implement a few primitives: goto, reload, evaluating an expression that
+resolves to JSON text, a real click, a key press, setting a file input, closing. Everything
+else (evaluate with an argument, waiting for a condition, catching a download) is built here
+once, in terms of those, so the scenarios read the same on every engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+from pathlib import Path
+
+DEFAULT_TIMEOUT_MS = 30_000
+_FUNCTION = re.compile(r"^\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[\w$]+\s*=>)")
+
+
+class EngineUnavailable(RuntimeError):
+    """This engine cannot start on this machine; the message says why."""
+
+
+def call_expression(source: str, arg=None) -> str:
+    """A JS expression that resolves to JSON text: {"value": …} or {"error": message}.
+
+    ``source`` is a function (called with ``arg``) or an expression, as in Playwright's evaluate.
+    """
+    body = f"({source})({json.dumps(arg)})" if _FUNCTION.match(source) else f"({source})"
+    return (f"Promise.resolve().then(() => {body}).then("
+            "(v) => JSON.stringify({value: v === undefined ? null : v}),"
+            " (e) => JSON.stringify({error: String((e && e.message) || e)}))")
+
+
+# Polls in the page, so a wait costs one round trip however long it lasts. The condition is part
+# of the source (the pages' Content-Security-Policy forbids building functions from strings).
+_POLL = """async ([arg, timeout]) => {
+  const test = (%s);
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    const value = await test(arg);
+    if (value) return value;
+    if (performance.now() > deadline) return null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+
+
+class Keyboard:
+    def __init__(self, page: "Page"):
+        self._page = page
+
+    def press(self, keys: str) -> None:
+        """Playwright's notation: "Control+A", "Enter"."""
+        self._page._press(keys)
+
+
+class Download:
+    def __init__(self, path: Path):
+        self._path = path
+
+    def path(self) -> Path:
+        return self._path
+
+    def save_as(self, target) -> None:
+        Path(target).write_bytes(self._path.read_bytes())
+
+
+class _DownloadInfo:
+    value: Download
+
+
+class Page:
+    """One tab. Subclasses implement the primitives marked below."""
+
+    download_dir: Path | None = None  # where this engine saves downloads, if it can
+
+    def __init__(self):
+        self.keyboard = Keyboard(self)
+        self._timeout = DEFAULT_TIMEOUT_MS
+
+    def set_default_timeout(self, ms: int) -> None:
+        self._timeout = ms
+
+    # ---- primitives ----
+    def goto(self, url: str) -> None:
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def _evaluate_json(self, expression: str, timeout_ms: int) -> str:
+        """Evaluate ``expression`` (a promise of JSON text, from call_expression); its text."""
+        raise NotImplementedError
+
+    def click(self, selector: str) -> None:
+        raise NotImplementedError
+
+    def _press(self, keys: str) -> None:
+        raise NotImplementedError
+
+    def set_input_files(self, selector: str, path) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def errors(self) -> list[str] | None:
+        """Uncaught errors of the page so far; None when this engine's driver cannot observe them."""
+        return None
+
+    # ---- built on them ----
+    @property
+    def url(self) -> str:
+        return self.evaluate("() => location.href")
+
+    def evaluate(self, source: str, arg=None, timeout_ms: int | None = None):
+        answer = json.loads(self._evaluate_json(call_expression(source, arg), timeout_ms or self._timeout))
+        if "error" in answer:
+            raise RuntimeError(f"in the page: {answer['error']}")
+        return answer["value"]
+
+    def wait_for_function(self, source: str, arg=None, timeout: int | None = None):
+        timeout = self._timeout if timeout is None else timeout
+        if not _FUNCTION.match(source):
+            source = f"() => ({source})"
+        value = self.evaluate(_POLL % source, [arg, timeout], timeout_ms=timeout + 30_000)
+        if not value:
+            raise TimeoutError(f"waited {timeout} ms for {source[:120]}")
+        return value
+
+    def wait_for_selector(self, selector: str, timeout: int | None = None) -> None:
+        self.wait_for_function("(selector) => document.querySelector(selector) !== null", selector, timeout)
+
+    def get_attribute(self, selector: str, name: str):
+        return self.evaluate("([s, n]) => document.querySelector(s)?.getAttribute(n) ?? null", [selector, name])
+
+    @contextlib.contextmanager
+    def expect_download(self, timeout: int = DEFAULT_TIMEOUT_MS):
+        """Like Playwright's: the body triggers a download; then ``info.value`` is the saved file."""
+        if self.download_dir is None:
+            raise EngineUnavailable("this engine's driver cannot catch downloads")
+        before = set(self.download_dir.iterdir())
+        info = _DownloadInfo()
+        yield info
+        deadline = time.monotonic() + timeout / 1000
+        while time.monotonic() < deadline:
+            new = [p for p in set(self.download_dir.iterdir()) - before
+                   if not p.name.endswith((".part", ".download")) and p.stat().st_size > 0]
+            if new:
+                time.sleep(0.2)  # the browser may still be renaming it into place
+                info.value = Download(new[0])
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"no download arrived in {self.download_dir} within {timeout} ms")
+
+
+class Context:
+    """A browser profile of its own (storage, HTTP cache, Cache Storage)."""
+
+    def new_page(self) -> Page:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class Browser:
+    name: str
+    version: str
+
+    def new_context(self, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Context:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError

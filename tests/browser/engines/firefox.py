@@ -1,0 +1,138 @@
+"""Firefox: Debian's Firefox ESR, driven over WebDriver BiDi by puppeteer-core (firefox_bridge.mjs).
+
+The bridge is a Node process; this module speaks its one-JSON-object-per-line protocol. No
+geckodriver and no patched browser: the same Firefox a learner runs, with no debugger attached
+(so WebAssembly runs on its optimising tier, as for a learner).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+from .base import Browser, Context, EngineUnavailable, Page
+
+HERE = Path(__file__).resolve().parent
+FIREFOX = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
+
+
+def _install_bridge() -> None:
+    """npm ci (from package-lock.json) once, like the site build does for the editor."""
+    if (HERE / "node_modules" / "puppeteer-core").is_dir():
+        return
+    npm = shutil.which("npm")
+    if not npm:
+        raise EngineUnavailable("npm is not installed (puppeteer-core drives Firefox)")
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        raise EngineUnavailable(f"npm ci for puppeteer-core failed: {done.stderr.strip()[-500:]}")
+
+
+class _Bridge:
+    def __init__(self, download_dir: Path, log: Path):
+        node = shutil.which("node")
+        if not node:
+            raise EngineUnavailable("Node.js is not installed (puppeteer-core drives Firefox)")
+        self.log = log
+        with log.open("w") as stderr:  # a file, not a pipe: a chatty browser can never block on it
+            self.process = subprocess.Popen([node, str(HERE / "firefox_bridge.mjs"), FIREFOX, str(download_dir)],
+                                            cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=stderr, text=True, bufsize=1)
+        self.lock = threading.Lock()
+        self.next_id = 0
+
+    def call(self, op: str, **args):
+        with self.lock:
+            self.next_id += 1
+            self.process.stdin.write(json.dumps({"id": self.next_id, "op": op, **args}) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the Firefox bridge exited: {self.log.read_text()[-2000:]}")
+        answer = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"Firefox: {op}: {answer['error']}")
+        return answer["value"]
+
+
+class FirefoxPage(Page):
+    def __init__(self, bridge: _Bridge, handle: int, download_dir: Path):
+        super().__init__()
+        self._bridge, self._handle, self.download_dir = bridge, handle, download_dir
+
+    def goto(self, url):
+        self._bridge.call("goto", page=self._handle, url=url)
+
+    def reload(self):
+        self._bridge.call("reload", page=self._handle)
+
+    def _evaluate_json(self, expression, timeout_ms):
+        return self._bridge.call("evaluate", page=self._handle, expression=expression)
+
+    def click(self, selector):
+        self._bridge.call("click", page=self._handle, selector=selector)
+
+    def _press(self, keys):
+        self._bridge.call("press", page=self._handle, keys=keys)
+
+    def set_input_files(self, selector, path):
+        self._bridge.call("setFiles", page=self._handle, selector=selector, path=str(Path(path).resolve()))
+
+    def close(self):
+        self._bridge.call("closePage", page=self._handle)
+
+    @property
+    def errors(self):
+        return self._bridge.call("errors", page=self._handle)
+
+
+class FirefoxContext(Context):
+    def __init__(self, browser: "FirefoxBrowser", timeout_ms: int):
+        self._browser, self._timeout = browser, timeout_ms
+        self._handle = browser.bridge.call("newContext")
+
+    def new_page(self):
+        page = FirefoxPage(self._browser.bridge, self._browser.bridge.call("newPage", context=self._handle),
+                           self._browser.download_dir)
+        page.set_default_timeout(self._timeout)
+        return page
+
+    def close(self):
+        self._browser.bridge.call("closeContext", context=self._handle)
+
+
+class FirefoxBrowser(Browser):
+    name = "firefox"
+
+    def __init__(self):
+        if not Path(FIREFOX).exists():
+            raise EngineUnavailable(f"Firefox is not installed at {FIREFOX} (Debian package firefox-esr)")
+        _install_bridge()
+        self._scratch = tempfile.TemporaryDirectory(prefix="sj-firefox-")
+        self.download_dir = Path(self._scratch.name) / "downloads"
+        self.download_dir.mkdir()
+        self.bridge = _Bridge(self.download_dir, Path(self._scratch.name) / "bridge.log")
+        try:
+            self.version = self.bridge.call("launch")
+        except RuntimeError as exc:
+            self.close()
+            raise EngineUnavailable(f"Firefox did not start: {exc}") from exc
+
+    def new_context(self, timeout_ms=30_000):
+        return FirefoxContext(self, timeout_ms)
+
+    def close(self):
+        if self.bridge.process.poll() is None:
+            try:
+                self.bridge.call("close")
+            except (RuntimeError, OSError, ValueError):
+                pass
+            try:
+                self.bridge.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.bridge.process.kill()
+        self._scratch.cleanup()
