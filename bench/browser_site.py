@@ -1,4 +1,8 @@
-"""What the browser benchmarks share: a built site served on 127.0.0.1, a bare page, Chromium.
+"""What the browser benchmarks share: a built site served on 127.0.0.1, a bare page, the engines.
+
+Every browser bench takes `--engines chromium,firefox,webkit` (default: all three) and measures
+each engine in the same run, one after the other, through the tests' driver layer
+(tests/browser/engines); an engine that cannot start here is reported and left out.
 
 With PYODIDE_PACKAGES naming a folder that holds NumPy's Pyodide wheel, the site is the shipped
 catalogue with that wheel and the bare page imports NumPy. Without it, the site is the browser
@@ -25,13 +29,12 @@ sys.path.insert(0, str(ROOT))
 
 from staticjudge.parser import load_problems  # noqa: E402
 from staticjudge.serve import serving  # noqa: E402,F401  (re-exported for the benches)
+from tests.browser.engines import ENGINES, EngineUnavailable, launch  # noqa: E402,F401  (launch: re-exported)
+from tests.browser.helpers import set_code  # noqa: E402,F401  (re-exported for the benches)
 from tests.browser.tinywheel import build_wheel  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "browser_site"
 SUB_PATH = "site/"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 BOOT_MS = 180_000
 
 # The baseline of "time to ready": the same Pyodide, from the same server, and nothing else.
@@ -122,24 +125,27 @@ def built_site():
         yield site
 
 
-@contextlib.contextmanager
-def chromium():
-    from playwright.sync_api import sync_playwright
+def add_engines_argument(parser) -> None:
+    parser.add_argument("--engines", default=",".join(ENGINES),
+                        help=f"comma-separated engines to measure, in this order (default: {','.join(ENGINES)})")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+def engines(names: str):
+    """Yield each engine's browser in turn, launched and closed; print why one cannot start."""
+    for name in names.split(","):
         try:
-            yield browser
-        finally:
-            browser.close()
+            with launch(name) as browser:
+                yield browser
+        except EngineUnavailable as exc:
+            print(f"\n{name}: not measured: {exc}", flush=True)
 
 
 def machine(browser=None) -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or platform.machine())
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    browser_text = f", Chromium {browser.version} headless" if browser else ""
-    return f"machine: {cpu}, {os.cpu_count()} cores, {platform.system()}{browser_text}; load average at start {load}"
+    browser_text = f", {browser.name} {browser.version}" if browser else ""
+    return f"machine: {cpu}, {os.cpu_count()} cores, {platform.system()}{browser_text}; load average now {load}"
 
 
 # ---- Driving a page --------------------------------------------------------------------------
@@ -163,15 +169,6 @@ def wait_until_warmed_up(page, timeout: int = BOOT_MS) -> None:
     """Both workers ready and warmed up (the spare starts after the active one has warmed up)."""
     page.wait_for_function("() => performance.getEntriesByName('staticjudge:warmed-up')"
                            ".some((m) => m.detail.spare)", timeout=timeout)
-
-
-def set_code(page, code: str) -> None:
-    page.locator("#editor .cm-content").click()
-    page.keyboard.press("Control+A")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)
-    page.wait_for_function("(code) => Object.values(localStorage).some((v) => { try { return JSON.parse(v).code === code }"
-                           " catch { return false } })", arg=code, timeout=20_000)
 
 
 # Click a button, then time until the run is over (Stop hidden again), from inside the page.

@@ -16,7 +16,7 @@ import gzip
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from browser_site import BOOT_MS, SUB_PATH, built_site, chromium, machine, median, open_problem, serving, table
+from browser_site import BOOT_MS, SUB_PATH, built_site, launch, machine, median, open_problem, serving, table
 
 EXCLUDED = (f"/{SUB_PATH}pyodide/", f"/{SUB_PATH}pyodide-packages/")
 TARGET = 250 * 1024
@@ -40,7 +40,8 @@ def loaded_files(browser, base: str, www: Path, slug: str) -> list[Path]:
 
 
 def main() -> None:
-    with built_site() as site, serving(site.www) as base, chromium() as browser:
+    # What a page transfers is the site's, not the engine's: Chromium's Playwright records every response.
+    with built_site() as site, serving(site.www) as base, launch("chromium") as browser:
         print(machine(browser))
         print(f"site: {site.label}")
         rows, totals, largest = [], [], {}

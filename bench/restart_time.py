@@ -1,6 +1,6 @@
 """Restart after a time limit: from the kill of runaway code to the next run's results.
 
-    python bench/restart_time.py [--runs 5]
+    python bench/restart_time.py [--runs 5] [--engines chromium,firefox,webkit]
     PYODIDE_PACKAGES=/path/to/wheels python bench/restart_time.py
 
 In one fresh browser context: the problem page's first visit gives the cold time to ready (the
@@ -10,15 +10,17 @@ worker, and "Run tests" is pressed as soon as the page shows the timeout; timed 
 the results, inside the page, while recording what the status line and summary show meanwhile.
 Also timed: kill → the next spare worker is ready again; and the same kill on a page without a
 spare (a device reporting < 4 GB memory), where a new worker restores the memory snapshot.
-Target: ≤ 0.25× the cold time to ready.
+The no-spare case needs the driver to fake navigator.deviceMemory before the page runs (Chromium's
+Playwright can; Firefox and WebKit report no deviceMemory, so their pages always keep a spare).
+Each engine is measured in turn, in one run. Target on every engine: ≤ 0.25× the cold time to ready.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from browser_site import (BOOT_MS, built_site, chromium, machine, mark_details, mark_time, median, open_problem,
-                          serving, set_code, table)
+from browser_site import (BOOT_MS, add_engines_argument, built_site, engines, machine, mark_details, mark_time,
+                          median, open_problem, serving, set_code, table)
 
 LOOP = '\n\nif __name__ == "__main__":\n    while True:\n        pass\n'
 
@@ -67,42 +69,52 @@ def kill_cycles(page, runs: int, spare: bool) -> tuple[list, list, set]:
     return restarts, refills, shown
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    with built_site() as site, serving(site.www) as base, chromium() as browser:
-        print(machine(browser))
-        print(f"site: {site.label}; page: {site.ready_slug}")
-        problem = next(p for p in site.problems() if p.slug == site.ready_slug)
-        context = browser.new_context()
-        page = context.new_page()
-        open_problem(page, base, problem.slug)
-        cold = mark_time(page, "staticjudge:python-ready")
-        set_code(page, problem.solution.code + LOOP)
-        restarts, refills, shown = kill_cycles(page, args.runs, spare=True)
-        boots = [d["boot"] for d in mark_details(page, "staticjudge:python-ready")]
-        context.close()
+def measure(browser, base: str, site, runs: int) -> None:
+    print(machine(browser), flush=True)
+    problem = next(p for p in site.problems() if p.slug == site.ready_slug)
+    context = browser.new_context()
+    page = context.new_page()
+    open_problem(page, base, problem.slug)
+    cold = mark_time(page, "staticjudge:python-ready")
+    set_code(page, problem.solution.code + LOOP)
+    restarts, refills, shown = kill_cycles(page, runs, spare=True)
+    boots = [d["boot"] for d in mark_details(page, "staticjudge:python-ready")]
+    context.close()
+    lonely, shown_lonely = [], set()
+    context = browser.new_context()
+    if hasattr(context, "add_init_script"):
         # A device reporting little memory keeps no spare: the kill then waits for a snapshot restore.
-        context = browser.new_context()
         context.add_init_script("Object.defineProperty(navigator, 'deviceMemory', { get: () => 2 })")
         page = context.new_page()
         open_problem(page, base, problem.slug)
         mark_time(page, "staticjudge:snapshot-saved")
         set_code(page, problem.solution.code + LOOP)
-        lonely, _, shown_lonely = kill_cycles(page, args.runs, spare=False)
-        context.close()
+        lonely, _, shown_lonely = kill_cycles(page, runs, spare=False)
+    context.close()
+    no_spare = [f"{median(lonely):.0f}", f"{cold:.0f}", f"{median(lonely) / cold:.3f}×"] if lonely else ["n/a"] * 3
     rows = [["kill → next run's results (spare ready)", f"{median(restarts):.0f}", f"{cold:.0f}",
              f"{median(restarts) / cold:.3f}×", "≤ 0.25×"],
-            ["kill → next run's results (no spare: low-memory device)", f"{median(lonely):.0f}", f"{cold:.0f}",
-             f"{median(lonely) / cold:.3f}×", "≤ 0.25×"],
+            ["kill → next run's results (no spare: low-memory device)", *no_spare, "≤ 0.25×"],
             ["kill → a new spare is ready (in the background)", f"{median(refills):.0f}", f"{cold:.0f}",
              f"{median(refills) / cold:.3f}×", ""]]
-    print(f"\nRestart after a time limit, median of {args.runs} kills (ms); baseline: this page's cold time to ready")
+    print(f"\n{browser.name} {browser.version}: restart after a time limit, median of {runs} kills (ms); "
+          "baseline: this page's cold time to ready")
     print(table(rows, ["measure", "ms", "cold ready ms", "ratio", "target"]))
     print(f"workers booted (with spare): {', '.join(boots)}")
     print("shown after the kill, with a spare (status / summary): " + " | ".join(sorted(shown)))
-    print("shown after the kill, no spare (status / summary): " + " | ".join(sorted(shown_lonely)))
+    if lonely:
+        print("shown after the kill, no spare (status / summary): " + " | ".join(sorted(shown_lonely)), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    add_engines_argument(parser)
+    args = parser.parse_args()
+    with built_site() as site, serving(site.www) as base:
+        print(f"site: {site.label}; page: {site.ready_slug}")
+        for browser in engines(args.engines):
+            measure(browser, base, site, args.runs)
 
 
 if __name__ == "__main__":
