@@ -12,9 +12,9 @@
 // The spare is started only once the active worker is ready, has warmed up and, on a first visit,
 // has saved its memory snapshot: it then restores from that snapshot (~0.5 s) rather than
 // competing with the first boot for the CPU. Each worker that becomes ready leaves a performance
-// mark "staticjudge:python-ready" ({detail: {boot}}), that has warmed up "staticjudge:warmed-up"
-// ({detail: {spare}}), a saved snapshot "staticjudge:snapshot-saved" and a terminated worker
-// "staticjudge:worker-killed", for tests and bench/ to read.
+// mark "staticjudge:python-ready" ({detail: {boot, phases}}), that has warmed up "staticjudge:warmed-up"
+// ({detail: {spare}}), a saved snapshot "staticjudge:snapshot-saved" ({detail: {written, take_ms,
+// store_ms, bytes}}) and a terminated worker "staticjudge:worker-killed", for tests and bench/ to read.
 
 export const TIME_LIMIT_MESSAGE = (limit) =>
   `Time limit exceeded (${limit} s): is there an endless loop, or a much too slow step?`;
@@ -38,6 +38,11 @@ export function stoppedReport(job, message, why) {
     stdout: job.stdout, stdout_truncated: false, stopped: why,
     error: job.running ? null : { kind: why, message, line: null, traceback: "" },
   };
+}
+
+/** A worker's boot phases, [step, ms], on this page's clock (ms since navigation started). */
+function pageTime({ phases = [], time_origin: origin = performance.timeOrigin }) {
+  return phases.map(([step, ms]) => [step, Math.round(ms + origin - performance.timeOrigin)]);
 }
 
 export class PythonRunner {
@@ -168,7 +173,8 @@ export class PythonRunner {
     if (handle !== this.active) return; // a terminated worker's last words
     if (message.type === "snapshot") {
       this.snapshotSaving = false;
-      if (message.saved) performance.mark("staticjudge:snapshot-saved");
+      const { written, take_ms, store_ms, bytes } = message;
+      if (message.saved) performance.mark("staticjudge:snapshot-saved", { detail: { written, take_ms, store_ms, bytes } });
       if (handle.ready) this.afterReady();
       return;
     }
@@ -177,7 +183,7 @@ export class PythonRunner {
       handle.ready = ready;
       if (ready) {
         this.snapshotSaving = message.boot === "made";
-        performance.mark("staticjudge:python-ready", { detail: { boot: message.boot } });
+        performance.mark("staticjudge:python-ready", { detail: { boot: message.boot, phases: pageTime(message) } });
       }
       this.report({ state: ready ? "ready" : "loading", text: message.text });
       if (ready) this.afterReady();

@@ -15,9 +15,14 @@
 //   worker → page
 //     {type: "progress", stage: "python" | "package" | "ready", text}
 //         with stage "ready" also `boot`: "restored" (from the memory snapshot), "made" (cold
-//         boot that made the snapshot, being saved now) or "cold" (no snapshot)
-//     {type: "snapshot", saved: bool}                after boot "made": the snapshot is stored (or
-//                                                    not); a spare worker started now restores it
+//         boot that made the snapshot, being saved now) or "cold" (no snapshot), and `phases`:
+//         [step, ms since time_origin (the worker's performance.timeOrigin)], where its time went
+//     {type: "snapshot", saved: bool, written, take_ms, store_ms, bytes}
+//                                                    after boot "made": the snapshot is stored (or
+//                                                    not); a spare worker started now restores it.
+//                                                    written: false when another tab had stored it.
+//                                                    take_ms/store_ms: making and storing it; bytes:
+//                                                    its memory's size
 //     {type: "warmed"}                               the background warm-up is over (once)
 //     {type: "boot-failed", message}                 Python could not be loaded at all
 //     {type: "test_start", id, name, title}          a hidden test starts…
@@ -37,7 +42,7 @@
 // restores an interpreter with them imported and the harness loaded from a memory snapshot
 // (snapshot.js). Without one, it boots cold with the wheels preloaded so that it can take that
 // snapshot right after posting "ready", in the same task, so before any job (learner code) runs;
-// any snapshot error means a plain cold boot (loadPackage) and the bad cache entry is deleted.
+// any snapshot error means a plain cold boot (loadPackage) and the bad stored entry is deleted.
 
 import * as snapshot from "./snapshot.js";
 
@@ -58,6 +63,14 @@ const warmUp = { steps: [["sample"], ["sample"]], timer: null, done: false };
 // warm visits (4 problems x 3): 12 runs instead of 2 took the first run from 80 to 45 ms and
 // the next ones from 51 to 37 ms (a cold boot runs enough Python that it hardly matters).
 const STAND_IN_RUNS = 12;
+// How long the snapshot store may take to answer before the worker goes on without it (snapshot.js,
+// withDeadline): a 40 MB read takes 0.1-0.8 s here, a write 0.2-0.5 s.
+const STORE_ANSWERS_MS = 5000;
+const STORE_WRITES_MS = 30000;
+
+// Where a boot's time went: [step, ms since this worker started], sent with "ready" (for bench/).
+const phases = [];
+const phase = (step) => phases.push([step, Math.round(performance.now())]);
 
 const DISPLAY_NAMES = { numpy: "NumPy", scipy: "SciPy", pandas: "pandas" };
 const post = (message) => self.postMessage(message);
@@ -164,57 +177,82 @@ async function snapshotWheels(runtime, names, indexURL, packageBaseUrl) {
   return wheels;
 }
 
-/** The restored interpreter, or null (no snapshot, or an unusable one: deleted). reading: readSnapshot's promise. */
-async function tryRestore(load, create, options, key, packages, reading) {
+/**
+ * The snapshot store and what it holds for these packages: {db, stored: record | null | "damaged"}.
+ * Read as soon as the packages are known, while runtime.json and the loader load. Rejects where
+ * the browser lets the page keep nothing (no IndexedDB, private modes): then the worker boots
+ * cold, and takes and writes no snapshot.
+ */
+async function openSnapshots(packages) {
+  if (typeof indexedDB === "undefined") throw new Error("this browser has no IndexedDB");
+  const db = await snapshot.withDeadline(snapshot.openStore(), STORE_ANSWERS_MS, "opening the snapshot store");
+  const reading = snapshot.readSnapshot(db, runtimeUrl, snapshot.slotOf(packages));
+  const stored = await snapshot.withDeadline(reading, STORE_ANSWERS_MS, "reading the snapshot").catch((error) => {
+    if (error instanceof snapshot.NoAnswer) throw error; // a stuck store: boot cold, write nothing
+    console.warn("memory snapshot unreadable:", error);
+    return "damaged";
+  });
+  phase(stored && stored !== "damaged" ? "snapshot read" : "no snapshot stored");
+  return { db, stored };
+}
+
+/** The restored interpreter, or null (no snapshot of this key, or an unusable one: deleted). */
+async function tryRestore(load, create, options, key, packages, { db, stored }) {
+  if (!stored || (stored !== "damaged" && stored.id !== key.id)) return null; // another build's: replaced once made
   try {
-    const stored = await reading;
-    if (!stored) return null;
+    if (stored === "damaged") throw new Error("the stored snapshot is damaged");
     const py = await snapshot.restoreSnapshot(load, create, options, stored);
+    phase("restored");
     // Proof it works before trusting it with learner code: the packages and harness are there.
     py.runPython(`import sys\nassert "harness" in sys.modules\n${packages.map((n) => `import ${importName(n)}`).join("\n")}`);
     return py;
   } catch (error) {
     console.warn("memory snapshot unusable, booting cold:", error);
-    await snapshot.deleteSnapshot(runtimeUrl, key).catch(() => {});
+    try {
+      snapshot.deleteSnapshot(db, runtimeUrl, key.slot);
+    } catch (_) { /* the remade snapshot replaces it anyway */ }
     return null;
   }
 }
 
 async function boot() {
   post({ type: "progress", stage: "python", text: "Loading Python…" });
+  const snapshots = packagesGiven.then(openSnapshots);
+  snapshots.catch(() => {}); // awaited below, where snapshots are supported
   const runtime = JSON.parse(await fetchText(runtimeUrl));
+  phase("runtime.json");
   const indexURL = new URL(runtime.pyodide_url, runtimeUrl).href;
   const harnessFiles = Promise.all(runtime.harness.map(async (name) => [name, await fetchText(new URL(name, runtimeUrl))]));
   // Fetched and parsed in parallel: the restore needs both modules, a cold boot the second one too.
-  const createModule = import(new URL("pyodide.asm.mjs", indexURL).href).then((m) => m.default);
+  const createModule = import(new URL("pyodide.asm.mjs", indexURL).href).then((m) => { phase("pyodide.asm.mjs"); return m.default; });
   createModule.catch(() => {}); // unused when snapshots are not supported
   const loader = import(new URL("pyodide.mjs", indexURL).href);
-  loader.catch(() => {}); // awaited below
+  loader.then(() => phase("pyodide.mjs"), () => {}); // awaited below
   const packages = await packagesGiven;
   const options = { indexURL };
   if (runtime.package_base_url) options.packageBaseUrl = new URL(runtime.package_base_url, runtimeUrl).href;
 
   const wheels = snapshot.supported(runtime)
     ? await snapshotWheels(runtime, packages, indexURL, options.packageBaseUrl) : null;
-  let how = "cold", session = null, key = null;
+  let how = "cold", session = null, key = null, store = null;
   if (wheels) {
     const files = await harnessFiles;
     key = await snapshot.snapshotKey(runtime, wheels, files, packages);
-    // Read (~40 MB from Cache Storage) while the loader modules download and compile.
-    const reading = snapshot.readSnapshot(runtimeUrl, key);
-    reading.catch(() => {}); // handled by tryRestore
-    const { loadPyodide } = await loader;
-    pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages, reading);
-    if (pyodide) {
-      how = "restored";
-      await setUpHarness(files, false);
-    } else {
-      try {
-        session = await bootToSnapshot((await loader).loadPyodide, await createModule, options, wheels, packages, files,
-          runtime);
-      } catch (error) {
-        console.warn("snapshot boot failed, booting cold:", error);
-        pyodide = null;
+    const found = await snapshots.catch((error) => { console.warn("no memory snapshots here, booting cold:", error); });
+    store = found?.db;
+    if (found) {
+      const { loadPyodide } = await loader;
+      pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages, found);
+      if (pyodide) {
+        how = "restored";
+        await setUpHarness(files, false);
+      } else {
+        try {
+          session = await bootToSnapshot(loadPyodide, await createModule, options, wheels, packages, files, runtime);
+        } catch (error) {
+          console.warn("snapshot boot failed, booting cold:", error);
+          pyodide = null;
+        }
       }
     }
   }
@@ -227,17 +265,25 @@ async function boot() {
   // Python, the packages and the harness are loaded. The rest of this function runs in this same
   // task, so no job (learner code) can run before the snapshot, and "ready" need not wait for it:
   // a run asked for at once waits ~0.1-0.3 s.
-  post({ type: "progress", stage: "ready", text: "Ready", boot: session ? "made" : how });
+  phase("harness");
+  post({ type: "progress", stage: "ready", text: "Ready", boot: session ? "made" : how, phases,
+    time_origin: performance.timeOrigin });
   if (how !== "restored") pyodide.runPython(WARMUP);
+  const startedTaking = performance.now();
   const taken = session && takeSnapshot(session);
+  const took = performance.now() - startedTaking;
   const [grade, script, warm] = pyodide.runPython(BRIDGE).toJs({ depth: 1 });
   bridge = { grade, script, warm };
   if (session) {
     // The learner need not wait for the 40 MB write either.
     if (!taken) post({ type: "snapshot", saved: false });
-    else snapshot.storeSnapshot(runtimeUrl, key, taken).then(
-      () => post({ type: "snapshot", saved: true }),
-      (error) => { console.warn("memory snapshot not saved:", error); post({ type: "snapshot", saved: false }); });
+    else {
+      const startedStoring = performance.now();
+      const timing = () => ({ take_ms: took, store_ms: performance.now() - startedStoring, bytes: taken.memory.length });
+      snapshot.withDeadline(snapshot.storeSnapshot(store, runtimeUrl, key, taken), STORE_WRITES_MS, "storing the snapshot").then(
+        (written) => post({ type: "snapshot", saved: true, written, ...timing() }),
+        (error) => { console.warn("memory snapshot not saved:", error); post({ type: "snapshot", saved: false, ...timing() }); });
+    }
   }
 }
 
@@ -254,11 +300,14 @@ function takeSnapshot(session) {
 async function bootToSnapshot(load, create, options, wheels, packages, harnessFiles, runtime) {
   if (packages.length) post({ type: "progress", stage: "package", text: `Loading Python and ${displayNames(packages)}…` });
   const wheelsReady = snapshot.fetchWheels(wheels); // unpacked while the core downloads and compiles
+  wheelsReady.then(() => phase("wheels fetched, .so compiled"), () => {});
   const { pyodide: py, session } = await snapshot.bootForSnapshot(load, create, options, wheelsReady);
+  phase("loadPyodide");
   pyodide = py;
   if (session.preloaded) {
     snapshot.installWheels(pyodide, session);
     importPreloaded(packages);
+    phase("wheels installed, imported");
   } else {
     await loadPackages(runtime, packages);
   }

@@ -1,6 +1,12 @@
 // Warm start: restore the interpreter — Python, the problem's wheels (NumPy) imported, the harness
-// loaded — from a memory snapshot kept in Cache Storage. A cold boot plus `import numpy` takes
-// 2.5-5 s; a restore about 0.5 s. Used by pyworker.js only.
+// loaded — from a memory snapshot kept in IndexedDB. A cold boot plus `import numpy` takes
+// 4-9 s; a restore about 0.5-1 s. Used by pyworker.js only.
+//
+// Why IndexedDB, not Cache Storage: WebKit (2.50) dropped Cache Storage entries that a tab's first
+// page wrote as soon as that page was reloaded or opened again, so a learner coming back to the
+// same problem never got a warm start there; IndexedDB kept them on every engine. It also writes
+// the whole record (memory, files, meta) in one transaction: never half a snapshot, and a second
+// tab that made one too finds the first one's inside its own transaction and writes nothing.
 //
 // Pyodide 314.0.7 cannot snapshot an interpreter that has loaded binary packages (upstream issues
 // #5195, #6254, #6418): NumPy's .so side modules live outside linear memory. So in the run that
@@ -15,15 +21,16 @@
 
 export const PINNED_PYODIDE = "314.0.7";
 // Part of the cache key: bump it when WARMUP, the stored format or what is imported changes.
-const FORMAT = 1;
-const CACHE_NAME = "staticjudge-snapshots";
+const FORMAT = 2;
+const DB_NAME = "staticjudge-snapshots";
+const STORE = "snapshots";
 const SITE_PACKAGES = "/lib/python3.14/site-packages";
 // Everything imported before the snapshot is free after a restore (the harness's own imports too).
 export const WARMUP = "import ast, contextlib, inspect, io, json, linecache, math, random, statistics, traceback, types";
 
-/** Whether this browser and runtime can use snapshots at all. */
+/** Whether this browser and runtime can use snapshots at all (storage is tried by openStore). */
 export function supported(runtime) {
-  return runtime.pyodide_version === PINNED_PYODIDE && typeof caches !== "undefined"
+  return runtime.pyodide_version === PINNED_PYODIDE && typeof indexedDB !== "undefined"
     && Boolean(globalThis.crypto?.subtle) && typeof DecompressionStream !== "undefined";
 }
 
@@ -32,12 +39,15 @@ async function sha256(text) {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The record's slot: the package set (one snapshot is kept per set and site). */
+export const slotOf = (packages) => encodeURIComponent([...packages].sort().join("+") || "core");
+
 /**
- * The cache key {slot, id}. slot names the package set (one snapshot is kept per set and site);
- * id hashes the Pyodide version, each wheel's URL and sha256, the harness sources and FORMAT.
+ * The snapshot's key {slot, id}: id hashes the Pyodide version, each wheel's URL and sha256, the
+ * harness sources and FORMAT; a stored record is used only when its id is this one.
  */
 export async function snapshotKey(runtime, wheels, harnessFiles, packages) {
-  const slot = encodeURIComponent([...packages].sort().join("+") || "core");
+  const slot = slotOf(packages);
   const id = await sha256(JSON.stringify({
     format: FORMAT, pyodide: runtime.pyodide_version, pyodideUrl: runtime.pyodide_url,
     wheels: wheels.map(({ name, url, sha256 }) => [name, url, sha256]), harness: harnessFiles,
@@ -193,44 +203,72 @@ export function takeSnapshot(pyodide, session) {
   return { memory, meta, files };
 }
 
-// ---- Cache Storage: three entries per key, under a URL of this site ----
-const entryUrl = (base, { slot, id }, part) => new URL(`snapshot/${slot}/${id}/${part}`, base).href;
-const PARTS = ["meta", "memory", "files"];
+// ---- IndexedDB: per site and slot, the record {id, meta, memory, bundle} and, apart, its id ----
+const recordKey = (base, slot) => new URL(`snapshot/${slot}`, base).href;
+const idKey = (base, slot) => `${recordKey(base, slot)}#id`; // read alone: no 40 MB read to compare ids
+const done = (request) => new Promise((resolve, reject) => {
+  request.onsuccess = () => resolve(request.result);
+  request.onerror = () => reject(request.error);
+});
 
-export async function storeSnapshot(base, key, { memory, meta, files }) {
-  const cache = await caches.open(CACHE_NAME);
+/** The snapshot store, or a rejection where this browser gives the page no IndexedDB (private modes). */
+export function openStore() {
+  const request = indexedDB.open(DB_NAME, 1);
+  request.onupgradeneeded = () => request.result.createObjectStore(STORE);
+  return done(request);
+}
+
+/**
+ * The store's answer, or a rejection after `ms`. WebKit (2.50) leaves a transaction open for good
+ * when the worker that ran it is destroyed mid-way (a learner leaving the page while the spare
+ * reads the snapshot): every later transaction behind it then waits for minutes, and a boot must
+ * never wait on it.
+ */
+export class NoAnswer extends Error {}
+
+export function withDeadline(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(() => reject(new NoAnswer(`${what}: no answer in ${ms} ms`)), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/** Transactions that only hold a snapshot: losing the last one to a crash means a cold boot, no more. */
+const transaction = (db, mode) => db.transaction(STORE, mode, { durability: "relaxed" }).objectStore(STORE);
+
+/** Store unless this site already has this snapshot (another tab made it): resolves whether it wrote. */
+export async function storeSnapshot(db, base, key, { memory, meta, files }) {
   const bundle = pack(files);
-  await Promise.all([
-    cache.put(entryUrl(base, key, "memory"), new Response(memory)),
-    cache.put(entryUrl(base, key, "files"), new Response(bundle)),
-  ]);
-  // Written last: an entry without meta is never used.
-  await cache.put(entryUrl(base, key, "meta"), Response.json({ ...meta, id: key.id, filesBytes: bundle.length }));
-  // Forget this site's older snapshots of the same packages (another Pyodide, wheel or harness): 40 MB each.
-  const slot = new URL(`snapshot/${key.slot}/`, base).href;
-  for (const request of await cache.keys()) {
-    if (request.url.startsWith(slot) && !request.url.startsWith(`${slot}${key.id}/`)) await cache.delete(request);
+  const store = transaction(db, "readwrite");
+  const committed = new Promise((resolve, reject) => {
+    store.transaction.oncomplete = resolve;
+    store.transaction.onabort = store.transaction.onerror = () => reject(store.transaction.error);
+  });
+  // Inside the one transaction: a snapshot stored meanwhile by another tab is seen here, and kept.
+  const stored = await done(store.get(idKey(base, key.slot))) === key.id;
+  if (!stored) {
+    // Replaces this slot's older snapshot (another Pyodide, wheel or harness): 40 MB each.
+    store.put({ id: key.id, meta: { ...meta, filesBytes: bundle.length }, memory, bundle }, recordKey(base, key.slot));
+    store.put(key.id, idKey(base, key.slot));
   }
+  await committed;
+  return !stored;
 }
 
-export async function deleteSnapshot(base, key) {
-  const cache = await caches.open(CACHE_NAME);
-  await Promise.all(PARTS.map((part) => cache.delete(entryUrl(base, key, part))));
+/** Delete in the background: never awaited, since the transaction may wait behind a stuck one. */
+export function deleteSnapshot(db, base, slot) {
+  const store = transaction(db, "readwrite");
+  store.delete(idKey(base, slot));
+  store.delete(recordKey(base, slot));
 }
 
-/** The stored snapshot for this key, or null. Sizes are checked here, the rest on restore. */
-export async function readSnapshot(base, key) {
-  const cache = await caches.open(CACHE_NAME);
-  const [meta, memory, files] = await Promise.all(PARTS.map((part) => cache.match(entryUrl(base, key, part))));
-  if (!meta || !memory || !files) return null;
-  const stored = {
-    meta: await meta.json(),
-    memory: new Uint8Array(await memory.arrayBuffer()),
-    bundle: new Uint8Array(await files.arrayBuffer()),
-  };
-  if (stored.meta.id !== key.id || stored.memory.length !== stored.meta.memoryBytes
-      || stored.bundle.length !== stored.meta.filesBytes) throw new Error("snapshot entry is damaged");
-  return stored;
+/** The stored snapshot for this slot, or null. Sizes are checked here, the id and the rest on restore. */
+export async function readSnapshot(db, base, slot) {
+  const record = await done(transaction(db, "readonly").get(recordKey(base, slot)));
+  if (!record) return null;
+  if (record.memory?.length !== record.meta?.memoryBytes || record.bundle?.length !== record.meta?.filesBytes) {
+    throw new Error("snapshot entry is damaged");
+  }
+  return record;
 }
 
 // ---- Restoring (later visits, spare workers) ----

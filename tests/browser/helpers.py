@@ -108,6 +108,6 @@ def ready_boots(page) -> list[dict]:
 
 
 def wait_snapshot_saved(page) -> None:
-    """Wait until the first visit's memory snapshot is in Cache Storage."""
+    """Wait until the first visit's memory snapshot is stored (IndexedDB)."""
     page.wait_for_function("() => performance.getEntriesByName('staticjudge:snapshot-saved').length > 0",
                            timeout=BOOT_MS)

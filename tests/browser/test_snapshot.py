@@ -2,7 +2,8 @@
 
 The first visit boots cold and snapshots the interpreter before any learner code runs; later
 visits (and the spare worker) restore it. NumPy problems need PYODIDE_PACKAGES; the fixture
-problems snapshot the core interpreter (plus the pure-Python wheel) and always run.
+problems snapshot the core interpreter (plus the pure-Python wheel) and always run. Every test
+but the last runs on every engine.
 """
 
 import json
@@ -17,10 +18,23 @@ from staticjudge.parser import parse_problem
 from staticjudge.serve import make_server
 
 from .conftest import ROOT, numpy_wheels
-from .helpers import (BOOT_MS, RUN_MS, open_problem, ready_boots, run_tests, set_code, wait_run_over,
+from .helpers import (BOOT_MS, RUN_MS, open_problem, ready_boots, run_tests, set_code, text_of, wait_run_over,
                       wait_snapshot_saved)
 
 CORRECT = "def add(a, b):\n    return a + b\n"
+
+
+@pytest.fixture
+def context(engine_context):
+    """Here every test that takes a context or a page runs on every engine."""
+    return engine_context
+
+
+@pytest.fixture
+def page(engine_page):
+    return engine_page
+
+
 needs_numpy = pytest.mark.skipif(numpy_wheels() is None, reason="PYODIDE_PACKAGES names no folder with a NumPy wheel")
 
 
@@ -29,14 +43,21 @@ def first_visit(context, site_url, slug):
     open_problem(page, site_url, slug)
     assert ready_boots(page)[0]["boot"] == "made"
     wait_snapshot_saved(page)
+    close_when_settled(page)
+
+
+def close_when_settled(page):
+    """Close once the spare has read the snapshot: closing mid-read leaves WebKit's store stuck, and
+    later writes wait (test_leaving_while_the_spare_reads_the_snapshot_never_blocks_the_next_page)."""
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
     page.close()
 
 
 def printed(page, code) -> str:
     set_code(page, code)
-    page.get_by_role("button", name="Run code").click()
+    page.click("#run-code")
     wait_run_over(page)
-    return page.locator("#stdout").inner_text().strip()
+    return text_of(page, "#stdout").strip()
 
 
 def test_second_visit_restores_the_core_snapshot_and_grades(context, page, site_url):
@@ -45,6 +66,52 @@ def test_second_visit_restores_the_core_snapshot_and_grades(context, page, site_
     assert ready_boots(page)[0]["boot"] == "restored"
     set_code(page, CORRECT)
     assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+def test_coming_back_to_the_same_problem_restores_its_snapshot(page, site_url):
+    """WebKit lost Cache Storage entries that a tab's first page wrote once that page was opened again."""
+    open_problem(page, site_url, "add_numbers")
+    assert ready_boots(page)[0]["boot"] == "made"
+    wait_snapshot_saved(page)
+    open_problem(page, site_url, "add_numbers")  # the same URL, in the same tab
+    assert ready_boots(page)[0]["boot"] == "restored"
+    page.reload()
+    page.wait_for_selector("#python-status[data-state=ready]", timeout=BOOT_MS)
+    assert ready_boots(page)[0]["boot"] == "restored"
+    set_code(page, CORRECT)
+    assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+def test_leaving_while_the_spare_reads_the_snapshot_never_blocks_the_next_page(page, site_url):
+    """WebKit keeps a destroyed worker's IndexedDB transaction open: the next boot must not wait on it."""
+    for _ in range(3):
+        open_problem(page, site_url, "add_numbers")
+        if ready_boots(page)[0]["boot"] == "made":
+            wait_snapshot_saved(page)  # the spare starts reading it now, and the page is left at once
+        open_problem(page, site_url, "shout_wheel")  # ready, restored or cold, within BOOT_MS
+        assert ready_boots(page)[0]["boot"] in ("made", "restored", "cold")
+    set_code(page, "import sjtiny\n\ndef shout(text):\n    return text.upper() + sjtiny.SUFFIX\n")
+    assert run_tests(page) == "1/1 tests passed · solved!"
+
+
+SAVED = "() => performance.getEntriesByName('staticjudge:snapshot-saved').map((m) => m.detail.written)"
+
+
+def test_two_tabs_that_both_make_the_snapshot_write_it_once(context, site_url):
+    tabs = [context.new_page(), context.new_page()]
+    for tab in tabs:  # both start before either has stored anything
+        open_problem(tab, site_url, "add_numbers", wait_ready=False)
+    for tab in tabs:
+        tab.wait_for_selector("#python-status[data-state=ready]", timeout=BOOT_MS)
+        assert ready_boots(tab)[0]["boot"] == "made"
+        wait_snapshot_saved(tab)
+    assert sorted(tab.evaluate(SAVED)[0] for tab in tabs) == [False, True], "the second tab found the first one's"
+    for tab in tabs:
+        tab.close()
+    again = context.new_page()
+    open_problem(again, site_url, "add_numbers")
+    assert ready_boots(again)[0]["boot"] == "restored"
+    again.close()
 
 
 def draws_from_two_restores(context, site_url, slug, code, then=None) -> list[str]:
@@ -84,31 +151,29 @@ def test_second_visit_restores_numpy_and_grades_with_fresh_random_numbers(contex
 
 DAMAGE = {
     # Same sizes, so only Pyodide's own checks (magic, build id) can notice.
-    "memory header": """async (cache, urls) => {
-        const memory = new Uint8Array(await (await cache.match(urls.memory)).arrayBuffer());
-        memory.fill(7, 0, 64);
-        await cache.put(urls.memory, new Response(memory));
+    "memory header": "(record) => { record.memory.fill(7, 0, 64); }",
+    "so layout": """(record) => {
+        for (const where of Object.values(record.meta.layout)) where[1] += 16;
+        record.meta.layout["/lib/extra.so"] = [1, 16];  // the core snapshot has no .so at all
     }""",
-    "so layout": """async (cache, urls) => {
-        const meta = await (await cache.match(urls.meta)).json();
-        for (const where of Object.values(meta.layout)) where[1] += 16;
-        meta.layout["/lib/extra.so"] = [1, 16];  // the core snapshot has no .so at all
-        await cache.put(urls.meta, Response.json(meta));
-    }""",
-    "truncated": """async (cache, urls) => {
-        const files = await (await cache.match(urls.files)).arrayBuffer();
-        await cache.put(urls.files, new Response(files.slice(0, files.byteLength >> 1)));
-    }""",
+    "truncated": "(record) => { record.bundle = record.bundle.slice(0, record.bundle.length >> 1); }",
 }
 
 
 def damage_snapshot(page, how: str) -> None:
+    """Change the one stored snapshot record in IndexedDB (site/assets/snapshot.js) as ``how`` says."""
     page.evaluate(f"""async () => {{
-        const cache = await caches.open("staticjudge-snapshots");
-        const urls = {{}};
-        for (const request of await cache.keys()) urls[request.url.split("/").pop()] = request.url;
-        if (!urls.memory || !urls.meta || !urls.files) throw new Error("no snapshot stored");
-        await ({DAMAGE[how]})(cache, urls);
+        const done = (request) => new Promise((resolve, reject) => {{
+            request.onsuccess = () => resolve(request.result); request.onerror = () => reject(request.error); }});
+        const db = await done(indexedDB.open("staticjudge-snapshots"));
+        const store = db.transaction("snapshots", "readwrite").objectStore("snapshots");
+        const keys = (await done(store.getAllKeys())).filter((key) => !key.endsWith("#id"));
+        if (keys.length !== 1) throw new Error(`expected one stored snapshot, found ${{keys.length}}`);
+        const record = await done(store.get(keys[0]));
+        ({DAMAGE[how]})(record);
+        store.put(record, keys[0]);
+        await new Promise((resolve, reject) => {{  // committed, not just requested
+            store.transaction.oncomplete = resolve; store.transaction.onabort = () => reject(store.transaction.error); }});
     }}""")
 
 
@@ -117,10 +182,9 @@ def damage_snapshot(page, how: str) -> None:
 def test_a_damaged_snapshot_falls_back_to_a_cold_boot_that_grades(context, page, site_url, slug, how):
     first_visit(context, site_url, slug)
     helper = context.new_page()
-    open_problem(helper, site_url, slug, wait_ready=False)
+    open_problem(helper, site_url, slug)
     damage_snapshot(helper, how)
-    helper.close()
-    page.errors = []
+    close_when_settled(helper)
     open_problem(page, site_url, slug)
     assert ready_boots(page)[0]["boot"] == "made", "the damaged entry was dropped and the snapshot made again"
     if slug == "add_numbers":
