@@ -12,9 +12,10 @@
 // The spare is started only once the active worker is ready, has warmed up and, on a first visit,
 // has saved its memory snapshot: it then restores from that snapshot (~0.5 s) rather than
 // competing with the first boot for the CPU. Each worker that becomes ready leaves a performance
-// mark "staticjudge:python-ready" ({detail: {boot, phases}}), that has warmed up "staticjudge:warmed-up"
-// ({detail: {spare}}), a saved snapshot "staticjudge:snapshot-saved" ({detail: {written, take_ms,
-// store_ms, bytes}}) and a terminated worker "staticjudge:worker-killed", for tests and bench/ to read.
+// mark "staticjudge:python-ready" ({detail: {boot, phases, heap_bytes}}), that has warmed up
+// "staticjudge:warmed-up" ({detail: {spare}}), a saved snapshot "staticjudge:snapshot-saved"
+// ({detail: {written, take_ms, store_ms, bytes}}) and a terminated worker
+// "staticjudge:worker-killed", for tests and bench/ to read.
 
 export const TIME_LIMIT_MESSAGE = (limit) =>
   `Time limit exceeded (${limit} s): is there an endless loop, or a much too slow step?`;
@@ -183,7 +184,8 @@ export class PythonRunner {
       handle.ready = ready;
       if (ready) {
         this.snapshotSaving = message.boot === "made";
-        performance.mark("staticjudge:python-ready", { detail: { boot: message.boot, phases: pageTime(message) } });
+        performance.mark("staticjudge:python-ready",
+          { detail: { boot: message.boot, phases: pageTime(message), heap_bytes: message.heap_bytes } });
       }
       this.report({ state: ready ? "ready" : "loading", text: message.text });
       if (ready) this.afterReady();

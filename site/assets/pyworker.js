@@ -16,7 +16,8 @@
 //     {type: "progress", stage: "python" | "package" | "ready", text}
 //         with stage "ready" also `boot`: "restored" (from the memory snapshot), "made" (cold
 //         boot that made the snapshot, being saved now) or "cold" (no snapshot), and `phases`:
-//         [step, ms since time_origin (the worker's performance.timeOrigin)], where its time went
+//         [step, ms since time_origin (the worker's performance.timeOrigin)], where its time went;
+//         heap_bytes: the size of Python's WebAssembly memory
 //     {type: "snapshot", saved: bool, written, take_ms, store_ms, bytes}
 //                                                    after boot "made": the snapshot is stored (or
 //                                                    not); a spare worker started now restores it.
@@ -267,7 +268,7 @@ async function boot() {
   // a run asked for at once waits ~0.1-0.3 s.
   phase("harness");
   post({ type: "progress", stage: "ready", text: "Ready", boot: session ? "made" : how, phases,
-    time_origin: performance.timeOrigin });
+    time_origin: performance.timeOrigin, heap_bytes: pyodide._module?.HEAP8?.length ?? null });
   if (how !== "restored") pyodide.runPython(WARMUP);
   const startedTaking = performance.now();
   const taken = session && takeSnapshot(session);
