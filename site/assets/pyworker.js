@@ -179,26 +179,25 @@ async function snapshotWheels(runtime, names, indexURL, packageBaseUrl) {
 }
 
 /**
- * The snapshot store and what it holds for these packages: {db, stored: record | null | "damaged"}.
- * Read as soon as the packages are known, while runtime.json and the loader load. Rejects where
- * the browser lets the page keep nothing (no IndexedDB, private modes): then the worker boots
- * cold, and takes and writes no snapshot.
+ * What the snapshot store holds for these packages: a record, null, or "damaged". Read as soon as
+ * the packages are known, while runtime.json and the loader load. Rejects where the browser lets
+ * the page keep nothing (no IndexedDB, private modes) or the store does not answer: then the
+ * worker boots cold, and takes and writes no snapshot.
  */
-async function openSnapshots(packages) {
+async function readSnapshots(packages) {
   if (typeof indexedDB === "undefined") throw new Error("this browser has no IndexedDB");
-  const db = await snapshot.withDeadline(snapshot.openStore(), STORE_ANSWERS_MS, "opening the snapshot store");
-  const reading = snapshot.readSnapshot(db, runtimeUrl, snapshot.slotOf(packages));
+  const reading = snapshot.readSnapshot(runtimeUrl, snapshot.slotOf(packages));
   const stored = await snapshot.withDeadline(reading, STORE_ANSWERS_MS, "reading the snapshot").catch((error) => {
-    if (error instanceof snapshot.NoAnswer) throw error; // a stuck store: boot cold, write nothing
+    if (!(error instanceof snapshot.Damaged)) throw error;
     console.warn("memory snapshot unreadable:", error);
     return "damaged";
   });
   phase(stored && stored !== "damaged" ? "snapshot read" : "no snapshot stored");
-  return { db, stored };
+  return stored;
 }
 
 /** The restored interpreter, or null (no snapshot of this key, or an unusable one: deleted). */
-async function tryRestore(load, create, options, key, packages, { db, stored }) {
+async function tryRestore(load, create, options, key, packages, stored) {
   if (!stored || (stored !== "damaged" && stored.id !== key.id)) return null; // another build's: replaced once made
   try {
     if (stored === "damaged") throw new Error("the stored snapshot is damaged");
@@ -209,16 +208,14 @@ async function tryRestore(load, create, options, key, packages, { db, stored }) 
     return py;
   } catch (error) {
     console.warn("memory snapshot unusable, booting cold:", error);
-    try {
-      snapshot.deleteSnapshot(db, runtimeUrl, key.slot);
-    } catch (_) { /* the remade snapshot replaces it anyway */ }
+    snapshot.deleteSnapshot(runtimeUrl, key.slot);
     return null;
   }
 }
 
 async function boot() {
   post({ type: "progress", stage: "python", text: "Loading Python…" });
-  const snapshots = packagesGiven.then(openSnapshots);
+  const snapshots = packagesGiven.then(readSnapshots);
   snapshots.catch(() => {}); // awaited below, where snapshots are supported
   const runtime = JSON.parse(await fetchText(runtimeUrl));
   phase("runtime.json");
@@ -235,15 +232,15 @@ async function boot() {
 
   const wheels = snapshot.supported(runtime)
     ? await snapshotWheels(runtime, packages, indexURL, options.packageBaseUrl) : null;
-  let how = "cold", session = null, key = null, store = null;
+  let how = "cold", session = null, key = null;
   if (wheels) {
     const files = await harnessFiles;
     key = await snapshot.snapshotKey(runtime, wheels, files, packages);
-    const found = await snapshots.catch((error) => { console.warn("no memory snapshots here, booting cold:", error); });
-    store = found?.db;
+    const found = await snapshots.then((stored) => ({ stored }),
+      (error) => { console.warn("no memory snapshots here, booting cold:", error); });
     if (found) {
       const { loadPyodide } = await loader;
-      pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages, found);
+      pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages, found.stored);
       if (pyodide) {
         how = "restored";
         await setUpHarness(files, false);
@@ -281,7 +278,7 @@ async function boot() {
     else {
       const startedStoring = performance.now();
       const timing = () => ({ take_ms: took, store_ms: performance.now() - startedStoring, bytes: taken.memory.length });
-      snapshot.withDeadline(snapshot.storeSnapshot(store, runtimeUrl, key, taken), STORE_WRITES_MS, "storing the snapshot").then(
+      snapshot.withDeadline(snapshot.storeSnapshot(runtimeUrl, key, taken), STORE_WRITES_MS, "storing the snapshot").then(
         (written) => post({ type: "snapshot", saved: true, written, ...timing() }),
         (error) => { console.warn("memory snapshot not saved:", error); post({ type: "snapshot", saved: false, ...timing() }); });
     }

@@ -212,10 +212,24 @@ const done = (request) => new Promise((resolve, reject) => {
 });
 
 /** The snapshot store, or a rejection where this browser gives the page no IndexedDB (private modes). */
-export function openStore() {
+function openStore() {
   const request = indexedDB.open(DB_NAME, 1);
   request.onupgradeneeded = () => request.result.createObjectStore(STORE);
   return done(request);
+}
+
+/**
+ * work(db) on a connection of its own, closed as soon as its transactions end: a worker keeps no
+ * connection open, so terminating it (a time limit) never leaves one behind, which WebKit (2.50)
+ * did not clean up: later transactions waited behind it for minutes.
+ */
+async function withStore(work) {
+  const db = await openStore();
+  try {
+    return await work(db);
+  } finally {
+    db.close(); // takes effect once its transactions have ended
+  }
 }
 
 /**
@@ -225,6 +239,7 @@ export function openStore() {
  * never wait on it.
  */
 export class NoAnswer extends Error {}
+export class Damaged extends Error {}
 
 export function withDeadline(promise, ms, what) {
   let timer;
@@ -236,7 +251,11 @@ export function withDeadline(promise, ms, what) {
 const transaction = (db, mode) => db.transaction(STORE, mode, { durability: "relaxed" }).objectStore(STORE);
 
 /** Store unless this site already has this snapshot (another tab made it): resolves whether it wrote. */
-export async function storeSnapshot(db, base, key, { memory, meta, files }) {
+export function storeSnapshot(base, key, taken) {
+  return withStore((db) => storeIn(db, base, key, taken));
+}
+
+async function storeIn(db, base, key, { memory, meta, files }) {
   const bundle = pack(files);
   const store = transaction(db, "readwrite");
   const committed = new Promise((resolve, reject) => {
@@ -255,20 +274,27 @@ export async function storeSnapshot(db, base, key, { memory, meta, files }) {
 }
 
 /** Delete in the background: never awaited, since the transaction may wait behind a stuck one. */
-export function deleteSnapshot(db, base, slot) {
-  const store = transaction(db, "readwrite");
-  store.delete(idKey(base, slot));
-  store.delete(recordKey(base, slot));
+export function deleteSnapshot(base, slot) {
+  withStore((db) => {
+    const store = transaction(db, "readwrite");
+    store.delete(idKey(base, slot));
+    store.delete(recordKey(base, slot));
+  }).catch(() => {}); // the remade snapshot replaces it anyway
 }
 
-/** The stored snapshot for this slot, or null. Sizes are checked here, the id and the rest on restore. */
-export async function readSnapshot(db, base, slot) {
-  const record = await done(transaction(db, "readonly").get(recordKey(base, slot)));
-  if (!record) return null;
-  if (record.memory?.length !== record.meta?.memoryBytes || record.bundle?.length !== record.meta?.filesBytes) {
-    throw new Error("snapshot entry is damaged");
-  }
-  return record;
+/**
+ * The stored snapshot for this slot, or null; Damaged if its sizes are wrong (the id and the rest
+ * are checked on restore). Rejects otherwise where the page may keep nothing (no IndexedDB).
+ */
+export function readSnapshot(base, slot) {
+  return withStore(async (db) => {
+    const record = await done(transaction(db, "readonly").get(recordKey(base, slot)));
+    if (!record) return null;
+    if (record.memory?.length !== record.meta?.memoryBytes || record.bundle?.length !== record.meta?.filesBytes) {
+      throw new Damaged("snapshot entry is damaged");
+    }
+    return record;
+  });
 }
 
 // ---- Restoring (later visits, spare workers) ----
