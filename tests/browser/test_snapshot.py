@@ -183,8 +183,11 @@ def test_a_damaged_snapshot_falls_back_to_a_cold_boot_that_grades(engine_browser
     first_visit(context, site_url, slug)
     helper = context.new_page()
     open_problem(helper, site_url, slug)
+    # Damaged only once the helper's spare has read it: a spare that read the damaged record would
+    # remake and store a good one, and the page below would restore that.
+    helper.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
     damage_snapshot(helper, how)
-    close_when_settled(helper)
+    helper.close()
     open_problem(page, site_url, slug)
     if slug == "add_numbers":
         set_code(page, CORRECT)
