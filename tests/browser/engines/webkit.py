@@ -115,7 +115,6 @@ class WebKitContext(Context):
             raise EngineUnavailable(f"WebKitWebDriver could not start MiniBrowser: {exc}") from exc
         self.driver.set_page_load_timeout(600)
         self._free = [self.driver.current_window_handle]  # windows no page is using
-        self._used = set()
 
     def new_page(self):
         if self._free:
@@ -123,7 +122,6 @@ class WebKitContext(Context):
         else:
             self.driver.switch_to.new_window("tab")
             window = self.driver.current_window_handle
-        self._used.add(window)
         page = WebKitPage(self, window)
         page.set_default_timeout(self._timeout)
         page.goto("about:blank")
@@ -131,7 +129,6 @@ class WebKitContext(Context):
 
     def release(self, window: str) -> None:
         """A closed page: its window goes back to about:blank (its workers end) for the next page."""
-        self._used.discard(window)
         self.driver.switch_to.window(window)
         self.driver.get("about:blank")
         self._free.append(window)
