@@ -27,6 +27,7 @@ from .frontend import FrontendError, bundle_editor
 from .model import Problem, ProblemError
 from .parallel import parallel_map
 from .parser import load_problems, parse_or_error
+from .module_graph import static_imports
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -169,9 +170,10 @@ def _environment(templates: Path) -> jinja2.Environment:
     )
 
 
-def _page(root: str, title: str, base_url: str, path: str, csp: str) -> dict:
+def _page(root: str, title: str, base_url: str, path: str, csp: str, preload: tuple[str, ...]) -> dict:
+    """preload: the modules the page's script imports (module_graph), fetched along with it."""
     canonical = f"{base_url.rstrip('/')}/{path}" if base_url else ""
-    return {"root": root, "title": title, "canonical": canonical, "csp": csp}
+    return {"root": root, "title": title, "canonical": canonical, "csp": csp, "preload": preload}
 
 
 def _line_containing(path: Path, snippet: str) -> int | None:
@@ -182,13 +184,14 @@ def _line_containing(path: Path, snippet: str) -> int | None:
 
 
 def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
-                  template: jinja2.Template, base_url: str, csp: str) -> tuple[str, str] | ProblemError:
+                  template: jinja2.Template, base_url: str, csp: str,
+                  preload: tuple[str, ...]) -> tuple[str, str] | ProblemError:
     """The page and problem.json of one problem, or the located error that stops it."""
     try:
         view = problem_view(problem, prev, nxt, config)
     except markup.MathError as exc:
         return ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc))
-    page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp)
+    page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload)
     site = {"name": config.name, "description": config.description}
     html = template.render(page=page, site=site, problem=view)
     return html, json.dumps(problem_data(problem), indent=1)
@@ -274,8 +277,9 @@ class SiteBuilder:
     def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment,
                       csp: str) -> list:
         template = env.get_template("problem.html")
+        preload = tuple(static_imports(self.paths.site / "assets", "app.js"))
         setting = (repr(config), _fingerprint(*sorted((self.paths.site / "templates").glob("*.html"))),
-                   self.base_url, csp)
+                   self.base_url, csp, preload)
 
         def key(i: int) -> tuple:
             prev = problems[i - 1] if i > 0 else None
@@ -289,7 +293,7 @@ class SiteBuilder:
         def render(i: int):
             prev = problems[i - 1] if i > 0 else None
             nxt = problems[i + 1] if i + 1 < len(problems) else None
-            return _problem_page(problems[i], prev, nxt, config, template, self.base_url, csp)
+            return _problem_page(problems[i], prev, nxt, config, template, self.base_url, csp, preload)
 
         errors = []
         for i, result in zip(stale, parallel_map(render, stale)):
@@ -314,7 +318,9 @@ class SiteBuilder:
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
         site = {"name": config.name, "description": config.description}
-        index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp), site=site,
+        preload = tuple(static_imports(self.paths.site / "assets", "index.js"))
+        index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp, preload),
+                                                      site=site,
                                                       tracks=index_tracks(problems, config))
         files["index.html"] = index.encode()
         return files

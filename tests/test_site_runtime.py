@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from staticjudge.cli import main
 from staticjudge.frontend import needs_install
+from staticjudge.module_graph import static_imports
 from staticjudge.pyodide_assets import CORE_FILES, distribution_name
 
 from browser.tinywheel import build_wheel
@@ -90,3 +92,26 @@ def test_npm_install_is_needed_only_when_node_modules_is_missing_or_stale(tmp_pa
     later = time.time() + 10
     os.utime(tmp_path / "package-lock.json", (later, later))
     assert needs_install(tmp_path)
+
+
+def test_each_page_preloads_every_module_its_script_imports_statically(tmp_path):
+    code, out = build(tmp_path)
+    assert code == 0
+    for page, entry in ((next(out.glob("*/index.html")), "app.js"), (out / "index.html", "index.js")):
+        html = page.read_text()
+        preloaded = set(re.findall(r'<link rel="modulepreload" href="([^"]+)">', html))
+        imported = set(re.findall(r'^import .* from "\./([^"]+)";', (out / "assets" / entry).read_text(), re.M))
+        assert imported and {f"{'../' if page.parent != out else ''}assets/{m}" for m in imported} <= preloaded
+        for href in preloaded:
+            assert (page.parent / href).resolve().is_file(), href
+        assert "editor.js" not in " ".join(preloaded), "the editor is imported on demand, not preloaded"
+        assert html.index(f'assets/{entry}"') < html.index("</head>"), "the script starts loading in the head"
+
+
+def test_static_imports_follow_the_graph_and_skip_dynamic_imports(tmp_path):
+    (tmp_path / "a.js").write_text('import { b } from "./b.js";\nimport "./c.js";\nconst e = import("./e.js");\n')
+    (tmp_path / "b.js").write_text('import { d } from "./sub/d.js";\nexport const b = 1;\n')
+    (tmp_path / "c.js").write_text('import { a } from "./a.js";\n')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.js").write_text("export const d = 1;\n")
+    assert static_imports(tmp_path, "a.js") == ["b.js", "c.js", "sub/d.js"]

@@ -46,6 +46,7 @@
 // any snapshot error means a plain cold boot (loadPackage) and the bad stored entry is deleted.
 
 import * as snapshot from "./snapshot.js";
+import { compileEarly, withEarlyModule } from "./wasm-early.js";
 
 const HOME = "/home/pyodide";
 const runtimeUrl = new URL("runtime.json", import.meta.url);
@@ -201,7 +202,7 @@ async function tryRestore(load, create, options, key, packages, stored) {
   if (!stored || (stored !== "damaged" && stored.id !== key.id)) return null; // another build's: replaced once made
   try {
     if (stored === "damaged") throw new Error("the stored snapshot is damaged");
-    const py = await snapshot.restoreSnapshot(load, create, options, stored);
+    const py = await snapshot.restoreSnapshot(load, create, options, stored, phase);
     phase("restored");
     // Proof it works before trusting it with learner code: the packages and harness are there.
     py.runPython(`import sys\nassert "harness" in sys.modules\n${packages.map((n) => `import ${importName(n)}`).join("\n")}`);
@@ -214,6 +215,7 @@ async function tryRestore(load, create, options, key, packages, stored) {
 }
 
 async function boot() {
+  phase("worker started");
   post({ type: "progress", stage: "python", text: "Loading Python…" });
   const snapshots = packagesGiven.then(readSnapshots);
   snapshots.catch(() => {}); // awaited below, where snapshots are supported
@@ -221,8 +223,13 @@ async function boot() {
   phase("runtime.json");
   const indexURL = new URL(runtime.pyodide_url, runtimeUrl).href;
   const harnessFiles = Promise.all(runtime.harness.map(async (name) => [name, await fetchText(new URL(name, runtimeUrl))]));
+  const compiled = compileEarly(new URL("pyodide.asm.wasm", indexURL).href);
+  compiled.then(() => phase("pyodide.asm.wasm compiled"));
   // Fetched and parsed in parallel: the restore needs both modules, a cold boot the second one too.
-  const createModule = import(new URL("pyodide.asm.mjs", indexURL).href).then((m) => { phase("pyodide.asm.mjs"); return m.default; });
+  const createModule = import(new URL("pyodide.asm.mjs", indexURL).href).then((m) => {
+    phase("pyodide.asm.mjs");
+    return withEarlyModule(m.default, compiled);
+  });
   createModule.catch(() => {}); // unused when snapshots are not supported
   const loader = import(new URL("pyodide.mjs", indexURL).href);
   loader.then(() => phase("pyodide.mjs"), () => {}); // awaited below

@@ -298,21 +298,31 @@ export function readSnapshot(base, slot) {
 }
 
 // ---- Restoring (later visits, spare workers) ----
-export async function restoreSnapshot(loadPyodide, createPyodideModule, options, { meta, memory, bundle }) {
+export async function restoreSnapshot(loadPyodide, createPyodideModule, options, { meta, memory, bundle }, phase = () => {}) {
   const files = unpack(bundle);
-  const sos = await withModules(files.filter((f) => f.name.endsWith(".so"))); // lazy in V8: ~20-30 ms
-  if (JSON.stringify(sos.map((s) => s.name)) !== JSON.stringify(meta.soOrder)) throw new Error("snapshot .so set differs");
+  // The .so files compile while Pyodide instantiates its own module; they are needed only in preRun.
+  const compiling = withModules(files.filter((f) => f.name.endsWith(".so")));
+  compiling.catch(() => {}); // awaited in preRun
   // Pyodide asks for INITIAL_MEMORY = snapshot size, which the module ignores (upstream #6254).
   const heapBytes = memory.length - new Uint32Array(memory.buffer, memory.byteOffset, 4)[1];
+  let failed = null;
   const pyodide = await loadPyodide({
     ...options, _loadSnapshot: memory,
     createPyodideModule: async (settings) => {
       settings.preRun.push((M) => {
+        phase("restore: wasm instantiated");
         writeFiles(M, files);
-        const layout = preloadSos(M, sos);
-        if (JSON.stringify(layout) !== JSON.stringify(meta.layout)) throw new Error("snapshot .so layout differs");
+        M.addRunDependency("snapshot .so files"); // the runtime starts once it is removed
+        compiling.then((sos) => {
+          phase("restore: .so compiled");
+          if (JSON.stringify(sos.map((s) => s.name)) !== JSON.stringify(meta.soOrder)) throw new Error("snapshot .so set differs");
+          const layout = preloadSos(M, sos);
+          if (JSON.stringify(layout) !== JSON.stringify(meta.layout)) throw new Error("snapshot .so layout differs");
+        }).catch((error) => { failed = error; }).finally(() => M.removeRunDependency("snapshot .so files"));
       });
       const M = await createPyodideModule(settings);
+      if (failed) throw failed;
+      phase("restore: module created");
       if (M.HEAP8.length < heapBytes) M.growMemory(heapBytes);
       for (const [handle, name] of Object.entries(meta.handles)) {
         const dso = M.LDSO.loadedLibsByName[name];
@@ -322,6 +332,7 @@ export async function restoreSnapshot(loadPyodide, createPyodideModule, options,
       return M;
     },
   });
+  phase("restore: memory restored");
   Object.assign(pyodide.loadedPackages, meta.loadedPackages);
   // The snapshot froze every random generator's state: without this, each visit draws the same numbers.
   pyodide.runPython("import random, sys\nrandom.seed()\nif 'numpy' in sys.modules: sys.modules['numpy'].random.seed()");
