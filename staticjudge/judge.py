@@ -2,7 +2,8 @@
 
 Hidden tests import these as ``from judge import assert_close, ...``. Each check says what was
 expected, what came back and where they differ: shape, dtype, NaN/inf where a finite value was
-expected, the first differing index with both values and the largest error. ``mistakes`` maps
+expected, the first differing index with both values, the largest error and the tolerance it
+was held to (with a hint when the values look rounded). ``mistakes`` maps
 a message to the output a known mistake would produce, so a wrong answer that matches one gets
 a targeted hint ("scores look unscaled: divide by sqrt(d_k)").
 
@@ -25,10 +26,13 @@ _generic = np.generic
 _array2string = np.array2string
 _unravel = np.unravel_index
 _float64 = np.float64
+_round = np.round
+_finfo = np.finfo
+_dtype = np.dtype
 _errstate = np.errstate
 _view = np.ndarray.view  # the base method: a subclass cannot override what we look at
 
-__all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_finite",
+__all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype", "assert_finite",
            "assert_true", "as_float_array", "fmt"]
 
 
@@ -75,6 +79,16 @@ def assert_array(got, name: str = "your result") -> None:
         raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}")
 
 
+def assert_dtype(got, dtype, name: str = "your result") -> None:
+    """The result is an array of exactly ``dtype`` (a statement that promises, say, ``float64``
+    for ``float32`` inputs: ``assert_close`` alone accepts any float dtype)."""
+    assert_array(got, name)
+    wanted, have = _dtype(dtype), _view(got, _ndarray).dtype
+    if have != wanted:
+        raise AssertionError(f"{name} is {have}; the statement asks for {wanted}: convert the inputs "
+                             f"with np.asarray(x, dtype=np.{wanted})")
+
+
 def assert_finite(got, name: str = "your result") -> None:
     array = as_float_array(got, name)
     bad = ~_isfinite(array)
@@ -97,6 +111,40 @@ def _first_difference(got: np.ndarray, expected: np.ndarray, close: np.ndarray) 
     index = tuple(int(i) for i in _argwhere(~close)[0]) if got.ndim else ()
     where = f" at index {index}" if index else ""
     return f"first difference{where}: got {float(got[index]):.8g}, expected {float(expected[index]):.8g}"
+
+
+def _allowed(rtol: float, atol: float) -> str:
+    """The tolerance a comparison used, as the learner can check it."""
+    if not rtol and not atol:
+        return "allowed: none (the values must be identical)"
+    bound = " + ".join(([f"{atol:g}"] if atol else []) + ([f"{rtol:g}·|expected|"] if rtol else []))
+    return f"allowed: |got − expected| ≤ {bound}"
+
+
+def _rounded_decimals(got: np.ndarray, expected: np.ndarray, dtype) -> int | None:
+    """How many decimals (1-6) the learner's values look rounded to, when that rounding is all
+    that keeps them from the reference; else None.
+
+    Rounded means every finite value is a multiple of 10^-d up to the rounding error of the
+    learner's own dtype, while the reference is not, and no value is further than 10^-d from it:
+    a wrong answer that merely happens to be round (integers, or far from the reference) gets
+    no such hint.
+    """
+    both = _isfinite(got) & _isfinite(expected)
+    got, expected = got[both], expected[both]
+    if not got.size:
+        return None
+    slack = 4 * float(_finfo(dtype if dtype.kind == "f" else _float64).eps)
+    exact = 4 * float(_finfo(_float64).eps)
+    with _errstate(all="ignore"):
+        for decimals in range(0, 7):
+            if bool((_abs(_round(got, decimals) - got) <= slack * _abs(got)).all()):
+                if decimals == 0:  # integers: a rounding hint would guess the cause
+                    return None
+                near = bool((_abs(got - expected) <= 10.0 ** -decimals).all())
+                reference_round = bool((_abs(_round(expected, decimals) - expected) <= exact * _abs(expected)).all())
+                return decimals if near and not reference_round else None
+    return None
 
 
 def _all_close_and_finite(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
@@ -150,10 +198,18 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     max_err = float(err.max()) if err.size else float("nan")
     wrong = int((~close).sum())
     message = (f"{name} differs from the expected values in {wrong} of {close.size} entries; "
-               f"{_first_difference(array, expected, close)}; max abs error {max_err:.3g}")
+               f"{_first_difference(array, expected, close)}; max abs error {max_err:.3g}; "
+               f"{_allowed(rtol, atol)}")
     if array.size <= 16:
         message += f"\n  got:      {fmt(array)}\n  expected: {fmt(expected)}"
-    raise AssertionError(message + _mistake_hint(array, mistakes, rtol, atol))
+    hint = _mistake_hint(array, mistakes, rtol, atol)
+    if not hint:
+        own = _view(got, _ndarray).dtype if isinstance(got, _ndarray) else _asarray(got).dtype
+        decimals = _rounded_decimals(array, expected, own)
+        if decimals is not None:
+            hint = (f"\n  Hint: your values look rounded to {decimals} decimal{'s' if decimals > 1 else ''}: "
+                    "return them unrounded")
+    raise AssertionError(message + hint)
 
 
 def _mistake_hint(array, mistakes, rtol, atol) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from staticjudge import harness
-from staticjudge.judge import assert_close, assert_equal, assert_shape, assert_true
+from staticjudge.judge import assert_close, assert_dtype, assert_equal, assert_shape, assert_true
 
 TESTS = '''
 import numpy as np
@@ -168,6 +168,59 @@ def test_assert_close_messages():
     lazy = failure(assert_close, np.array([2.0]), np.array([1.0]), mistakes=lambda: {"lazy hint": np.array([2.0])})
     assert lazy.endswith("Hint: lazy hint")
     assert_close(np.array([1.0, 2.0], dtype=np.float32), np.array([1.0, 2.0]))  # float32 accepted
+
+
+def test_assert_close_says_the_tolerance_it_used():
+    expected = np.array([1.0, 2.0])
+    assert "; allowed: |got − expected| ≤ 1e-06 + 1e-06·|expected|" in failure(assert_close, expected + 1e-3, expected)
+    loose = failure(assert_close, expected + 1e-3, expected, rtol=1e-4, atol=1e-5)
+    assert "max abs error 0.001; allowed: |got − expected| ≤ 1e-05 + 0.0001·|expected|" in loose
+    assert "allowed: |got − expected| ≤ 1e-09\n" in failure(assert_close, expected + 1e-3, expected, rtol=0, atol=1e-9)
+    assert "allowed: none (the values must be identical)" in failure(assert_close, expected + 1e-3, expected,
+                                                                   rtol=0, atol=0)
+
+
+ROUNDED = np.random.default_rng(3).standard_normal((4, 5))
+
+
+@pytest.mark.parametrize("decimals", [1, 2, 4, 5])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rounded_values_get_a_hint_to_return_them_unrounded(decimals, dtype):
+    got = np.round(ROUNDED.astype(dtype), decimals)
+    plural = "s" if decimals > 1 else ""
+    assert failure(assert_close, got, ROUNDED).endswith(
+        f"Hint: your values look rounded to {decimals} decimal{plural}: return them unrounded")
+
+
+@pytest.mark.parametrize("wrong", [
+    ROUNDED + 3e-5,  # unrounded and a little off
+    ROUNDED[::-1],  # unrounded and far off
+    np.round(ROUNDED),  # integers: nothing says the learner rounded
+    np.round(ROUNDED, 1) + 0.5,  # round, but further from the reference than rounding explains
+])
+def test_the_rounding_hint_does_not_fire_for_an_unrounded_or_far_wrong_answer(wrong):
+    message = failure(assert_close, wrong, ROUNDED)
+    assert "differs from the expected values" in message and "Hint:" not in message
+
+
+def test_the_rounding_hint_needs_an_unrounded_reference():
+    expected = np.array([0.25, 0.5, 1.75])  # already a multiple of 0.01: rounding cannot be the cause
+    assert "Hint:" not in failure(assert_close, expected + 0.01, expected)
+
+
+def test_a_known_mistake_hint_wins_over_the_rounding_hint():
+    got = np.round(ROUNDED, 3)
+    assert failure(assert_close, got, ROUNDED, mistakes={"halve it": got}).endswith("Hint: halve it")
+
+
+def test_assert_dtype_names_both_dtypes_and_the_fix():
+    assert_dtype(np.zeros(2), np.float64)
+    message = failure(assert_dtype, np.zeros(2, dtype=np.float32), np.float64)
+    assert message == ("your result is float32; the statement asks for float64: convert the inputs with "
+                       "np.asarray(x, dtype=np.float64)")
+    assert failure(assert_dtype, np.zeros(2, dtype=np.float32), np.float64, name="dK").startswith("dK is float32;")
+    assert "should be a NumPy array, but it is a list" in failure(assert_dtype, [0.0], np.float64)
+    assert "is None" in failure(assert_dtype, None, np.float64)
 
 
 SPECIAL = [0.0, 1.0, -1.0, 1e-7, 1e300, -1e300, 1.7e308, np.inf, -np.inf, np.nan]
