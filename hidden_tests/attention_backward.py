@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_true, as_float_array
+from judge import assert_close, assert_dtype, assert_true, as_float_array
 
 
 def _weights(Q, K, mask):
@@ -158,6 +158,9 @@ def test_large_scores_stay_finite(attention_backward):
 
 
 def test_float32_inputs(attention_backward):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64 gradients"""
     Q, K, V, dO = random_inputs(4, 5, 3, 3, seed=8, dtype=np.float32)
-    check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO, rtol=1e-4, atol=1e-5)
+    result = attention_backward(Q, K, V, dO)
+    check_grads(result, Q, K, V, dO, rtol=1e-4, atol=1e-5)
+    for grad, name in zip(result, ("dQ", "dK", "dV")):
+        assert_dtype(grad, np.float64, name=name)

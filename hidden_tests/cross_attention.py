@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape
+from judge import assert_close, assert_dtype, assert_shape
 
 
 def _softmax(s, axis=-1):
@@ -91,6 +91,7 @@ def check(cross_attention, x_dec, enc, params, H, mask=None, **tolerance):
         got = cross_attention(x_dec, enc, params, H, key_padding_mask=mask)
     assert_close(got, reference(x_dec, enc, params, H, mask), mistakes=lambda: mistakes(x_dec, enc, params, H, mask),
                  **tolerance)
+    return got
 
 
 def test_worked_example(cross_attention):
@@ -185,7 +186,8 @@ def test_large_inputs_stay_finite(cross_attention):
 
 
 def test_float32_inputs(cross_attention):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64"""
     x_dec, enc, params = random_problem(B=2, T=3, S=4, E=8, seed=11, dtype=np.float32)
-    check(cross_attention, x_dec, enc, params, 2, np.array([[True, True, False, True], [True] * 4]),
-          rtol=1e-4, atol=1e-5)
+    got = check(cross_attention, x_dec, enc, params, 2, np.array([[True, True, False, True], [True] * 4]),
+                rtol=1e-4, atol=1e-5)
+    assert_dtype(got, np.float64)

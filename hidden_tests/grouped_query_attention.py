@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape
+from judge import assert_close, assert_dtype, assert_shape
 
 
 def _softmax(s):
@@ -82,6 +82,7 @@ def check(gqa, x, params, H, G, mask=None, **tolerance):
     got = gqa(x, params, H, G) if mask is None else gqa(x, params, H, G, mask=mask)
     assert_close(got, reference(x, params, H, G, mask), mistakes=lambda: mistakes(x, params, H, G, mask),
                  **tolerance)
+    return got
 
 
 def test_worked_example(grouped_query_attention):
@@ -155,7 +156,8 @@ def test_large_inputs_stay_finite(grouped_query_attention):
 
 
 def test_float32_inputs(grouped_query_attention):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64"""
     x, params = random_problem(B=2, T=4, E=8, H=4, G=2, seed=9, dtype=np.float32)
-    check(grouped_query_attention, x, params, 4, 2, np.tril(np.ones((4, 4), dtype=bool)),
-          rtol=1e-4, atol=1e-5)
+    got = check(grouped_query_attention, x, params, 4, 2, np.tril(np.ones((4, 4), dtype=bool)),
+                rtol=1e-4, atol=1e-5)
+    assert_dtype(got, np.float64)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape, assert_true
+from judge import assert_close, assert_dtype, assert_shape, assert_true
 
 
 def _softmax(s):
@@ -155,8 +155,12 @@ def test_large_inputs_stay_finite(decode_step):
 
 
 def test_float32_inputs(decode_step):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64 arrays"""
     x, params = random_problem(B=2, T=4, E=8, seed=8, dtype=np.float32)
     ys, cache = decode(decode_step, x, params, 4)
     assert_close(ys, reference(x, params, 4), rtol=1e-4, atol=1e-5, mistakes=lambda: mistakes(x, params, 4))
     check_cache(cache, x, params, 4, rtol=1e-4, atol=1e-5)
+    y_t, _ = decode_step(x[:, 0], params, 4)
+    assert_dtype(y_t, np.float64, name="y_t")
+    for n in "kv":
+        assert_dtype(cache[n], np.float64, name=f'the cache["{n}"]')

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_shape, assert_true
+from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_true
 
 
 def _softmax(s, axis=-1):
@@ -42,8 +42,9 @@ def mistakes(Q, K, V, mask):
 
 
 def check(masked_attention, Q, K, V, mask, **tolerance):
-    assert_close(masked_attention(Q, K, V, mask), reference(Q, K, V, mask),
-                 mistakes=lambda: mistakes(Q, K, V, mask), **tolerance)
+    got = masked_attention(Q, K, V, mask)
+    assert_close(got, reference(Q, K, V, mask), mistakes=lambda: mistakes(Q, K, V, mask), **tolerance)
+    return got
 
 
 def causal(T, fill=-1e9):
@@ -138,10 +139,10 @@ def test_large_scores_stay_finite(masked_attention):
 
 
 def test_float32_inputs(masked_attention):
-    """Accepts float32 inputs and a float32 mask"""
+    """Accepts float32 inputs and a float32 mask, and returns float64"""
     Q, K, V = random_qkv((2, 6), 4, 4, seed=9, dtype=np.float32)
     mask = causal(6, -1e9).astype(np.float32)
-    check(masked_attention, Q, K, V, mask, rtol=1e-4, atol=1e-5)
+    assert_dtype(check(masked_attention, Q, K, V, mask, rtol=1e-4, atol=1e-5), np.float64)
 
 
 def test_zero_mask_is_plain_attention(masked_attention):

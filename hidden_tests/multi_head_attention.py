@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_shape, assert_true
+from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_true
 
 
 def _softmax(s):
@@ -143,13 +143,18 @@ def close(got, expected, name, hints, rtol=1e-6, atol=1e-6):
         raise
 
 
-def check(multi_head_attention, x, params, H, weights=True, rtol=1e-6, atol=1e-6, **masks):
-    """Compare y (and, with weights=True, the head-averaged weights) with the reference."""
+def check(multi_head_attention, x, params, H, weights=True, rtol=1e-6, atol=1e-6, dtype=None, **masks):
+    """Compare y (and, with weights=True, the head-averaged weights) with the reference; with
+    ``dtype``, check that they have it too."""
     y, w = run(multi_head_attention, x, params, H, **masks, need_weights=weights)
     y_ref, w_ref = reference(x, params, H, **masks)
     close(y, y_ref, "y", lambda: mistakes(x, params, H, **masks), rtol, atol)
     if weights:
         close(w, w_ref, "weights", lambda: mistakes(x, params, H, part="weights", **masks), rtol, atol)
+    if dtype is not None:
+        assert_dtype(y, dtype, name="y")
+        if weights:
+            assert_dtype(w, dtype, name="weights")
     return as_float_array(y, "y"), (as_float_array(w, "weights") if weights else None)
 
 
@@ -271,11 +276,11 @@ def test_one_head_is_single_head_attention(multi_head_attention):
 
 
 def test_float32_inputs(multi_head_attention):
-    """Accepts float32 inputs, parameters and masks"""
+    """Accepts float32 inputs, parameters and masks, and returns float64"""
     x = make_input((2, 3, 8), seed=26, dtype=np.float32)
     kv = make_input((2, 4, 8), seed=27, dtype=np.float32)
     params = make_params(8, seed=28, dtype=np.float32)
     mask = np.where(np.tril(np.ones((3, 4), dtype=bool)), 0.0, -1e9).astype(np.float32)
     keep = np.array([[True, True, True, True], [True, True, True, False]])
     check(multi_head_attention, x, params, 2, kv=kv, attn_mask=mask, key_padding_mask=keep,
-          rtol=1e-4, atol=1e-5)
+          rtol=1e-4, atol=1e-5, dtype=np.float64)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_equal, assert_shape, assert_true
+from judge import as_float_array, assert_close, assert_dtype, assert_equal, assert_shape, assert_true
 
 
 def ref_padding_mask(lengths, S):
@@ -59,8 +59,9 @@ def call(attention_with_padding, Q, K, V, keep):
 
 
 def check(attention_with_padding, Q, K, V, keep, **tolerance):
-    assert_close(call(attention_with_padding, Q, K, V, keep), reference(Q, K, V, keep),
-                 mistakes=lambda: mistakes(Q, K, V, keep), **tolerance)
+    got = call(attention_with_padding, Q, K, V, keep)
+    assert_close(got, reference(Q, K, V, keep), mistakes=lambda: mistakes(Q, K, V, keep), **tolerance)
+    return got
 
 
 def random_qkv(B, T, S, d_k, d_v, seed, dtype=np.float64):
@@ -146,6 +147,7 @@ def test_no_padding_is_plain_attention(attention_with_padding):
 
 
 def test_float32_inputs(attention_with_padding):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64"""
     Q, K, V = random_qkv(2, 4, 6, d_k=4, d_v=3, seed=6, dtype=np.float32)
-    check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), rtol=1e-4, atol=1e-5)
+    got = check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), rtol=1e-4, atol=1e-5)
+    assert_dtype(got, np.float64)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape, as_float_array
+from judge import assert_close, assert_dtype, assert_shape, as_float_array
 
 
 def _rotate(x, positions, base, pairs="interleaved", exponent=lambda D: -np.arange(0, D, 2) / D, sign=1.0):
@@ -134,7 +134,9 @@ def test_batched_heads(rope):
 
 
 def test_float32_inputs(rope):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64"""
     rng = np.random.default_rng(7)
     x = rng.standard_normal((5, 8)).astype(np.float32)
-    assert_close(rope(x), reference(x), rtol=1e-5, atol=1e-5, mistakes=lambda: mistakes(x))
+    out = rope(x)
+    assert_close(out, reference(x), rtol=1e-5, atol=1e-5, mistakes=lambda: mistakes(x))
+    assert_dtype(out, np.float64)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_shape, assert_true
+from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_true
 
 
 def reference(Q, K, V):
@@ -72,9 +72,11 @@ def test_large_scores_stay_finite(self_attention):
 
 
 def test_float32_inputs(self_attention):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64"""
     Q, K, V = random_qkv(5, 4, 4, seed=6, dtype=np.float32)
-    assert_close(self_attention(Q, K, V), reference(Q, K, V), rtol=1e-4, atol=1e-5)
+    out = self_attention(Q, K, V)
+    assert_close(out, reference(Q, K, V), rtol=1e-4, atol=1e-5)
+    assert_dtype(out, np.float64)
 
 
 def test_rows_are_convex_combinations(self_attention):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_equal, assert_shape, assert_true, as_float_array
+from judge import assert_close, assert_dtype, assert_equal, assert_shape, assert_true, as_float_array
 
 
 def reference_mask(T, w):
@@ -142,8 +142,9 @@ def test_large_scores_stay_finite(sliding_window_attention):
 
 
 def test_shape_and_float32(sliding_window_attention):
-    """Accepts float32 inputs and returns shape (T, d_v) with d_v != d_k"""
+    """Accepts float32 inputs and returns float64 of shape (T, d_v) with d_v != d_k"""
     Q, K, V = random_qkv(6, 5, 2, seed=6, dtype=np.float32)
     out = sliding_window_attention(Q, K, V, 4)
     assert_shape(out, (6, 2))
     assert_close(out, reference(Q, K, V, 4), rtol=1e-4, atol=1e-5, mistakes=lambda: mistakes(Q, K, V, 4))
+    assert_dtype(out, np.float64)

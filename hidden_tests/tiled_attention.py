@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape
+from judge import assert_close, assert_dtype, assert_shape
 
 EXACT = dict(rtol=1e-9, atol=1e-9)  # the tiled result equals full attention up to rounding
 
@@ -72,6 +72,7 @@ def check(tiled_attention, Q, K, V, b, **tolerance):
         assert_close(got, expected, name=name, **tolerance)
     except AssertionError:  # only now work out which classic mistake it resembles
         assert_close(got, expected, name=name, mistakes=lambda: mistakes(Q, K, V, b), **tolerance)
+    return got
 
 
 def random_qkv(T, S, d_k, d_v, seed, dtype=np.float64, scale=1.0):
@@ -148,6 +149,6 @@ def test_very_negative_scores(tiled_attention):
 
 
 def test_float32_inputs(tiled_attention):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs and returns float64"""
     Q, K, V = random_qkv(T=4, S=9, d_k=4, d_v=3, seed=8, dtype=np.float32)
-    check(tiled_attention, Q, K, V, 4, rtol=1e-4, atol=1e-5)
+    assert_dtype(check(tiled_attention, Q, K, V, 4, rtol=1e-4, atol=1e-5), np.float64)

@@ -352,12 +352,33 @@ def _entry_problem(name: str, namespace: dict) -> str | None:
     return None
 
 
+_READ_ONLY_DICT = "this dict is an input of your function: it is read-only"
+
+
+class _ReadOnlyDict(dict):
+    """A learner's copy of a dict argument: it reads as any dict, and refuses every change.
+
+    A writable copy would hide the change from the test, so a function that stores into a dict
+    it was given (a KV cache grown in place) would pass by accident; copying it (``dict(d)``,
+    ``d.copy()``, ``copy.deepcopy(d)``) gives a plain dict to change at will.
+    """
+
+    def _refuse(self, *_args, **_kwargs):
+        raise TypeError(_READ_ONLY_DICT)
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce_ex__(self, _protocol):
+        return dict, (dict(self),)
+
+
 def _input_guard(snapshot: _Snapshot):
-    """Wrap learner functions: read-only copies of NumPy inputs in, tampering undone after.
+    """Wrap learner functions: read-only copies of NumPy inputs (and of dicts) in, tampering
+    undone after.
 
     Built before learner code runs (NumPy is looked up now, not later). Tests keep their own
-    arrays, so a function that edits its inputs in place can neither corrupt the expected
-    values nor pass by accident; it gets a clear error instead.
+    arrays and dicts, so a function that edits its inputs in place can neither corrupt the
+    expected values nor pass by accident; it gets a clear error instead.
     """
     numpy = sys.modules.get("numpy")
     ndarray = numpy.ndarray if numpy is not None else ()
@@ -369,7 +390,7 @@ def _input_guard(snapshot: _Snapshot):
             copy.flags.writeable = False
             return copy
         if isinstance(value, dict):
-            return {k: protect(v) for k, v in value.items()}
+            return _ReadOnlyDict({k: protect(v) for k, v in value.items()})
         if isinstance(value, (list, tuple)) and any(isinstance(v, ndarray) for v in value):
             return type(value)(protect(v) for v in value)
         return value
@@ -397,6 +418,12 @@ def _error_message(exc: BaseException) -> str:
         return "RecursionError: maximum recursion depth exceeded (is a function calling itself forever?)"
     if isinstance(exc, MemoryError):
         return "MemoryError: your code tried to use more memory than is available."
+    if isinstance(exc, TypeError) and str(exc) == _READ_ONLY_DICT:
+        return (
+            "Your function changed a dict it was given (it stored, deleted or updated a key). Leave "
+            "inputs untouched: build a new dict and return it (e.g. `new = dict(old)`, then change "
+            "`new`)."
+        )
     if isinstance(exc, ValueError) and "read-only" in str(exc):
         return (
             "Your function modified one of its input arrays in place. Leave inputs untouched: "

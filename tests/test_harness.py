@@ -129,6 +129,37 @@ def test_in_place_edit_of_an_input_is_reported():
     assert "modified one of its input arrays in place" in report["tests"][0]["message"]
 
 
+DICT_TESTS = '''
+import numpy as np
+from judge import assert_true
+
+
+def test_grows(grow):
+    """Returns a grown copy of its dict"""
+    given = {"k": np.zeros(1)}
+    grown = grow(given)
+    assert_true(list(given) == ["k"], "the test's own dict changed")
+    assert_true(sorted(grown) == ["k", "n"], f"got {sorted(grown)}")
+'''
+
+
+@pytest.mark.parametrize("change", ["d['n'] = 1", "d.update(n=1)", "d.setdefault('n', 1)", "del d['k']",
+                                    "d.pop('k')", "d.clear()", "d |= {'n': 1}"])
+def test_changing_an_input_dict_is_reported_at_the_learner_line(change):
+    report = grade(f"def grow(d):\n    {change}\n    return d\n", DICT_TESTS, ["grow"])
+    test = report["tests"][0]
+    assert test["status"] == "error" and test["line"] == 2
+    assert test["message"].startswith("Your function changed a dict it was given")
+    assert "build a new dict and return it" in test["message"]
+
+
+@pytest.mark.parametrize("copy", ["dict(d)", "d.copy()", "{**d}", "__import__('copy').deepcopy(d)",
+                                  "__import__('copy').copy(d)"])
+def test_a_copy_of_an_input_dict_can_be_changed(copy):
+    report = grade(f"def grow(d):\n    new = {copy}\n    new['n'] = 1\n    return new\n", DICT_TESTS, ["grow"])
+    assert report["status"] == "pass", report["tests"][0]["message"]
+
+
 def test_events_stream_test_progress():
     events = []
     grade(CORRECT, on_event=events.append)

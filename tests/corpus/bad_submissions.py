@@ -73,7 +73,7 @@ CASES = [
     scale("entry_as_class", "class scale:\n    def __init__(self, xs, k):\n        self.xs = xs\n", "fail",
           "should return a list, but it returned a scale"),
     scale("wrong_arity", "def scale(xs):\n    return xs\n", "error", "TypeError"),
-    attention("entry_as_lambda", "import numpy as np\nfrom math import sqrt\n"
+    attention("entry_as_lambda", "import numpy as np\nfrom numpy import sqrt\n"
               "sm = lambda s: np.exp(s - s.max(-1, keepdims=True)) / np.exp(s - s.max(-1, keepdims=True)).sum(-1, keepdims=True)\n"
               "self_attention = lambda Q, K, V: sm(Q @ K.T / sqrt(K.shape[-1])) @ V\n", "pass"),
     attention("missing_entry", "import numpy as np\n", "error", "must define a function named `self_attention`"),

@@ -2,7 +2,8 @@ import numpy as np
 
 
 def attention_backward(Q, K, V, dO, mask=None, scale=None, neg=-1e9):
-    # einsum throughout, additive -1e9 mask, intermediate computed in the input dtype
+    # einsum throughout, additive -1e9 mask, intermediate computed in the input dtype (the
+    # gradients are returned as float64, as the statement asks)
     scale = K.shape[-1] ** -0.5 if scale is None else scale
     scores = np.einsum("tk,sk->ts", Q, K) * scale
     if mask is not None:
@@ -17,4 +18,4 @@ def attention_backward(Q, K, V, dO, mask=None, scale=None, neg=-1e9):
     dS = P * (dP - np.einsum("tv,tv->t", dO, O)[:, None])
     dQ = np.einsum("ts,sk->tk", dS, K) * scale
     dK = np.einsum("ts,tk->sk", dS, Q) * scale
-    return dQ, dK, dV
+    return tuple(g.astype(np.float64) for g in (dQ, dK, dV))

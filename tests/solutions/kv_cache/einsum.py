@@ -2,6 +2,7 @@ import numpy as np
 
 
 def decode_step(x_t, params, num_heads, cache=None, *, scale=None):
+    x_t = np.asarray(x_t, dtype=np.float64)  # float32 inputs too: the statement asks for float64
     B, E = x_t.shape
     H, Dh = num_heads, E // num_heads
     proj = {n: np.einsum("be,ef->bf", x_t, params[f"W_{n}"]) + params[f"b_{n}"] for n in "qkv"}
