@@ -24,7 +24,7 @@ const python = new PythonRunner({
   workerUrl: new URL("./pyworker.js", import.meta.url),
   onStatus({ state, text, spare }) {
     statusLine.dataset.state = state;
-    statusLine.dataset.spare = spare ? "ready" : "none"; // a standby worker makes restarts instant
+    statusLine.dataset.spare = spare; // ready | none | off: a standby worker makes restarts instant
     statusLine.textContent = text;
     if (state === "ready" && busy) results.say(busy === "grade" ? "Running the tests…" : "Running your code…");
   },

@@ -11,11 +11,16 @@
 //
 // The spare is started only once the active worker is ready, has warmed up and, on a first visit,
 // has saved its memory snapshot: it then restores from that snapshot (~0.5 s) rather than
-// competing with the first boot for the CPU. Each worker that becomes ready leaves a performance
+// competing with the first boot for the CPU. Nor does it compete with the learner's runs: it starts
+// only after the active worker has been idle for SPARE_IDLE_MS (on WebKit, a spare booting right
+// after a time limit made the next run take 3 s instead of 0.1 s). Where memory is short (a device
+// reporting < 4 GB, or, where none is reported, a touch-only phone or tablet) there is no spare:
+// a restart then restores the snapshot in a fresh worker (~1 s). Each worker that becomes ready leaves a performance
 // mark "staticjudge:python-ready" ({detail: {boot, phases, heap_bytes}}), that has warmed up
 // "staticjudge:warmed-up" ({detail: {spare}}), a saved snapshot "staticjudge:snapshot-saved"
 // ({detail: {written, take_ms, store_ms, bytes}}) and a terminated worker
-// "staticjudge:worker-killed", for tests and bench/ to read.
+// "staticjudge:worker-killed"; also "staticjudge:run-started" and "staticjudge:run-finished" around
+// each run and "staticjudge:spare-started", for tests and bench/ to read.
 
 export const TIME_LIMIT_MESSAGE = (limit) =>
   `Time limit exceeded (${limit} s): is there an endless loop, or a much too slow step?`;
@@ -23,6 +28,18 @@ const CRASH_MESSAGE = "Python stopped unexpectedly: your code may have used too 
   + "Python has been restarted; run again when it is ready.";
 const CANCEL_MESSAGE = "Stopped by you.";
 const NOT_RUN = "Not run: an earlier test did not finish.";
+const SPARE_IDLE_MS = 1000;
+
+/**
+ * Whether this device can hold a second interpreter (0.2-0.3 GB). Chromium reports its memory;
+ * Firefox and Safari do not, and there a touch-only device (a phone, a tablet without a
+ * trackpad) is taken for one with little memory.
+ */
+export function roomForSpare(nav = navigator, media = globalThis.matchMedia) {
+  if (nav.deviceMemory) return nav.deviceMemory >= 4;
+  const touchOnly = media?.("(pointer: coarse)").matches && !media("(any-pointer: fine)").matches;
+  return !touchOnly;
+}
 
 /** The Report of a run that had to be stopped (mirrors staticjudge/runner.py's stopped_report). */
 export function stoppedReport(job, message, why) {
@@ -49,14 +66,16 @@ function pageTime({ phases = [], time_origin: origin = performance.timeOrigin })
 export class PythonRunner {
   /**
    * workerUrl: URL of pyworker.js. onStatus({state: "loading"|"ready"|"failed", text, spare})
-   * follows the worker's progress (spare: a standby worker is ready). Call setPackages() once
+   * follows the worker's progress (spare: "ready", a standby worker is; "none", not yet; "off",
+   * this device gets none). Call setPackages() once
    * the problem's packages are known, warmUp() once its tests are. spare: keep a second worker
    * booted, so that stopping runaway code costs no wait (off on devices that report little memory).
    */
   constructor({ workerUrl, onStatus, spare = true }) {
     this.workerUrl = workerUrl;
     this.onStatus = onStatus || (() => {});
-    this.useSpare = spare && !(navigator.deviceMemory && navigator.deviceMemory < 4);
+    this.useSpare = spare && roomForSpare();
+    this.spareTimer = null;
     this.init = null; // the "init" and "warm" messages every worker gets
     this.warm = null;
     this.pending = null; // a job asked for before Python was ready
@@ -98,12 +117,25 @@ export class PythonRunner {
 
   report(status) {
     this.status = status;
-    this.onStatus({ ...status, spare: Boolean(this.spare?.ready) });
+    this.onStatus({ ...status, spare: !this.useSpare ? "off" : this.spare?.ready ? "ready" : "none" });
   }
 
   afterReady() {
-    if (this.useSpare && !this.spare && !this.snapshotSaving && this.active.warmed) this.spare = this.startWorker();
     this.dispatch();
+    this.spareWhenIdle();
+  }
+
+  /** Start the spare once the active worker has been ready, warmed up and idle for SPARE_IDLE_MS. */
+  spareWhenIdle() {
+    clearTimeout(this.spareTimer);
+    const wanted = () => this.useSpare && !this.spare && !this.snapshotSaving && this.active?.ready
+      && this.active.warmed && !this.current && !this.pending;
+    if (!wanted()) return;
+    this.spareTimer = setTimeout(() => {
+      if (!wanted()) return;
+      this.spare = this.startWorker();
+      performance.mark("staticjudge:spare-started");
+    }, SPARE_IDLE_MS);
   }
 
   /** packages: what the problem imports (sent to every worker, which then boots). */
@@ -133,6 +165,7 @@ export class PythonRunner {
 
   /** Stop for good (the page cannot run anything, e.g. its problem data did not load). */
   dispose() {
+    clearTimeout(this.spareTimer);
     for (const handle of [this.active, this.spare]) handle?.worker.terminate();
     this.active = this.spare = null;
   }
@@ -151,6 +184,7 @@ export class PythonRunner {
       ? { type: "grade", id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries }
       : { type: "script", id: job.id, code: job.code };
     this.active.worker.postMessage(message);
+    performance.mark("staticjudge:run-started");
     this.active.runs = (this.active.runs || 0) + 1;
     job.timer = setTimeout(() => this.kill(TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"), job.timeLimit * 1000);
   }
@@ -206,6 +240,7 @@ export class PythonRunner {
     const job = this.current;
     clearTimeout(job.timer);
     this.current = null;
+    performance.mark("staticjudge:run-finished");
     if (report.error?.kind === "tests" && this.active.runs > 1 && !job.retried) {
       // Hidden tests that loaded in this interpreter before and fail now: earlier learner code
       // broke it (e.g. edited its internals through gc). Run once more in a fresh interpreter.
@@ -217,6 +252,7 @@ export class PythonRunner {
     }
     job.resolve(report);
     this.dispatch();
+    this.spareWhenIdle();
   }
 
   /** Terminate the active worker mid-run, report why, and carry on with the spare or a fresh one. */
@@ -227,6 +263,7 @@ export class PythonRunner {
     if (job) {
       clearTimeout(job.timer);
       this.current = null;
+      performance.mark("staticjudge:run-finished");
     }
     this.spawn("Restarting Python…");
     if (job) job.resolve(stoppedReport(job, message, why));

@@ -306,7 +306,7 @@ async function bootToSnapshot(load, create, options, wheels, packages, harnessFi
   if (packages.length) post({ type: "progress", stage: "package", text: `Loading Python and ${displayNames(packages)}…` });
   const wheelsReady = snapshot.fetchWheels(wheels); // unpacked while the core downloads and compiles
   wheelsReady.then(() => phase("wheels fetched, .so compiled"), () => {});
-  const { pyodide: py, session } = await snapshot.bootForSnapshot(load, create, options, wheelsReady);
+  const { pyodide: py, session } = await snapshot.bootForSnapshot(load, create, options, wheelsReady, phase);
   phase("loadPyodide");
   pyodide = py;
   if (session.preloaded) {

@@ -161,23 +161,27 @@ function preloadSos(M, sos) {
  * The wheels are fetched and their .so files compiled while the core downloads and compiles. Resolves {pyodide, session};
  * session.preloaded is false when the wheels could not be prepared (then load them normally).
  */
-export async function bootForSnapshot(loadPyodide, createPyodideModule, options, wheelsReady) {
+export async function bootForSnapshot(loadPyodide, createPyodideModule, options, wheelsReady, phase = () => {}) {
   const session = { preloaded: false, module: null, layout: null, wheels: null };
   const pyodide = await loadPyodide({
     ...options, _makeSnapshot: true,
     createPyodideModule: async (settings) => {
       settings.preRun.push((M) => {
+        phase("make: wasm instantiated");
         // Emscripten waits for run dependencies before starting the runtime.
         M.addRunDependency("staticjudge-wheels");
         wheelsReady.then((wheels) => {
           writeFiles(M, wheels.sos);
           session.layout = preloadSos(M, wheels.sos);
+          phase("make: .so files in place");
           session.wheels = wheels;
           session.preloaded = true;
         }).catch((error) => console.warn("no snapshot: wheels could not be prepared:", error))
           .finally(() => M.removeRunDependency("staticjudge-wheels"));
       });
-      return (session.module = await createPyodideModule(settings));
+      session.module = await createPyodideModule(settings);
+      phase("make: module created");
+      return session.module;
     },
   });
   return { pyodide, session };

@@ -80,6 +80,40 @@ def test_infinite_loop_hits_the_time_limit_then_a_correct_run_works_without_relo
     set_code(page, CORRECT)
     assert run_tests(page) == "3/3 tests passed · solved!"  # queued until the fresh worker is ready
     assert page.url == url
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+    spares_started_only_when_idle(page)
+
+
+SPARE_IDLE_MS = 1000  # pyclient.js: how long the active worker is idle before a spare boots
+
+MARKS = """() => Object.fromEntries(["run-started", "run-finished", "spare-started"].map((name) =>
+    [name, performance.getEntriesByName(`staticjudge:${name}`).map((m) => m.startTime)]))"""
+
+
+def spares_started_only_when_idle(page) -> None:
+    """Each spare booted with no run going and SPARE_IDLE_MS after the last one ended: a boot takes
+    both cores for a second or more, and must not slow the learner's run."""
+    marks = page.evaluate(MARKS)
+    runs = list(zip(marks["run-started"], marks["run-finished"]))
+    assert len(marks["spare-started"]) == 2 and len(runs) == 2, marks
+    for started in marks["spare-started"]:
+        assert not any(begin <= started <= end for begin, end in runs), f"a spare booted during a run: {marks}"
+        ended = [end for _, end in runs if end < started]
+        assert not ended or started - max(ended) >= SPARE_IDLE_MS - 50, f"a spare booted too soon: {marks}"
+
+
+def test_a_touch_only_device_that_reports_no_memory_keeps_no_spare(engine_page, site_url):
+    page = engine_page
+    open_problem(page, site_url, "add_numbers")
+    decide = """async () => {
+        const { roomForSpare } = await import(new URL("../assets/pyclient.js", location.href).href);
+        const media = (coarse, fine) => (query) => ({ matches: query === "(pointer: coarse)" ? coarse : fine });
+        return [roomForSpare({ deviceMemory: 2 }, media(false, true)), roomForSpare({ deviceMemory: 8 }, media(true, false)),
+                roomForSpare({}, media(true, false)), roomForSpare({}, media(true, true)), roomForSpare({}, media(false, true)),
+                roomForSpare({}, undefined), roomForSpare(navigator, matchMedia)];
+    }"""
+    assert page.evaluate(decide) == [False, True, False, True, True, True, True], \
+        "< 4 GB or touch-only without a reported memory: no spare; this desktop test browser: a spare"
 
 
 def test_reload_restores_the_code(engine_page, site_url):

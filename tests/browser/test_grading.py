@@ -1,5 +1,9 @@
 """Solving in the browser: the hidden tests run in Pyodide and the page shows the Report."""
 
+import json
+
+import pytest
+
 from .helpers import BOOT_MS, open_problem, row, row_statuses, run_tests, set_code, wait_python_ready, wait_run_over
 
 CORRECT = "def add(a, b):\n    return a + b\n"
@@ -143,6 +147,34 @@ def test_both_workers_warm_up_in_the_background_then_grade_the_learners_code(pag
     assert spare_ready > active_at, "the spare starts only once the active worker has warmed up"
     set_code(page, WRONG_ON_NEGATIVES)  # the warm-up runs left nothing behind that changes a verdict
     assert run_tests(page) == "2/3 tests passed"
+
+
+
+@pytest.mark.parametrize("device, spare", [
+    ({"has_touch": True, "is_mobile": True, "memory": None}, "off"),   # a phone: touch only, no memory reported
+    ({"has_touch": True, "is_mobile": True, "memory": 8}, "ready"),   # one that says it has 8 GB
+    ({"memory": None}, "ready"),                                       # a desktop Firefox or Safari
+])
+def test_the_spare_worker_is_left_out_where_memory_is_likely_short(browser, site_url, device, spare):
+    context = browser.new_context(**{k: v for k, v in device.items() if k != "memory"})
+    try:
+        context.add_init_script(f"Object.defineProperty(Navigator.prototype, 'deviceMemory', "
+                                f"{{ get: () => {json.dumps(device['memory'])} }})")
+        page = context.new_page()
+        open_problem(page, site_url, "add_numbers")
+        page.wait_for_function("() => performance.getEntriesByName('staticjudge:warmed-up').length", timeout=BOOT_MS)
+        if spare == "off":
+            page.wait_for_timeout(2000)  # longer than the idle wait before a spare would start
+            assert page.get_attribute("#python-status", "data-spare") == "off"
+            assert page.evaluate("() => performance.getEntriesByName('staticjudge:spare-started').length") == 0
+            set_code(page, "def add(a, b):\n    while True:\n        pass\n")
+            assert run_tests(page) == "0/3 tests passed · time limit exceeded"
+            set_code(page, "def add(a, b):\n    return a + b\n")
+            assert run_tests(page) == "3/3 tests passed · solved!", "a fresh worker took over"
+        else:
+            page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+    finally:
+        context.close()
 
 
 # Records, during one run, what the results panel showed: row statuses drawn and aria-busy.
