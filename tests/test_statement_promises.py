@@ -1,0 +1,122 @@
+"""What a statement promises is tested, and the failure names the broken promise (graded natively)."""
+
+import re
+
+import pytest
+
+from staticjudge import harness
+from staticjudge.judge import assert_close
+from staticjudge.parser import load_problems
+from staticjudge.runner import run_isolated
+
+from conftest import ROOT
+
+PROBLEMS, _ = load_problems(ROOT / "problems", ROOT / "hidden_tests")
+BY_SLUG = {p.slug: p for p in PROBLEMS}
+FLOAT64_PROMISED = [p for p in PROBLEMS if any(m.name == "float32_output" for m in p.mutants)]
+
+
+def grade(slug, code):
+    problem = BY_SLUG[slug]
+    titles = [(t.name, t.title) for t in problem.tests]
+    return run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+
+
+def not_passed(report):
+    return {t["name"]: t for t in report["tests"] if t["status"] != "pass"}
+
+
+def test_every_statement_promising_float64_has_a_float32_output_mutant():
+    text = {p.slug: " ".join(p.statement.split()) for p in PROBLEMS}
+    promising = {slug for slug, words in text.items() if "float64" in words and "float32" in words
+                 and "a `float32` result is accepted" not in words}
+    assert len(promising) >= 10 and promising - {p.slug for p in FLOAT64_PROMISED} == set()
+
+
+@pytest.mark.parametrize("problem", FLOAT64_PROMISED, ids=[p.slug for p in FLOAT64_PROMISED])
+def test_a_float32_result_fails_only_the_float32_test_saying_why(problem):
+    code = next(m.code for m in problem.mutants if m.name == "float32_output")
+    failed = not_passed(grade(problem.slug, code))
+    assert len(failed) == 1, sorted(failed)
+    (test,) = failed.values()
+    assert "float32" in test["name"] and test["status"] == "fail"
+    assert "is float32; the statement asks for float64: convert the inputs with np.asarray(x, " \
+           "dtype=np.float64)" in test["message"]
+
+
+SELF_ATTENTION_IN_INPUT_DTYPE = """import numpy as np
+
+def self_attention(Q, K, V):
+    s = (Q @ K.T) / K.shape[-1] ** 0.5   # a Python float keeps float32 inputs float32
+    w = np.exp(s - s.max(axis=-1, keepdims=True))
+    return (w / w.sum(axis=-1, keepdims=True)) @ V
+"""
+
+
+def test_self_attention_returning_float32_for_float32_inputs_fails():
+    failed = not_passed(grade("self_attention", SELF_ATTENTION_IN_INPUT_DTYPE))
+    assert list(failed) == ["test_float32_inputs"]
+    assert failed["test_float32_inputs"]["message"] == (
+        "your result is float32; the statement asks for float64: convert the inputs with "
+        "np.asarray(x, dtype=np.float64)")
+
+
+KV_CACHE_GROWN_IN_PLACE = """import numpy as np
+
+def decode_step(x_t, params, num_heads, cache=None):
+    B, E = x_t.shape
+    Dh = E // num_heads
+    q, k, v = ((x_t @ params[f"W_{n}"] + params[f"b_{n}"]).reshape(B, num_heads, 1, Dh) for n in "qkv")
+    if cache is None:
+        cache = {"k": k, "v": v}
+    else:
+        cache["k"] = np.concatenate([cache["k"], k], axis=2)
+        cache["v"] = np.concatenate([cache["v"], v], axis=2)
+    s = q @ cache["k"].transpose(0, 1, 3, 2) / np.sqrt(Dh)
+    w = np.exp(s - s.max(axis=-1, keepdims=True))
+    o = (w / w.sum(axis=-1, keepdims=True)) @ cache["v"]
+    return o.reshape(B, E) @ params["W_o"] + params["b_o"], cache
+"""
+
+
+def test_kv_cache_that_stores_into_the_cache_it_was_given_fails_at_that_line():
+    report = grade("kv_cache", KV_CACHE_GROWN_IN_PLACE)
+    failed = not_passed(report)
+    # Every test that hands decode_step a cache catches it; the first token alone has none.
+    assert "test_branches_are_independent" in failed and "test_first_token_attends_to_itself" not in failed
+    for test in failed.values():
+        assert test["status"] == "error" and test["line"] == 10, test
+        assert test["message"].startswith("Your function changed a dict it was given")
+    assert report["status"] == "error"
+
+
+
+def tolerances_used(problem):
+    """Every (rtol, atol) the hidden tests hand assert_close while grading the reference solution."""
+    harness._judge_module()  # what `from judge import ...` finds
+    used = set()
+
+    def recording(got, expected, *, rtol=1e-6, atol=1e-6, **options):
+        used.add((rtol, atol))
+        return assert_close(got, expected, rtol=rtol, atol=atol, **options)
+
+    namespace = {}
+    exec(compile(problem.tests_source, str(problem.tests_path), "exec"), namespace)
+    namespace["assert_close"] = recording
+    solution = harness.load_learner_code(problem.solution.code)
+    for test in problem.tests:
+        namespace[test.name](**{name: solution[name] for name in harness.test_parameters(namespace[test.name])})
+    return used
+
+
+def spelled(value: float) -> str:
+    return "exactly" if value == 0 else re.sub(r"e-0*", "e-", f"{value:.0e}")  # 1e-06 -> 1e-6
+
+
+@pytest.mark.parametrize("problem", PROBLEMS, ids=[p.slug for p in PROBLEMS])
+def test_every_statement_says_how_close_is_close_enough(problem):
+    text = " ".join(problem.statement.split())
+    for rtol, atol in sorted(tolerances_used(problem)):
+        for value in (rtol, atol):
+            assert spelled(value) in text, (f"{problem.slug}: the hidden tests compare results to within "
+                                            f"rtol={rtol}, atol={atol}; the statement never says {spelled(value)}")
