@@ -12,6 +12,7 @@ A Report is plain JSON-serialisable data::
      "tests": [{"name", "title", "status", "message", "duration_ms", "line", "traceback"}],
      "stdout": str, "stdout_truncated": bool,
      "error": None | {"kind", "message", "line", "traceback"},   # code (or tests) that did not load
+                                                                 # (+ "fix": "tabs" for a TabError)
      "stopped": None | "timeout" | "crash"}   # set by a caller that had to kill the run
 
 ``line`` numbers always refer to the learner's own code (1-based), ``traceback`` holds only the
@@ -262,18 +263,24 @@ def _load_error(exc: BaseException) -> dict:
         message = f"{type(exc).__name__} on {where}: {exc.msg}"
         if exc.text:
             message += "\n    " + exc.text.rstrip("\n")
+        if isinstance(exc, TabError):  # common in code pasted from elsewhere
+            message += ("\nSome lines are indented with tabs and others with spaces; Python cannot tell how "
+                        "they line up. Indent with spaces only (each tab as 4 spaces).")
     elif isinstance(exc, SystemExit):
         kind = "exit"
         message = "Your code called sys.exit()/exit() while loading; remove that call."
     else:
         kind = "exception"
         message = "Your code raised an error while loading: " + _describe(exc)
-    return {
+    error = {
         "kind": kind,
         "message": message,
         "line": _learner_line(exc),
         "traceback": _trimmed_traceback(exc),
     }
+    if isinstance(exc, TabError) and exc.filename == LEARNER_FILE:
+        error["fix"] = "tabs"  # the page offers to convert the indentation
+    return error
 
 
 # ---------------------------------------------------------------------------------------------

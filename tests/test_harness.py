@@ -90,6 +90,15 @@ def test_syntax_error_reports_line_and_runs_no_test():
     assert all(t["message"].startswith("Not run") for t in report["tests"])
 
 
+def test_mixed_tabs_and_spaces_name_the_line_say_what_to_do_and_offer_the_fix():
+    report = grade("def double(x):\n    y = 2 * x\n\treturn y\n")
+    error = report["error"]
+    assert error["kind"] == "syntax" and error["line"] == 3 and error["fix"] == "tabs"
+    assert error["message"].startswith("TabError on line 3") and "Indent with spaces only" in error["message"]
+    assert grade("def double(x):\n    return 2 * x\n")["error"] is None
+    assert "fix" not in grade("def double(x)\n    return 2 * x\n")["error"], "only a TabError is fixed so"
+
+
 def test_exception_while_loading_names_the_line():
     report = grade("x = 1\nraise ValueError('boom')\n")
     assert report["error"]["kind"] == "exception" and report["error"]["line"] == 2

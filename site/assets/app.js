@@ -4,6 +4,7 @@
 import { createTextareaEditor } from "./editor-fallback.js";
 import { setupHints } from "./hints.js";
 import { PythonRunner } from "./pyclient.js";
+import { tabsToSpaces } from "./indentation.js";
 import { ResultsView, offendingLine } from "./results.js";
 import { Store } from "./storage.js";
 import { notify, setupTransfer } from "./transfer.js";
@@ -13,7 +14,10 @@ const page = $("problem");
 const slug = page.dataset.slug;
 const statusLine = $("python-status");
 const buttons = { tests: $("run-tests"), code: $("run-code"), stop: $("stop-run"), reset: $("reset-code") };
-const results = new ResultsView($("results"), (line) => editor.goToLine(line));
+const results = new ResultsView($("results"), (line) => editor.goToLine(line), () => {
+  editor.editCode(tabsToSpaces(editor.getCode()));
+  editor.focus();
+});
 const store = new Store(new URL("../", import.meta.url));
 
 let data = null; // problem.json: entry, starter, tests, tests_source, time_limit, packages

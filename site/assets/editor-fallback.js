@@ -1,6 +1,8 @@
 // A plain <textarea> with the editor's interface, used when the CodeMirror bundle cannot be
 // loaded (a build without Node.js, a blocked file): the page stays usable.
 
+import { tabsToSpaces } from "./indentation.js";
+
 export function createTextareaEditor({ parent, doc, label, onChange, onRun }) {
   const area = Object.assign(document.createElement("textarea"), {
     className: "editor-fallback", value: doc, spellcheck: false, rows: Math.max(12, doc.split("\n").length + 2),
@@ -8,6 +10,13 @@ export function createTextareaEditor({ parent, doc, label, onChange, onRun }) {
   area.setAttribute("aria-label", label);
   area.setAttribute("autocapitalize", "off");
   area.addEventListener("input", () => onChange?.(area.value));
+  area.addEventListener("paste", (event) => {
+    const text = event.clipboardData?.getData("text/plain");
+    if (!text || !text.includes("\t")) return;
+    event.preventDefault(); // pasted tabs would make a TabError
+    area.setRangeText(tabsToSpaces(text), area.selectionStart, area.selectionEnd, "end");
+    onChange?.(area.value);
+  });
   area.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
@@ -19,6 +28,10 @@ export function createTextareaEditor({ parent, doc, label, onChange, onRun }) {
   return {
     getCode: () => area.value,
     setCode(text) { area.value = text; },
+    editCode(text) {
+      area.value = text;
+      onChange?.(text);
+    },
     highlightLine() {},
     goToLine(n) {
       const at = lineStart(n);

@@ -17,8 +17,11 @@ function el(tag, props = {}, ...children) {
 }
 
 export class ResultsView {
-  /** root holds #summary (role=status), #load-error, #test-rows, #output; goToLine(n) moves the editor. */
-  constructor(root, goToLine) {
+  /**
+   * root holds #summary (role=status), #load-error, #test-rows, #output; goToLine(n) moves the
+   * editor; fixTabs() converts its indentation to spaces (offered for a TabError).
+   */
+  constructor(root, goToLine, fixTabs) {
     this.root = root;
     this.summary = root.querySelector("#summary");
     this.loadError = root.querySelector("#load-error");
@@ -26,6 +29,7 @@ export class ResultsView {
     this.output = root.querySelector("#output");
     this.stdout = root.querySelector("#stdout");
     this.goToLine = goToLine;
+    this.fixTabs = fixTabs;
   }
 
   say(text) { this.summary.textContent = text; }
@@ -125,6 +129,16 @@ export class ResultsView {
     this.loadError.replaceChildren(el("p", { className: "load-error-message" }, error.message));
     if (error.traceback) this.loadError.append(el("pre", { className: "traceback-text" }, error.traceback));
     if (error.line) this.loadError.append(this.lineButton(error.line));
+    if (error.fix === "tabs" && this.fixTabs) this.loadError.append(this.fixTabsButton());
+  }
+
+  fixTabsButton() {
+    const button = el("button", { type: "button", className: "link-button", id: "fix-tabs" }, "Convert tabs to spaces");
+    button.addEventListener("click", () => {
+      this.fixTabs();
+      button.replaceWith(el("span", { className: "fix-done" }, "Tabs converted to spaces: run the tests again."));
+    });
+    return button;
   }
 
   /** The final Report of a grading run. */

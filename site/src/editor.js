@@ -12,6 +12,7 @@ import {
   highlightSpecialChars, keymap, lineNumbers,
 } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
+import { TAB_SIZE, tabsToSpaces } from "../assets/indentation.js";
 
 const setErrorLine = StateEffect.define();
 const fromApi = Annotation.define(); // edits made by the page (reset, import), not typed
@@ -44,7 +45,8 @@ export function createEditor({ parent, doc, label, onChange, onRun }) {
       doc,
       extensions: [
         lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(), drawSelection(),
-        indentUnit.of("    "), EditorState.tabSize.of(4), indentOnInput(), bracketMatching(),
+        indentUnit.of(" ".repeat(TAB_SIZE)), EditorState.tabSize.of(TAB_SIZE), indentOnInput(), bracketMatching(),
+        EditorView.clipboardInputFilter.of((text) => tabsToSpaces(text)), // pasted tabs would make a TabError
         closeBrackets(), highlightActiveLine(), highlightSelectionMatches(),
         syntaxHighlighting(classHighlighter), python(), errorLine,
         // Highest precedence: the default keymap binds Mod-Enter to "insert blank line".
@@ -68,6 +70,10 @@ export function createEditor({ parent, doc, label, onChange, onRun }) {
         changes: { from: 0, to: view.state.doc.length, insert: text },
         annotations: fromApi.of(true),
       });
+    },
+    /** Replace the code as the learner's own edit: saved, and undone with Ctrl/Cmd+Z. */
+    editCode(text) {
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, userEvent: "input.replace" });
     },
     highlightLine(number) {
       const valid = Number.isInteger(number) && number >= 1 && number <= view.state.doc.lines;

@@ -13,7 +13,7 @@ import pytest
 from staticjudge.parser import parse_problem
 
 from .conftest import NUMPY_PROBLEMS, ROOT, SUB_PATH, numpy_wheels
-from .helpers import (BOOT_MS, editor_text, open_problem, row_statuses, row_text, run_tests, saved_records, set_code,
+from .helpers import (BOOT_MS, PASTE, editor_text, open_problem, row_statuses, row_text, run_tests, saved_records, set_code,
                       text_of, wait_python_ready)
 
 CORRECT = "def add(a, b):\n    return a + b\n"
@@ -114,6 +114,33 @@ def test_a_touch_only_device_that_reports_no_memory_keeps_no_spare(engine_page, 
     }"""
     assert page.evaluate(decide) == [False, True, False, True, True, True, True], \
         "< 4 GB or touch-only without a reported memory: no spare; this desktop test browser: a spare"
+
+
+def test_pasted_tabs_become_spaces_and_a_tab_error_gets_a_one_click_fix(engine_page, site_url):
+    page = engine_page
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, CORRECT)
+    page.click("#editor .cm-content")
+    page.keyboard.press("Control+A")
+    page.evaluate(PASTE, "def add(a, b):\n\tif a:\n\t\treturn a + b\n\treturn b\n")
+    spaced = "def add(a, b):\n    if a:\n        return a + b\n    return b\n"
+    page.wait_for_function("(code) => Object.values(localStorage).some((v) => v.includes(JSON.stringify(code)))",
+                           arg=spaced, timeout=10_000)
+    assert editor_text(page) == spaced, "the editor indents with spaces: pasted tabs are converted"
+    # Saved code from before (or imported) can still mix them: Python refuses it, the page fixes it.
+    page.evaluate("""(code) => { for (const key of Object.keys(localStorage))
+        if (key.endsWith("|add_numbers")) localStorage.setItem(key, JSON.stringify({ code, solved: false })); }""",
+                  "def add(a, b):\n    total = a + b\n\treturn total\n")
+    page.reload()
+    page.wait_for_selector("#problem[data-ready=true]")
+    wait_python_ready(page)
+    assert run_tests(page) == "0/3 tests passed · your code did not load"
+    assert text_of(page, "#load-error .load-error-message").startswith("TabError on line 3")
+    page.click("#fix-tabs")
+    fixed = "def add(a, b):\n    total = a + b\n    return total\n"
+    assert editor_text(page) == fixed
+    assert saved_records(page)["add_numbers"]["code"] == fixed, "the fix is the learner's edit: saved"
+    assert run_tests(page) == "3/3 tests passed · solved!"
 
 
 def test_reload_restores_the_code(engine_page, site_url):

@@ -32,6 +32,18 @@ def test_without_the_editor_bundle_a_plain_text_area_still_grades(context, site_
     assert run_tests(page) == "3/3 tests passed · solved!"
 
 
+def test_the_plain_text_area_also_turns_pasted_tabs_into_spaces(context, site_url):
+    page = context.new_page()
+    page.route("**/assets/editor.js", lambda route: route.abort())
+    open_problem(page, site_url, "add_numbers")
+    area = page.get_by_role("textbox", name="Your code for Add two numbers")
+    area.fill("")
+    area.evaluate("""(area) => { const data = new DataTransfer(); data.setData("text/plain", "def add(a, b):\\n\\treturn a + b\\n");
+        area.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true })); }""")
+    assert area.input_value() == "def add(a, b):\n    return a + b\n"
+    assert saved_records(page)["add_numbers"]["code"] == "def add(a, b):\n    return a + b\n"
+
+
 def test_python_that_cannot_be_loaded_is_reported_and_runs_do_not_hang(context, site_url):
     # Requests made from inside a worker cannot be intercepted here, so the worker itself fails.
     context.route("**/assets/pyworker.js", lambda route: route.fulfill(
