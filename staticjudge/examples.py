@@ -2,7 +2,9 @@
 
 Each ``>>>`` statement runs in a namespace holding ``np`` and the reference solution; where the
 block shows output, the value is compared with it: numerically (at the precision printed) when
-the output reads as numbers or arrays, else as text.
+the output reads as numbers or arrays, and then as text: what the block shows must be what
+Python prints for that value (NumPy's repr, under any print options the example sets itself),
+so a learner who runs the example sees exactly the statement's output.
 """
 
 from __future__ import annotations
@@ -64,14 +66,25 @@ def _decimals(text: str) -> int:
     return min(found) if found else 0
 
 
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+def _printed_as(value, expected_text: str) -> str | None:
+    """None if Python prints ``value`` exactly as ``expected_text``; else the difference."""
+    shown = repr(value)
+    if _lines(shown) == _lines(expected_text):
+        return None
+    return (f"the statement shows {expected_text!r}, but the example prints {shown!r}: show exactly "
+            "what it prints (or set np.set_printoptions in the example itself)")
+
+
 def _same(value, expected_text: str) -> str | None:
     """None if ``value`` shows as ``expected_text``; else a description of the difference."""
     try:
         expected = eval(expected_text, {"__builtins__": {}}, dict(_EVAL_NAMES))  # author's own text
     except Exception:
-        shown = repr(value)
-        return None if " ".join(shown.split()) == " ".join(expected_text.split()) else \
-            f"printed {shown!r}, the statement says {expected_text!r}"
+        return _printed_as(value, expected_text)
     atol = 0.6 * 10.0 ** -_decimals(expected_text) if _decimals(expected_text) else 1e-9
     try:
         got_items = value if isinstance(value, tuple) else (value,)
@@ -90,10 +103,15 @@ def _same(value, expected_text: str) -> str | None:
                 return f"gave {np.array2string(got, precision=6)}, the statement says {expected_text}"
     except (TypeError, ValueError) as exc:
         return f"cannot compare with the statement's output: {exc}"
-    return None
+    return _printed_as(value, expected_text)
 
 
 def run_example(example: Example, solution_code: str) -> list[ExampleFailure]:
+    with np.printoptions():  # options an example sets stay in that example
+        return _run_steps(example, solution_code)
+
+
+def _run_steps(example: Example, solution_code: str) -> list[ExampleFailure]:
     namespace = load_learner_code(solution_code)
     namespace.setdefault("np", np)
     failures = []

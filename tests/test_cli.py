@@ -119,7 +119,7 @@ def test_build_error_exits_1_and_names_file_and_line(project):
     (("        assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=lambda: mistakes(Q, K, V))\n", ""), None),
     (("keepdims=True)\n    return weights @ V\n", "keepdims=True)\n    return weights @ V * 1.01\n"),
      "the solution fails test_worked_example"),
-    (("array([[1.660477, 2.660477],", "array([[1.660477, 2.760477],"), "worked example does not match the solution"),
+    (("array([[1.6604769, 2.6604769],", "array([[1.6604769, 2.7604769],"), "worked example does not match the solution"),
     (("    # 3. return weights @ V\n    raise NotImplementedError\n", "    return self_attention_ok(Q, K, V)\n\n\n"
       + SOLUTION.replace("def self_attention", "def self_attention_ok")), "the starter code already passes"),
     (("    # 3. return weights @ V\n    raise NotImplementedError\n", "    return Q\n\n\nraise SystemExit(1)\n"),
