@@ -32,8 +32,8 @@ _dtype = np.dtype
 _errstate = np.errstate
 _view = np.ndarray.view  # the base method: a subclass cannot override what we look at
 
-__all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype", "assert_finite",
-           "assert_true", "as_float_array", "fmt"]
+__all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
+           "assert_finite", "assert_true", "as_float_array", "fmt"]
 
 
 def fmt(value) -> str:
@@ -142,8 +142,8 @@ def _rounded_decimals(got: np.ndarray, expected: np.ndarray, dtype) -> int | Non
                 if decimals == 0:  # integers: a rounding hint would guess the cause
                     return None
                 near = bool((_abs(got - expected) <= 10.0 ** -decimals).all())
-                reference_round = bool((_abs(_round(expected, decimals) - expected) <= exact * _abs(expected)).all())
-                return decimals if near and not reference_round else None
+                round_reference = _abs(_round(expected, decimals) - expected) <= exact * _abs(expected)
+                return decimals if near and not bool(round_reference.all()) else None
     return None
 
 
