@@ -5,9 +5,11 @@
 
 In one fresh browser context: the problem page's first visit gives the cold time to ready (the
 baseline). Then, --runs times, once the spare worker is ready: "Run code" runs the reference
-solution followed by an endless loop under `if __name__ == "__main__"`, the time limit kills the
-worker, and "Run tests" is pressed as soon as the page shows the timeout; timed from the kill to
-the results, inside the page, while recording what the status line and summary show meanwhile.
+solution followed by code stuck in C (`sum(range(10 ** 15))`, which never gives Python a chance
+to stop itself) under `if __name__ == "__main__"`, the page kills the worker, and "Run tests" is
+pressed as soon as the page shows the timeout; timed from the kill to the results, inside the
+page, while recording what the status line and summary show meanwhile. Also timed: the same with
+an endless Python loop, which the worker stops itself at the limit (no restart).
 Also timed: kill → the next spare worker is ready again; and the same kill on a page without a
 spare (a device reporting < 4 GB memory), where a new worker restores the memory snapshot.
 The no-spare case needs the driver to fake navigator.deviceMemory before the page runs (Chromium's
@@ -22,9 +24,10 @@ import argparse
 from browser_site import (BOOT_MS, add_engines_argument, built_site, engines, machine, mark_details, mark_time,
                           median, open_problem, serving, set_code, table)
 
-LOOP = '\n\nif __name__ == "__main__":\n    while True:\n        pass\n'
+STUCK_IN_C = '\n\nif __name__ == "__main__":\n    sum(range(10 ** 15))\n'
+PYTHON_LOOP = '\n\nif __name__ == "__main__":\n    while True:\n        pass\n'
 
-KILL_THEN_GRADE = """async () => {
+KILL_THEN_GRADE = """async (stopMark) => {
   const stop = document.getElementById("stop-run"), status = document.getElementById("python-status");
   const summary = document.getElementById("summary");
   const seen = [];
@@ -37,8 +40,8 @@ KILL_THEN_GRADE = """async () => {
   });
   document.getElementById("run-code").click();
   await runOver();
-  const kill = performance.getEntriesByName("staticjudge:worker-killed").at(-1);
-  const killed = kill.startTime, why = kill.detail.why;
+  const kill = performance.getEntriesByName(stopMark).at(-1);
+  const killed = kill.startTime, why = kill.detail?.why ?? "timeout";
   document.getElementById("run-tests").click();
   await runOver();
   const done = performance.now();
@@ -50,6 +53,7 @@ KILL_THEN_GRADE = """async () => {
 
 
 def kill_cycles(page, runs: int, spare: bool) -> tuple[list, list, set]:
+    """Code stuck in C, --runs times: the page terminates the worker each time."""
     restarts, refills, shown = [], [], set()
     for run in range(runs):
         if spare:
@@ -57,7 +61,7 @@ def kill_cycles(page, runs: int, spare: bool) -> tuple[list, list, set]:
         else:
             page.wait_for_selector("#python-status[data-state=ready]", timeout=BOOT_MS)
         readies = len(mark_details(page, "staticjudge:python-ready"))
-        result = page.evaluate(KILL_THEN_GRADE)
+        result = page.evaluate(KILL_THEN_GRADE, "staticjudge:worker-killed")
         assert result["why"] == "timeout", result["why"]
         assert "solved" in result["summary"], result["summary"]
         restarts.append(result["ms"])
@@ -69,6 +73,19 @@ def kill_cycles(page, runs: int, spare: bool) -> tuple[list, list, set]:
     return restarts, refills, shown
 
 
+def stopped_cycles(page, runs: int) -> list:
+    """An endless Python loop, --runs times: the worker stops it at the limit and runs on."""
+    times = []
+    for run in range(runs):
+        page.wait_for_selector("#python-status[data-state=ready]", timeout=BOOT_MS)
+        result = page.evaluate(KILL_THEN_GRADE, "staticjudge:run-timed-out")
+        assert "solved" in result["summary"], result["summary"]
+        times.append(result["ms"])
+        print(f"  Python loop run {run + 1}: stopped at the limit → results {result['ms']:.0f} ms", flush=True)
+    assert not mark_details(page, "staticjudge:worker-killed"), "a Python loop needs no restart"
+    return times
+
+
 def measure(browser, base: str, site, runs: int) -> None:
     print(machine(browser), flush=True)
     problem = next(p for p in site.problems() if p.slug == site.ready_slug)
@@ -76,7 +93,9 @@ def measure(browser, base: str, site, runs: int) -> None:
     page = context.new_page()
     open_problem(page, base, problem.slug)
     cold = mark_time(page, "staticjudge:python-ready")
-    set_code(page, problem.solution.code + LOOP)
+    set_code(page, problem.solution.code + PYTHON_LOOP)
+    stopped = stopped_cycles(page, runs)
+    set_code(page, problem.solution.code + STUCK_IN_C)
     restarts, refills, shown = kill_cycles(page, runs, spare=True)
     boots = [d["boot"] for d in mark_details(page, "staticjudge:python-ready")]
     context.close()
@@ -88,13 +107,15 @@ def measure(browser, base: str, site, runs: int) -> None:
         page = context.new_page()
         open_problem(page, base, problem.slug)
         mark_time(page, "staticjudge:snapshot-saved")
-        set_code(page, problem.solution.code + LOOP)
+        set_code(page, problem.solution.code + STUCK_IN_C)
         lonely, _, shown_lonely = kill_cycles(page, runs, spare=False)
     context.close()
     no_spare = [f"{median(lonely):.0f}", f"{cold:.0f}", f"{median(lonely) / cold:.3f}×"] if lonely else ["n/a"] * 3
-    rows = [["kill → next run's results (spare ready)", f"{median(restarts):.0f}", f"{cold:.0f}",
+    rows = [["Python loop stopped at the limit → next run's results (no restart)", f"{median(stopped):.0f}",
+             f"{cold:.0f}", f"{median(stopped) / cold:.3f}×", "≤ 0.25×"],
+            ["kill (stuck in C) → next run's results (spare ready)", f"{median(restarts):.0f}", f"{cold:.0f}",
              f"{median(restarts) / cold:.3f}×", "≤ 0.25×"],
-            ["kill → next run's results (no spare: low-memory device)", *no_spare, "≤ 0.25×"],
+            ["kill (stuck in C) → next run's results (no spare: low-memory device)", *no_spare, "≤ 0.25×"],
             ["kill → a new spare is ready (in the background)", f"{median(refills):.0f}", f"{cold:.0f}",
              f"{median(refills) / cold:.3f}×", ""]]
     print(f"\n{browser.name} {browser.version}: restart after a time limit, median of {runs} kills (ms); "

@@ -17,6 +17,9 @@ A Report is plain JSON-serialisable data::
 
 ``line`` numbers always refer to the learner's own code (1-based), ``traceback`` holds only the
 learner's frames, so the page can highlight the offending editor line.
+
+``TimeUp`` (raised by the browser worker's deadline, see ``raise_time_up``) is never reported as
+the learner's error: it ends the whole run, and the caller reports the time limit.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ TESTS_FILE = "hidden_tests.py"
 STDOUT_LIMIT = 20_000  # characters of learner output kept in a report
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
+
+
+class TimeUp(BaseException):
+    """The run's time limit passed. A BaseException, so learner code's ``except Exception`` lets it by."""
+
+
+def raise_time_up(_signum=None, _frame=None):
+    """A SIGINT handler: the browser worker "sends" SIGINT once a run's deadline has passed."""
+    raise TimeUp("the time limit passed")
 
 # Captured before any learner code runs, so patching the public names later changes nothing here.
 _perf_counter = time.perf_counter
@@ -456,6 +468,8 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
     start = _perf_counter()
     try:
         fn(**kwargs)
+    except TimeUp:
+        raise
     except AssertionError as exc:
         result.update(status=FAIL, message=_assert_message(exc, tests_filename))
         # An assertion raised inside the learner's own code is their error, not a failed check.
@@ -508,6 +522,8 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
         guard = _input_guard(snapshot)
         try:
             namespace = load_learner_code(code)
+        except TimeUp:
+            raise
         except _BaseException as exc:
             error = _load_error(exc)
         snapshot.restore()
@@ -548,6 +564,8 @@ def run_script(code: str, *, on_event=None) -> dict:
     sys.stdout = sys.stderr = out
     try:
         load_learner_code(code, module_name="__main__")
+    except TimeUp:
+        raise
     except _BaseException as exc:
         if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
             error = _load_error(exc)

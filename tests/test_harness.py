@@ -1,6 +1,7 @@
 """The shared grading harness, natively: verdicts, messages, stdout and trimmed tracebacks."""
 
 import json
+import sys
 import warnings
 
 import numpy as np
@@ -375,3 +376,21 @@ def test_random(double):
     assert_close(double(x), 2 * x)
 '''
     assert grade(CORRECT, tests)["status"] == "pass"
+
+
+def test_time_up_ends_the_whole_run_instead_of_counting_as_the_learners_error():
+    """The browser worker raises TimeUp through a SIGINT handler at the deadline; here a timer does."""
+    import signal
+    previous = signal.signal(signal.SIGALRM, harness.raise_time_up)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(harness.TimeUp):
+            grade("def double(x):\n    while True:\n        try:\n            pass\n        except Exception:\n            pass\n")
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(harness.TimeUp):
+            harness.run_script("while True:\n    pass\n")
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert sys.stdout is sys.__stdout__ or not isinstance(sys.stdout, harness._CappedOutput), "output restored"
+    assert grade("def double(x):\n    return 2 * x\n")["status"] == "pass", "the interpreter is usable after"

@@ -29,6 +29,9 @@ const CRASH_MESSAGE = "Python stopped unexpectedly: your code may have used too 
 const CANCEL_MESSAGE = "Stopped by you.";
 const NOT_RUN = "Not run: an earlier test did not finish.";
 const SPARE_IDLE_MS = 1000;
+// How long after the time limit a run still going gets its worker terminated: Python loops stop
+// by themselves at the limit (pyworker.js); code stuck in C does not.
+const KILL_GRACE_MS = 1500;
 
 /**
  * Whether this device can hold a second interpreter (0.2-0.3 GB). Chromium reports its memory;
@@ -181,12 +184,15 @@ export class PythonRunner {
     const job = this.current = this.pending;
     this.pending = null;
     const message = job.kind === "grade"
-      ? { type: "grade", id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries }
-      : { type: "script", id: job.id, code: job.code };
+      ? { type: "grade", id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries,
+        time_limit: job.timeLimit }
+      : { type: "script", id: job.id, code: job.code, time_limit: job.timeLimit };
     this.active.worker.postMessage(message);
     performance.mark("staticjudge:run-started");
     this.active.runs = (this.active.runs || 0) + 1;
-    job.timer = setTimeout(() => this.kill(TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"), job.timeLimit * 1000);
+    // The worker stops Python loops itself at the limit ("timed-out"); this is for code stuck in C.
+    job.timer = setTimeout(() => this.kill(TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"),
+      job.timeLimit * 1000 + KILL_GRACE_MS);
   }
 
   fromWorker(handle, message) {
@@ -232,6 +238,7 @@ export class PythonRunner {
     else if (message.type === "test_end") { job.finished[message.result.name] = message.result; job.running = null; }
     else if (message.type === "stdout") job.stdout += message.text;
     else if (message.type === "report") return this.finish(message.report);
+    else if (message.type === "timed-out") return this.timedOut();
     else if (message.type === "crashed") return this.kill(CRASH_MESSAGE, "crash");
     job.onEvent?.(message);
   }
@@ -251,6 +258,18 @@ export class PythonRunner {
       return this.dispatch();
     }
     job.resolve(report);
+    this.dispatch();
+    this.spareWhenIdle();
+  }
+
+  /** The worker stopped a run at its time limit and is ready for the next one. */
+  timedOut() {
+    const job = this.current;
+    clearTimeout(job.timer);
+    this.current = null;
+    performance.mark("staticjudge:run-finished");
+    performance.mark("staticjudge:run-timed-out");
+    job.resolve(stoppedReport(job, TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"));
     this.dispatch();
     this.spareWhenIdle();
   }

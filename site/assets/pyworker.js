@@ -9,8 +9,9 @@
 //     {type: "warm", code, tests_source, entries}    optional, once: the problem's starter code and
 //                                                    hidden tests, graded in the background to warm
 //                                                    up (warmup.py), with stand-ins and the starter
-//     {type: "grade", id, code, tests_source, entries: [name, …]}
-//     {type: "script", id, code}                     run the code as a script, no grading
+//     {type: "grade", id, code, tests_source, entries: [name, …], time_limit}
+//     {type: "script", id, code, time_limit}         run the code as a script, no grading
+//                                                    time_limit: seconds for the whole run
 //
 //   worker → page
 //     {type: "progress", stage: "python" | "package" | "ready", text}
@@ -30,13 +31,21 @@
 //     {type: "test_end", id, result}                 …and ends (result as in a Report)
 //     {type: "stdout", id, text}                     the learner printed (already capped)
 //     {type: "report", id, report}                   the run is over: a harness Report
+//     {type: "timed-out", id}                        the run passed its time limit and was stopped
+//                                                    inside Python (the worker stays usable)
 //     {type: "crashed", id, message}                 the interpreter itself failed mid-run
 //
 // Jobs are handled one at a time, in order; the page sends one only after "ready". Once ready,
 // and whenever no job waits, the worker warms up (warmup.py): a few short background runs, so the
-// learner's first run does not pay for compiling the interpreter's hot paths. Runaway code is
-// not this module's business: the page terminates the whole worker when a run exceeds its time
-// limit.
+// learner's first run does not pay for compiling the interpreter's hot paths.
+//
+// Runaway code: CPython polls Pyodide's "interrupt buffer" every few dozen bytecodes, and the
+// worker hands it an object whose [0] reads SIGINT once the job's time limit has passed, so a
+// Python loop stops by itself (harness.TimeUp) and the worker stays usable. No SharedArrayBuffer
+// is needed, since the deadline is a clock, not a message. Code stuck in C (a huge NumPy call)
+// does not poll: for that the page terminates the whole worker a moment later. Stopping by
+// itself matters most on WebKit (2.50), where a terminated worker stuck in a WebAssembly loop
+// went on spinning a CPU core for good.
 //
 // Booting: when every package the problem needs is a wheel without dependencies (shipped with the
 // site, or named by Pyodide's lock file), the worker
@@ -143,12 +152,14 @@ if "numpy" in sys.modules:
 
 // Run after: makes the JS-facing functions (proxies cannot live in a snapshot).
 const BRIDGE = `
-import json, harness, warmup
+import json, signal, harness, warmup
 
 def _grade(code, tests_source, entries_json, emit):
+    signal.signal(signal.SIGINT, harness.raise_time_up)  # learner code may have changed it
     return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)))
 
 def _script(code, emit):
+    signal.signal(signal.SIGINT, harness.raise_time_up)
     return harness.run_script_json(code, lambda e: emit(json.dumps(e)))
 
 def _warm(kind, tests_source=None, entries_json="[]", code=""):
@@ -327,16 +338,40 @@ async function setUpHarness(files, run) {
   if (run) pyodide.runPython(PRELUDE);
 }
 
+const SIGINT = 2;
+
+/**
+ * Pyodide's interrupt "buffer", read by CPython as it runs: SIGINT once, when `deadline` has
+ * passed. Only once: the TimeUp it raises is turned into a JS error by running Python too, and a
+ * second SIGINT there would interrupt that (learner code that swallows TimeUp is terminated by
+ * the page instead).
+ */
+function deadlineSignal(deadline) {
+  let sent = false;
+  return {
+    get 0() {
+      if (sent || performance.now() <= deadline) return 0;
+      sent = true;
+      return SIGINT;
+    },
+    set 0(_cleared) {}, // CPython clears the buffer after each read
+  };
+}
+
 function runJob(job) {
   const emit = (json) => post({ ...JSON.parse(json), id: job.id });
+  if (job.time_limit) pyodide.setInterruptBuffer(deadlineSignal(performance.now() + job.time_limit * 1000));
   try {
     const reportJson = job.type === "grade"
       ? bridge.grade(job.code, job.tests_source, JSON.stringify(job.entries), emit)
       : bridge.script(job.code, emit);
     post({ type: "report", id: job.id, report: JSON.parse(reportJson) });
   } catch (error) {
+    if (error?.type === "TimeUp") post({ type: "timed-out", id: job.id });
     // The harness catches everything the learner's code raises; this is the interpreter failing.
-    post({ type: "crashed", id: job.id, message: String(error && error.message || error) });
+    else post({ type: "crashed", id: job.id, message: String(error && error.message || error) });
+  } finally {
+    pyodide.setInterruptBuffer(undefined);
   }
 }
 

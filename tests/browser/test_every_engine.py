@@ -72,16 +72,37 @@ def test_infinite_loop_hits_the_time_limit_then_a_correct_run_works_without_relo
     page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
     set_code(page, "def add(a, b):\n    if a < 0:\n        while True:\n            pass\n    return a + b\n")
     assert run_tests(page) == "1/3 tests passed · time limit exceeded"
-    assert page.get_attribute("#python-status", "data-state") == "ready", "the spare worker took over at once"
+    assert page.get_attribute("#python-status", "data-state") == "ready"
     assert row_statuses(page) == {"test_small": "pass", "test_negative": "error", "test_large": "error"}
     assert "Time limit exceeded (3 s)" in row_text(page, "test_negative")
     assert "Not run" in row_text(page, "test_large")
+    assert count_marks(page, "worker-killed") == 0 and count_marks(page, "run-timed-out") == 1, \
+        "the worker stopped the Python loop itself: nothing was terminated"
     url = page.url
     set_code(page, CORRECT)
-    assert run_tests(page) == "3/3 tests passed · solved!"  # queued until the fresh worker is ready
+    assert run_tests(page) == "3/3 tests passed · solved!"
     assert page.url == url
+    assert count_marks(page, "python-ready") == 2, "the same worker ran it, and the spare is still unused"
+
+
+def test_code_stuck_in_c_is_terminated_then_the_spare_takes_over(engine_page, site_url):
+    page = engine_page
+    open_problem(page, site_url, "add_numbers")
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+    # sum() over a range runs in C, where Python never looks at the clock: the page terminates it.
+    set_code(page, "def add(a, b):\n    if a < 0:\n        return sum(range(10 ** 15))\n    return a + b\n")
+    assert run_tests(page) == "1/3 tests passed · time limit exceeded"
+    assert page.get_attribute("#python-status", "data-state") == "ready", "the spare worker took over at once"
+    assert "Time limit exceeded (3 s)" in row_text(page, "test_negative")
+    assert count_marks(page, "worker-killed") == 1
+    set_code(page, CORRECT)
+    assert run_tests(page) == "3/3 tests passed · solved!"
     page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
     spares_started_only_when_idle(page)
+
+
+def count_marks(page, name: str) -> int:
+    return page.evaluate(f"() => performance.getEntriesByName('staticjudge:{name}').length")
 
 
 SPARE_IDLE_MS = 1000  # pyclient.js: how long the active worker is idle before a spare boots

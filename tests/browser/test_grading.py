@@ -30,6 +30,20 @@ def test_endless_loop_while_loading_is_stopped_too(page, site_url):
     wait_python_ready(page)
 
 
+def test_a_loop_that_swallows_the_time_limit_is_terminated_a_moment_later(page, site_url):
+    open_problem(page, site_url, "add_numbers")
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+    set_code(page, "def add(a, b):\n    while True:\n        try:\n            while True:\n                pass\n"
+                   "        except BaseException:\n            pass\n")
+    assert run_tests(page) == "0/3 tests passed · time limit exceeded"
+    assert "Time limit exceeded (3 s)" in page.locator('[data-name="test_small"]').inner_text()
+    marks = page.evaluate("() => ['run-timed-out', 'worker-killed'].map((n) => "
+                          "performance.getEntriesByName('staticjudge:' + n).length)")
+    assert marks == [0, 1], "the worker's own stop was caught by the learner's code: the page terminated it"
+    set_code(page, "def add(a, b):\n    return a + b\n")
+    assert run_tests(page) == "3/3 tests passed · solved!"
+
+
 def test_missing_entry_import_errors_exit_input_and_huge_prints_give_clear_messages(page, site_url):
     open_problem(page, site_url, "add_numbers")
     set_code(page, "def plus(a, b):\n    return a + b\n")

@@ -211,9 +211,11 @@ def test_the_spare_worker_restores_from_the_snapshot_and_takes_over_after_a_time
     open_problem(page, site_url, "add_numbers")
     page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
     assert [b["boot"] for b in ready_boots(page)] == ["made", "restored"], "the spare waited for the snapshot"
-    set_code(page, "def add(a, b):\n    while True:\n        pass\n")
+    # Stuck in C (sum over a range), so the page terminates the worker: a Python loop would stop by itself.
+    set_code(page, "def add(a, b):\n    return sum(range(10 ** 15))\n")
     assert run_tests(page) == "0/3 tests passed · time limit exceeded"
     assert page.get_attribute("#python-status", "data-state") == "ready"
+    assert page.evaluate("() => performance.getEntriesByName('staticjudge:worker-killed').length") == 1
     set_code(page, CORRECT)
     assert run_tests(page) == "3/3 tests passed · solved!"
 
