@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_true
+from judge import as_float_array, assert_batched, assert_close, assert_dtype, assert_shape, assert_true
 
 
 def _softmax(s, axis=-1):
@@ -31,6 +31,8 @@ def mistakes(Q, K, V, mask):
             "the mask seems to be ignored: add it to the scores before the softmax": _softmax(s) @ V,
             "scores look unscaled: divide Q @ K^T by sqrt(d_k) before adding the mask":
                 _softmax(_scores(Q, K) + mask) @ V,
+            "the scores look divided by sqrt(T), the sequence length: divide by sqrt(d_k) = K.shape[-1]":
+                _softmax(_scores(Q, K) / np.sqrt(K.shape[-2]) + mask) @ V,
             "the mask seems to be added after the softmax: add it to the scores, then take the softmax":
                 (_softmax(s) + mask) @ V,
             "blocked weights look zeroed after the softmax without renormalising: add the mask to "
@@ -41,9 +43,13 @@ def mistakes(Q, K, V, mask):
         }
 
 
+def verify(got, Q, K, V, mask, **tolerance):
+    assert_close(got, reference(Q, K, V, mask), mistakes=lambda: mistakes(Q, K, V, mask), **tolerance)
+
+
 def check(masked_attention, Q, K, V, mask, **tolerance):
     got = masked_attention(Q, K, V, mask)
-    assert_close(got, reference(Q, K, V, mask), mistakes=lambda: mistakes(Q, K, V, mask), **tolerance)
+    verify(got, Q, K, V, mask, **tolerance)
     return got
 
 
@@ -58,7 +64,10 @@ def random_qkv(shape, d_k, d_v, seed, dtype=np.float64):
 
 
 def test_worked_example(masked_attention):
-    """Worked example: integer projections give a one-hot softmax (reproduced exactly)"""
+    """Worked example: integer projections give a one-hot softmax (reproduced exactly)
+
+    Guards: stable
+    """
     rs = np.random.RandomState(42)  # the same numbers as np.random.seed(42) in the statement
     X = rs.permutation(np.arange(48)).reshape(6, 8)
     W_q = rs.randint(0, 4, size=(8, 8))
@@ -72,49 +81,51 @@ def test_worked_example(masked_attention):
 
 
 def test_output_shapes(masked_attention):
-    """Output is (T, d_v) for one sequence and (B, T, d_v) for a batch"""
+    """Output is (T, d_v) for one sequence of (T, d_k) queries and keys
+
+    Guards: batch
+    """
     Q, K, V = random_qkv((5,), 3, 7, seed=1)
     assert_shape(masked_attention(Q, K, V, causal(5)), (5, 7), name="the result for (T, d) inputs")
-    Q, K, V = random_qkv((2, 5), 3, 7, seed=2)
-    try:
-        out = masked_attention(Q, K, V, causal(5))
-    except ValueError as exc:
-        raise AssertionError(
-            f"batched (B, T, d) inputs raised ValueError: {exc}. If you wrote K.T, note that on a "
-            "3-D array it reverses all three axes; transpose only the last two with "
-            "np.swapaxes(K, -1, -2)") from None
-    assert_shape(out, (2, 5, 7), name="the result for (B, T, d) inputs")
 
 
 def test_causal_mask_large_negative(masked_attention):
-    """Causal mask written with -1e9 matches the reference"""
+    """Causal mask written with -1e9 matches the reference
+
+    Guards: mask_added
+    """
     Q, K, V = random_qkv((6,), 4, 3, seed=3)
     check(masked_attention, Q, K, V, causal(6, -1e9))
 
 
 def test_causal_mask_minus_inf(masked_attention):
-    """Causal mask written with -inf matches the reference (d_k = 16)"""
+    """Causal mask written with -inf matches the reference (d_k = 16)
+
+    Guards: scaling, mask_added
+    """
     Q, K, V = random_qkv((5,), 16, 2, seed=4)
     check(masked_attention, Q, K, V, causal(5, -np.inf))
 
 
-def test_batch_with_shared_mask(masked_attention):
-    """A batch with one (T, T) mask shared by every sequence"""
+def test_batches(masked_attention):
+    """A batch (B, T, d) gives (B, T, d_v), with one (T, T) mask for every sequence or a (B, T, T) mask
+
+    Guards: batch
+    """
     Q, K, V = random_qkv((3, 4), 5, 2, seed=5)
-    check(masked_attention, Q, K, V, causal(4))
-
-
-def test_batch_with_one_mask_per_sequence(masked_attention):
-    """A batch with a (B, T, T) mask: each sequence uses its own mask"""
-    Q, K, V = random_qkv((2, 5), 4, 3, seed=6)
+    assert_batched(masked_attention, (Q, K, V, causal(4)), verify, batched=(0, 1, 2))
+    Q, K, V = random_qkv((2, 5), 4, 3, seed=6)  # each sequence uses its own mask:
     mask = np.zeros((2, 5, 5))
     mask[0] = causal(5, -np.inf)
     mask[1, :, 3:] = -np.inf  # sequence 1: keys 3 and 4 are padding
-    check(masked_attention, Q, K, V, mask)
+    assert_batched(masked_attention, (Q, K, V, mask), verify, batched=(0, 1, 2, 3))
 
 
 def test_blocked_positions_cannot_leak(masked_attention):
-    """Changing future keys and values does not change earlier outputs"""
+    """Changing future keys and values does not change earlier outputs
+
+    Guards: mask_added
+    """
     Q, K, V = random_qkv((6,), 4, 3, seed=7)
     mask = causal(6)
     before = as_float_array(masked_attention(Q, K, V, mask))
@@ -133,21 +144,38 @@ def test_blocked_positions_cannot_leak(masked_attention):
 
 
 def test_large_scores_stay_finite(masked_attention):
-    """Large scores with a -inf mask stay finite (subtract the row max)"""
-    Q, K, V = random_qkv((2, 5), 8, 3, seed=8)
+    """Large scores with a -inf mask stay finite (subtract the row max)
+
+    Guards: stable
+    """
+    Q, K, V = random_qkv((5,), 8, 3, seed=8)
     check(masked_attention, 30 * Q, 30 * K, V, causal(5, -np.inf))
 
 
 def test_float32_inputs(masked_attention):
-    """Accepts float32 inputs and a float32 mask, and returns float64"""
-    Q, K, V = random_qkv((2, 6), 4, 4, seed=9, dtype=np.float32)
+    """Accepts float32 inputs and a float32 mask, and returns float64
+
+    Guards: dtype
+    """
+    Q, K, V = random_qkv((6,), 4, 4, seed=9, dtype=np.float32)
     mask = causal(6, -1e9).astype(np.float32)
     assert_dtype(check(masked_attention, Q, K, V, mask, rtol=1e-4, atol=1e-5), np.float64)
 
 
 def test_zero_mask_is_plain_attention(masked_attention):
-    """An all-zero mask gives plain (unmasked) attention"""
-    Q, K, V = random_qkv((2, 4), 3, 5, seed=10)
+    """An all-zero mask gives plain (unmasked) attention
+
+    Guards: scaling, key_axis
+    """
+    Q, K, V = random_qkv((4,), 3, 5, seed=10)
     mask = np.zeros((4, 4))
     expected = _softmax(_scores(Q, K) / np.sqrt(3)) @ V
-    assert_close(masked_attention(Q, K, V, mask), expected, mistakes=lambda: mistakes(Q, K, V, mask))
+
+    def blocked_everywhere():
+        hint = ("every key looks blocked: in an additive mask 0 means \"may attend\" (it is not a 0/1 "
+                "keep-mask), so an all-zero mask blocks nothing: add it to the scores as it is")
+        return {hint + " (NaN everywhere)": np.full(expected.shape, np.nan),
+                hint + " (a plain average of V)": np.broadcast_to(V.mean(axis=0), expected.shape),
+                **mistakes(Q, K, V, mask)}
+
+    assert_close(masked_attention(Q, K, V, mask), expected, mistakes=blocked_everywhere)

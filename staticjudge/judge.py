@@ -12,6 +12,10 @@ Pure Python + NumPy; shipped to the browser next to ``harness.py``.
 
 from __future__ import annotations
 
+import ast
+import linecache
+import traceback
+
 import numpy as np
 
 # Captured at import (before learner code runs): patching np.allclose & co. later has no effect.
@@ -31,9 +35,15 @@ _finfo = np.finfo
 _dtype = np.dtype
 _errstate = np.errstate
 _view = np.ndarray.view  # the base method: a subclass cannot override what we look at
+_ndindex = np.ndindex
+_getlines = linecache.getlines
+_parse = ast.parse
+_extract_tb = traceback.extract_tb
+
+LEARNER_FILE = "solution.py"  # the name harness.py compiles the learner's code under
 
 __all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
-           "assert_finite", "assert_true", "as_float_array", "fmt"]
+           "assert_finite", "assert_true", "assert_batched", "as_float_array", "fmt"]
 
 
 def fmt(value) -> str:
@@ -186,9 +196,10 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
         kind = "NaN" if _isnan(array[index]) else "inf"
         message = (f"{name} has {kind} at index {index} where {fmt(expected[index])} was expected "
                    f"({int(got_bad.sum())} non-finite value(s) in all)")
-        if kind == "NaN":
+        hint = _mistake_hint(array, mistakes, rtol, atol)
+        if kind == "NaN" and not hint:
             message += "; exp() of large numbers overflows: subtract the row max before exponentiating"
-        raise AssertionError(message + _mistake_hint(array, mistakes, rtol, atol))
+        raise AssertionError(message + hint)
     close = _isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
     if bool(close.all()):
         return
@@ -251,3 +262,267 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
         if array.dtype.kind in "fiub":
             message += _mistake_hint(array.astype(_float64), mistakes, 0.0, 0.0)
         raise AssertionError(message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batches: one sequence first, then the batch
+# ---------------------------------------------------------------------------------------------
+def assert_batched(fn, args, verify, *, batched, kwargs=None, lead: int = 1, unit: str = "sequence"):
+    """Run the learner's ``fn(*args, **kwargs)`` on a batch; ``verify(result, *args, **kwargs)``
+    checks its result (it raises AssertionError when the result is wrong). Returns the result.
+
+    ``batched`` names the arguments that carry the ``lead`` leading batch axes (positions and
+    keyword names); the others (a shared mask, a number) go as they are to every item.
+
+    When the batch fails (``fn`` raises, or ``verify`` does) while ``fn`` is right on each item
+    alone, this fails with one message that says so ("correct for one sequence; on a batch of 2
+    sequences (Q of shape (2, 5, 3)) it raised ValueError: … because `K.T` reverses all three
+    axes of a 3-D array: …"), naming the cause found in the learner's code: ``X.T``, ``np.dot``,
+    a batched shape unpacked into two names, ``axis=1``, ``X.shape[1]``, ``x[:, j]``. When an
+    item fails too, the batch's own failure is raised unchanged. Items run only on failure.
+    """
+    kwargs = dict(kwargs or {})
+    try:
+        result = fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - learner code may raise anything
+        failure = exc
+    else:
+        try:
+            verify(result, *args, **kwargs)
+            return result
+        except AssertionError as exc:
+            failure = exc
+    raised = not isinstance(failure, AssertionError) or _in_learner_code(failure)
+    if not _right_on_each_item(fn, args, kwargs, verify, batched, lead):
+        raise failure
+    raise AssertionError(_batch_message(fn, args, kwargs, batched, lead, unit, failure, raised)) from None
+
+
+def _in_learner_code(exc: BaseException) -> bool:
+    return any(f.filename == LEARNER_FILE for f in _extract_tb(exc.__traceback__))
+
+
+def _batch_shape(args, kwargs, batched, lead):
+    for key in batched:
+        value = kwargs.get(key) if isinstance(key, str) else args[key]
+        return key, _asarray(value).shape
+    raise ValueError("assert_batched: `batched` names no argument")
+
+
+def _items(args, kwargs, batched, lead):
+    _key, shape = _batch_shape(args, kwargs, batched, lead)
+    for index in _ndindex(*shape[:lead]):
+        yield ([a[index] if i in batched else a for i, a in enumerate(args)],
+               {k: (v[index] if k in batched else v) for k, v in kwargs.items()})
+
+
+def _right_on_each_item(fn, args, kwargs, verify, batched, lead) -> bool:
+    try:
+        for item_args, item_kwargs in _items(args, kwargs, batched, lead):
+            verify(fn(*item_args, **item_kwargs), *item_args, **item_kwargs)
+    except Exception:  # noqa: BLE001 - wrong on one item too: not a batch-only failure
+        return False
+    return True
+
+
+def _argument_name(fn, key) -> str:
+    if isinstance(key, str):
+        return key
+    code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
+    names = code.co_varnames[:code.co_argcount] if code is not None else ()
+    return names[key] if key < len(names) else f"argument {key + 1}"
+
+
+def _batch_message(fn, args, kwargs, batched, lead, unit, failure, raised) -> str:
+    key, shape = _batch_shape(args, kwargs, batched, lead)
+    count = 1
+    for size in shape[:lead]:
+        count *= size
+    sizes = "×".join(map(str, shape[:lead]))
+    many = f"{count} {unit}s" if lead == 1 else f"{sizes} = {count} {unit}s"
+    head = (f"correct for one {unit}; on a batch of {many} ({_argument_name(fn, key)} of shape "
+            f"{tuple(shape)})")
+    code = _LearnerCode.of(fn)
+    if raised:
+        line = _failing_line(failure)
+        text = f"{head} it raised {type(failure).__name__}: {str(failure).strip()}"
+        if line is not None and code is not None:
+            text += f" (line {line}: {code.line_text(line)})"
+        causes = code.causes(failure, line, len(shape)) if code is not None else []
+        if causes:
+            return text + " because " + "; and ".join(causes)
+        return text + (": make every step work on the last axes, whatever comes before them "
+                       "(np.swapaxes(K, -1, -2), @, axis=-1, X.shape[-1])")
+    text = f"{head} the result is wrong: {failure}"
+    causes = code.causes(None, None, len(shape)) if code is not None else []
+    if causes:
+        return text + "\n  Probable cause: " + "; and ".join(causes)
+    return text + ("\n  Make every step work on the last axes, whatever comes before them "
+                   "(np.swapaxes(K, -1, -2), @, axis=-1, X.shape[-1])")
+
+
+def _failing_line(exc: BaseException):
+    frames = [f for f in _extract_tb(exc.__traceback__) if f.filename == LEARNER_FILE]
+    return frames[-1].lineno if frames else None
+
+
+def _segment(lines, node) -> str:
+    """The source of ``node`` when it sits on one line, else a shortened first line."""
+    if node.lineno == node.end_lineno and node.lineno <= len(lines):
+        return lines[node.lineno - 1][node.col_offset:node.end_col_offset]
+    return "…"
+
+
+def _numpy_call(node, *names) -> bool:
+    """``node`` calls ``np.<name>``/``numpy.<name>`` (or a bare ``<name>`` imported from NumPy)."""
+    func = node.func if isinstance(node, ast.Call) else None
+    if isinstance(func, ast.Attribute) and func.attr in names:
+        return isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy")
+    return isinstance(func, ast.Name) and func.id in names
+
+
+def _nonnegative_int(node) -> bool:
+    return (isinstance(node, ast.Constant) and type(node.value) is int and node.value >= 0) or (
+        isinstance(node, ast.Tuple) and any(_nonnegative_int(e) for e in node.elts))
+
+
+class _LearnerCode:
+    """The learner's functions that ``fn`` reaches, parsed, to name the cause of a failure."""
+
+    def __init__(self, lines, nodes):
+        self.lines = lines
+        self.nodes = nodes  # the function definitions fn reaches (fn's first)
+
+    @classmethod
+    def of(cls, fn):
+        target = getattr(fn, "__wrapped__", fn)
+        code = getattr(target, "__code__", None)
+        if code is None or code.co_filename != LEARNER_FILE:
+            return None
+        lines = _getlines(LEARNER_FILE)
+        try:
+            tree = _parse("".join(lines))
+        except (SyntaxError, ValueError):
+            return None
+        defs = {}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defs.setdefault(node.name, node)
+        first = [n for n in defs.values() if n.lineno == code.co_firstlineno] or [
+            n for n in defs.values() if n.name == code.co_name]
+        if not first:
+            return cls(lines, [tree])
+        reached, todo = [], first[:1]
+        while todo:
+            node = todo.pop()
+            if node in reached:
+                continue
+            reached.append(node)
+            todo += [defs[n.id] for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in defs]
+        return cls(lines, reached)
+
+    def line_text(self, line: int) -> str:
+        return f"`{self.lines[line - 1].strip()}`" if 0 < line <= len(self.lines) else "?"
+
+    def _statement(self, line):
+        """The nodes of the innermost statement on ``line`` (its own expressions only)."""
+        best = None
+        for root in self.nodes:
+            for node in ast.walk(root):
+                if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
+                    if best is None or (node.end_lineno - node.lineno) <= (best.end_lineno - best.lineno):
+                        best = node
+        if best is None:
+            return []
+        parts = [best]
+        for name, value in ast.iter_fields(best):
+            if name in ("body", "orelse", "finalbody", "handlers"):
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, ast.AST):
+                    parts += list(ast.walk(item))
+        return parts
+
+    def _everywhere(self):
+        seen = {id(node): node for root in self.nodes for node in ast.walk(root)}
+        return sorted(seen.values(), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+    def causes(self, exc, line, ndim) -> list[str]:
+        """What in the learner's code makes one sequence work and a batch (of ``ndim``-D
+        arrays) fail: on the failing ``line`` first, else anywhere in the code ``fn`` reaches."""
+        unpack = exc is not None and isinstance(exc, ValueError) and "values to unpack" in str(exc)
+        if line is not None:
+            found = self._find(self._statement(line), unpack=unpack, line=line, ndim=ndim)
+            if found:
+                return found[:2]
+        return self._find(self._everywhere(), unpack=unpack, line=line, ndim=ndim)[:1]
+
+    def _find(self, nodes, *, unpack, line, ndim) -> list[str]:
+        lines, found = self.lines, []
+        axes = {3: "three", 4: "four", 5: "five"}.get(ndim, str(ndim))
+
+        def add(node, text):
+            if node.lineno != line and "(line" not in text:
+                text = f"{text} (line {node.lineno})"
+            if text not in found:
+                found.append(text)
+
+        for node in nodes:  # unpacking a batched shape into one sequence's names
+            if unpack and isinstance(node, ast.Assign) and isinstance(node.targets[0], (ast.Tuple, ast.List)):
+                shapes = [n for n in ast.walk(node.value) if isinstance(n, ast.Attribute) and n.attr == "shape"]
+                if shapes:
+                    names = len(node.targets[0].elts)
+                    array = _segment(lines, shapes[0].value)
+                    where = "" if node.lineno == line else f" (line {node.lineno})"
+                    add(node, f"`{lines[node.lineno - 1].strip()}`{where} unpacks the shape of a batch, which "
+                              f"has {axes} axes, into {names} names: use `{array}.shape[-{names}:]` or "
+                              f"`{array}.shape[-1]`")
+        for node in nodes:  # transposes that reverse every axis
+            if isinstance(node, ast.Attribute) and node.attr == "T":
+                array = _segment(lines, node.value)
+                add(node, f"`{array}.T` reverses all {axes} axes of a {ndim}-D array, not just the last two: "
+                          f"use np.swapaxes({array}, -1, -2)")
+            elif isinstance(node, ast.Call) and (
+                    (_numpy_call(node, "transpose") and len(node.args) == 1 and not node.keywords)
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "transpose"
+                        and not _numpy_call(node, "transpose") and not node.args and not node.keywords)):
+                array = _segment(lines, node.args[0] if node.args else node.func.value)
+                add(node, f"`{_segment(lines, node)}` reverses all {axes} axes of a {ndim}-D array, not just "
+                          f"the last two: use np.swapaxes({array}, -1, -2)")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "transpose" \
+                    and not _numpy_call(node, "transpose") and len(node.args) >= 2 \
+                    and all(_nonnegative_int(a) for a in node.args):
+                add(node, f"`{_segment(lines, node)}` names the axes of one array shape only: use "
+                          f"np.swapaxes({_segment(lines, node.func.value)}, -1, -2) to swap the last two")
+        for node in nodes:  # np.dot is no batched matmul
+            if isinstance(node, ast.Call) and (_numpy_call(node, "dot") or (
+                    isinstance(node.func, ast.Attribute) and node.func.attr == "dot")):
+                add(node, f"`{_segment(lines, node)}`: np.dot on {ndim}-D arrays is not a batched matrix product "
+                          "(it pairs every sequence with every other one): use @ or np.matmul")
+        for node in nodes:  # shapes counted from the front
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+                    and node.value.attr == "shape" and _nonnegative_int(node.slice):
+                array = _segment(lines, node.value.value)
+                add(node, f"`{_segment(lines, node)}` counts axes from the front, so on a batch it is a "
+                          f"different axis than on one sequence: count from the end "
+                          f"(`{array}.shape[-1]` is the last axis, `{array}.shape[-2]` the one before)")
+        for node in nodes:  # reductions along an axis counted from the front
+            if isinstance(node, ast.keyword) and node.arg == "axis" and _nonnegative_int(node.value):
+                add(node.value, f"`axis={_segment(lines, node.value)}` counts axes from the front, so on a batch "
+                                "it is a different axis than on one sequence: count from the end (axis=-1 is "
+                                "the last axis)")
+        for node in nodes:  # x[:, j] indexes axis 1
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and node.slice.elts:
+                lead_slice = node.slice.elts[0]
+                if isinstance(lead_slice, ast.Slice) and not (lead_slice.lower or lead_slice.upper or lead_slice.step) \
+                        and not any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in node.slice.elts):
+                    add(node, f"`{_segment(lines, node)}` indexes axes from the front, so on a batch it picks "
+                              "from a different axis than on one sequence: index from the end with `...`, e.g. "
+                              "`x[..., 0::2]`")
+        for node in nodes:  # len() of a batch is its batch size
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
+                    and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
+                array = _segment(lines, node.args[0])
+                add(node, f"`{_segment(lines, node)}` is the number of rows of one sequence but the batch size "
+                          f"of a batch: use `{array}.shape[-2]`")
+        return found
