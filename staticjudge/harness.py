@@ -48,6 +48,18 @@ class TimeUp(BaseException):
     """The run's time limit passed. A BaseException, so learner code's ``except Exception`` lets it by."""
 
 
+class LearnerError(BaseException):
+    """An error of learner code that ran in another process (native isolated grading).
+
+    ``error`` holds the Report fields already formatted there (``message``, ``line``,
+    ``traceback``; ``kind`` too while loading), so they still point at the learner's lines.
+    """
+
+    def __init__(self, error: dict):
+        super().__init__(error.get("message", ""))
+        self.error = error
+
+
 def raise_time_up(_signum=None, _frame=None):
     """A SIGINT handler: the browser worker "sends" SIGINT once a run's deadline has passed."""
     raise TimeUp("the time limit passed")
@@ -269,6 +281,8 @@ def load_learner_code(code: str, module_name: str = "solution") -> dict:
 
 
 def _load_error(exc: BaseException) -> dict:
+    if isinstance(exc, LearnerError):
+        return dict(exc.error)
     if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
         kind = "syntax"
         where = f"line {exc.lineno}" if exc.lineno else "your code"
@@ -470,6 +484,9 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
         fn(**kwargs)
     except TimeUp:
         raise
+    except LearnerError as exc:  # raised in the learner's own process: formatted there
+        result.update(status=ERROR, message=exc.error.get("message", ""), line=exc.error.get("line"),
+                      traceback=exc.error.get("traceback", ""))
     except AssertionError as exc:
         result.update(status=FAIL, message=_assert_message(exc, tests_filename))
         # An assertion raised inside the learner's own code is their error, not a failed check.
@@ -498,12 +515,14 @@ def _verdict(tests: list[dict], error) -> str:
 
 
 def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_FILE,
-          on_event=None) -> dict:
+          on_event=None, load=None) -> dict:
     """Grade ``code`` against ``tests_source``; return a Report (see module docstring).
 
     ``on_event`` (optional) receives ``{"type": "test_start", "name", "title"}`` before each
     test, ``{"type": "test_end", "result"}`` after it and ``{"type": "stdout", "text"}`` as the
     learner prints, so a caller that must kill a runaway run knows how far it got.
+    ``load`` (optional) replaces ``load_learner_code``: native isolated grading loads the code
+    in another process and returns a namespace of proxies (``staticjudge/grading/``).
     """
     entries = list(entries)
     emit = on_event or (lambda _event: None)
@@ -521,7 +540,7 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
         snapshot = _Snapshot(_protected_namespaces(test_module))
         guard = _input_guard(snapshot)
         try:
-            namespace = load_learner_code(code)
+            namespace = (load or load_learner_code)(code)
         except TimeUp:
             raise
         except _BaseException as exc:
