@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape, assert_true
+from judge import assert_batched, assert_close, assert_shape, assert_true
 
 
 def _softmax(s, axis=-1):
@@ -34,6 +34,10 @@ def mistakes(q, k, v, mask=None):
 
     put("scores look unscaled: divide q @ k^T by sqrt(d_k)", _softmax(_scores(q, k, 1.0) + add))
     put("scores look divided by d_k: divide by sqrt(d_k) instead", _softmax(_scores(q, k, 1.0 / d) + add))
+    put("the scores look divided by sqrt(S), the number of keys: divide by sqrt(d_k) = k.shape[-1]",
+        _softmax(_scores(q, k, np.shape(k)[-2] ** -0.5) + add))
+    put("the scores look divided by sqrt(T), the number of queries: divide by sqrt(d_k) = k.shape[-1]",
+        _softmax(_scores(q, k, np.shape(q)[-2] ** -0.5) + add))
     put("the softmax seems to run over the queries: normalise over the keys (axis=-1)",
         _softmax(_scores(q, k, d ** -0.5) + np.maximum(add, -1e9), axis=-2))
     if mask is not None:
@@ -46,15 +50,10 @@ def mistakes(q, k, v, mask=None):
 
 def call(fn, q, k, v, mask=None):
     """Call the learner's function and unpack (output, weights) with clear messages."""
-    try:
-        result = fn(q, k, v) if mask is None else fn(q, k, v, mask=mask)
-    except ValueError as exc:
-        if np.ndim(q) <= 2:
-            raise
-        raise AssertionError(
-            f"your function raised ValueError on batched inputs (q {np.shape(q)}, k {np.shape(k)}, "
-            f"v {np.shape(v)}): {exc}\n  Hint: transpose only the last two axes of k, with "
-            "np.swapaxes(k, -1, -2); k.T reverses every axis of a batched array") from None
+    return unpack(fn(q, k, v) if mask is None else fn(q, k, v, mask=mask))
+
+
+def unpack(result):
     assert_true(result is not None, "your function returned None: return the pair (output, weights)")
     assert_true(isinstance(result, (tuple, list)) and len(result) == 2,
                 lambda: "your function should return a pair (output, weights), but it returned "
@@ -63,7 +62,11 @@ def call(fn, q, k, v, mask=None):
 
 
 def check(fn, q, k, v, mask=None, **tolerance):
-    output, weights = call(fn, q, k, v, mask)
+    return verify(fn(q, k, v) if mask is None else fn(q, k, v, mask=mask), q, k, v, mask, **tolerance)
+
+
+def verify(result, q, k, v, mask=None, **tolerance):
+    output, weights = unpack(result)
     want_out, want_w = reference(q, k, v, mask)
     wrong = mistakes(q, k, v, mask)
     assert_close(weights, want_w, name="the weights", mistakes=lambda: {h: w for h, (o, w) in wrong.items()},
@@ -97,7 +100,10 @@ def test_worked_examples(scaled_dot_product_attention):
 
 
 def test_returns_output_and_weights(scaled_dot_product_attention):
-    """Returns (output, weights) with shapes (T, d_v) and (T, S), where T != S and d_v != d_k"""
+    """Returns (output, weights) with shapes (T, d_v) and (T, S), where T != S and d_v != d_k
+
+    Guards: shapes
+    """
     q, k, v = random_qkv((), 3, 5, 4, 2, seed=1)
     output, weights = call(scaled_dot_product_attention, q, k, v)
     assert_shape(output, (3, 2), name="the output")
@@ -105,13 +111,19 @@ def test_returns_output_and_weights(scaled_dot_product_attention):
 
 
 def test_matches_reference(scaled_dot_product_attention):
-    """Matches softmax(q k^T / sqrt(d_k)) and its product with v on random inputs"""
+    """Matches softmax(q k^T / sqrt(d_k)) and its product with v on random inputs
+
+    Guards: scaling, key_axis
+    """
     q, k, v = random_qkv((), 4, 6, 3, 5, seed=2)
     check(scaled_dot_product_attention, q, k, v)
 
 
 def test_weights_rows_sum_to_one(scaled_dot_product_attention):
-    """Each row of the weights is non-negative and sums to 1, with and without a mask"""
+    """Each row of the weights is non-negative and sums to 1, with and without a mask
+
+    Guards: key_axis, mask_before_softmax
+    """
     q, k, v = random_qkv((), 5, 7, 4, 3, seed=3)
     for mask in (None, random_mask((5, 7), seed=4, blocked=-np.inf)):
         _, weights = call(scaled_dot_product_attention, q, k, v, mask)
@@ -124,7 +136,10 @@ def test_weights_rows_sum_to_one(scaled_dot_product_attention):
 
 
 def test_additive_mask_values(scaled_dot_product_attention):
-    """Works with a mask of -1e9 and of -inf; blocked keys get weight 0"""
+    """Works with a mask of -1e9 and of -inf; blocked keys get weight 0
+
+    Guards: mask_before_softmax
+    """
     q, k, v = random_qkv((), 6, 5, 4, 3, seed=5)
     for blocked in (-1e9, -np.inf):
         mask = random_mask((6, 5), seed=6, blocked=blocked)
@@ -134,22 +149,26 @@ def test_additive_mask_values(scaled_dot_product_attention):
                                    f"{leak:.3g}; add the mask to the scores before the softmax")
 
 
-def test_batched_shared_mask(scaled_dot_product_attention):
-    """Batched (B, H, T, d) inputs with one (T, S) mask shared by every batch and head"""
-    q, k, v = random_qkv((2, 3), 4, 5, 6, 2, seed=7)
-    mask = np.where(np.arange(5)[None, :] <= np.arange(4)[:, None] + 1, 0.0, -np.inf)
-    check(scaled_dot_product_attention, q, k, v, mask=mask)
+def test_batches(scaled_dot_product_attention):
+    """Batched inputs: (B, T, d) with a (B, T, S) mask, one per batch item, and (B, H, T, d) with one (T, S) mask for all
 
-
-def test_batched_full_mask(scaled_dot_product_attention):
-    """Batched (B, T, d) inputs with a different (T, S) mask for each batch item"""
+    Guards: batch_transpose, shapes
+    """
     q, k, v = random_qkv((3,), 4, 6, 5, 3, seed=8)
     mask = random_mask((3, 4, 6), seed=9, blocked=-1e9)
-    check(scaled_dot_product_attention, q, k, v, mask=mask)
+    assert_batched(scaled_dot_product_attention, (q, k, v), verify, kwargs={"mask": mask},
+                   batched=(0, 1, 2, "mask"))
+    q, k, v = random_qkv((2, 3), 4, 5, 6, 2, seed=7)
+    mask = np.where(np.arange(5)[None, :] <= np.arange(4)[:, None] + 1, 0.0, -np.inf)
+    assert_batched(scaled_dot_product_attention, (q, k, v), verify, kwargs={"mask": mask},
+                   batched=(0, 1, 2), lead=2)
 
 
 def test_score_variance_near_one(scaled_dot_product_attention):
-    """With unit-variance q and k, the scaled scores have variance about 1 (d_k = 256)"""
+    """With unit-variance q and k, the scaled scores have variance about 1 (d_k = 256)
+
+    Guards: scaling
+    """
     q, k, _ = random_qkv((), 16, 48, 256, 1, seed=10)
     v = np.zeros((48, 1))
     _, weights = call(scaled_dot_product_attention, q, k, v)
@@ -168,8 +187,11 @@ def test_score_variance_near_one(scaled_dot_product_attention):
 
 
 def test_large_scores_stay_finite(scaled_dot_product_attention):
-    """Large scores do not overflow, with or without a mask (subtract the row max)"""
-    q, k, v = random_qkv((2,), 4, 5, 8, 3, seed=11)
+    """Large scores do not overflow, with or without a mask (subtract the row max)
+
+    Guards: stable
+    """
+    q, k, v = random_qkv((), 4, 5, 8, 3, seed=11)
     q, k = q * 40.0, k * 40.0
     check(scaled_dot_product_attention, q, k, v)
     check(scaled_dot_product_attention, q, k, v, mask=random_mask((4, 5), seed=12, blocked=-np.inf))
@@ -177,7 +199,7 @@ def test_large_scores_stay_finite(scaled_dot_product_attention):
 
 def test_float32_inputs(scaled_dot_product_attention):
     """Accepts float32 inputs and a float32 mask"""
-    q, k, v = random_qkv((2,), 5, 4, 4, 3, seed=13, dtype=np.float32)
-    mask = random_mask((5, 4), seed=14, blocked=-1e9).astype(np.float32)
+    q, k, v = random_qkv((), 5, 6, 4, 3, seed=13, dtype=np.float32)
+    mask = random_mask((5, 6), seed=14, blocked=-1e9).astype(np.float32)
     check(scaled_dot_product_attention, q, k, v, rtol=1e-4, atol=1e-5)
     check(scaled_dot_product_attention, q, k, v, mask=mask, rtol=1e-4, atol=1e-5)

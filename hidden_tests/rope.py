@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_dtype, assert_shape, as_float_array
+from judge import assert_batched, assert_close, assert_dtype, assert_shape, as_float_array
 
 
 def _rotate(x, positions, base, pairs="interleaved", exponent=lambda D: -np.arange(0, D, 2) / D, sign=1.0):
@@ -43,7 +43,10 @@ def mistakes(x, positions=None, base=10000.0):
 
 
 def test_worked_example(rope):
-    """Worked example from the statement"""
+    """Worked example from the statement
+
+    Guards: interleaved
+    """
     x = np.tile([1.0, 0.0, 1.0, 0.0], (3, 1))
     assert_close(rope(x), reference(x), mistakes=lambda: mistakes(x))
     y = np.array([[0.0, 2.0]])
@@ -52,7 +55,10 @@ def test_worked_example(rope):
 
 
 def test_single_pair_turns_counter_clockwise(rope):
-    """With D = 2, the vector at position m turns counter-clockwise by m radians"""
+    """With D = 2, the vector at position m turns counter-clockwise by m radians
+
+    Guards: counter_clockwise
+    """
     x = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [3.0, -4.0]])
     positions = np.array([1.0, 2.0, 1.0, 0.5])
     expected = np.stack([np.cos(positions), np.sin(positions)], axis=-1)
@@ -62,7 +68,10 @@ def test_single_pair_turns_counter_clockwise(rope):
 
 
 def test_position_zero_is_identity(rope):
-    """A vector at position 0 comes back unchanged"""
+    """A vector at position 0 comes back unchanged
+
+    Guards: default_positions
+    """
     rng = np.random.default_rng(1)
     x = rng.standard_normal((4, 8))
     assert_close(rope(x, positions=np.zeros(4)), x, name="rope(x, positions=zeros)",
@@ -74,7 +83,10 @@ def test_position_zero_is_identity(rope):
 
 
 def test_random_inputs(rope):
-    """Matches a reference on random inputs (T = 6, D = 8)"""
+    """Matches a reference on random inputs (T = 6, D = 8)
+
+    Guards: interleaved, frequency
+    """
     rng = np.random.default_rng(2)
     x = rng.standard_normal((6, 8))
     assert_close(rope(x), reference(x), mistakes=lambda: mistakes(x))
@@ -113,7 +125,10 @@ def test_scores_depend_on_offset_only(rope):
 
 
 def test_custom_positions_and_base(rope):
-    """Uses the given positions (unsorted, repeated) and base"""
+    """Uses the given positions (unsorted, repeated) and base
+
+    Guards: frequency
+    """
     rng = np.random.default_rng(5)
     x = rng.standard_normal((5, 6))
     positions = np.array([7, 0, 3, 3, 100])
@@ -123,18 +138,25 @@ def test_custom_positions_and_base(rope):
 
 
 def test_batched_heads(rope):
-    """Works on (B, H, T, Dh) inputs: every head is rotated by the same positions"""
+    """Works on (B, H, T, Dh) inputs: every head is rotated by the same positions
+
+    Guards: batched
+    """
     rng = np.random.default_rng(6)
     x = rng.standard_normal((2, 3, 4, 6))
-    out = rope(x)
-    assert_shape(out, x.shape)
-    assert_close(out, reference(x), mistakes=lambda: mistakes(x))
-    positions = np.array([10, 11, 12, 13])
-    assert_close(rope(x, positions=positions), reference(x, positions), mistakes=lambda: mistakes(x, positions))
+
+    def verify(out, x, positions=None):
+        assert_close(out, reference(x, positions), mistakes=lambda: mistakes(x, positions))
+
+    assert_batched(rope, (x,), verify, batched=(0,), lead=2)
+    assert_batched(rope, (x,), verify, kwargs={"positions": np.array([10, 11, 12, 13])}, batched=(0,), lead=2)
 
 
 def test_float32_inputs(rope):
-    """Accepts float32 inputs and returns float64"""
+    """Accepts float32 inputs and returns float64
+
+    Guards: dtype
+    """
     rng = np.random.default_rng(7)
     x = rng.standard_normal((5, 8)).astype(np.float32)
     out = rope(x)
