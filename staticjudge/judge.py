@@ -492,8 +492,10 @@ class _LearnerCode:
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "transpose" \
                     and not _numpy_call(node, "transpose") and len(node.args) >= 2 \
                     and all(_nonnegative_int(a) for a in node.args):
-                add(node, f"`{_segment(lines, node)}` names the axes of one array shape only: use "
-                          f"np.swapaxes({_segment(lines, node.func.value)}, -1, -2) to swap the last two")
+                named = {2: "two", 3: "three", 4: "four"}.get(len(node.args), str(len(node.args)))
+                add(node, f"`{_segment(lines, node)}` names {named} axes, but this batch has {axes}: use "
+                          f"np.swapaxes({_segment(lines, node.func.value)}, -1, -2), which swaps the last two "
+                          "axes of an array of any number of them")
         for node in nodes:  # np.dot is no batched matmul
             if isinstance(node, ast.Call) and (_numpy_call(node, "dot") or (
                     isinstance(node.func, ast.Attribute) and node.func.attr == "dot")):
