@@ -35,6 +35,8 @@ def mistakes(Q, K, V, mask=None):
         lambda: _softmax(np.where(keep, raw, -np.inf)) @ V)
     add("scores look divided by d_k: divide by sqrt(d_k) instead",
         lambda: _softmax(np.where(keep, raw / d, -np.inf)) @ V)
+    add("the scores look divided by sqrt(T), the sequence length: divide by sqrt(d_k) = K.shape[-1]",
+        lambda: _softmax(np.where(keep, raw / np.sqrt(K.shape[0]), -np.inf)) @ V)
     add("the softmax seems to run over the wrong axis: normalise over keys (axis=-1)",
         lambda: _softmax(np.where(keep, raw / np.sqrt(d), -1e9), axis=0) @ V)
     if mask is not None:
@@ -74,7 +76,10 @@ def test_worked_examples(attention):
 
 
 def test_output_shape(attention):
-    """Output has shape (T, d_v), with d_v different from d_k, with and without a mask"""
+    """Output has shape (T, d_v), with d_v different from d_k, with and without a mask
+
+    Guards: shape_dtype
+    """
     Q, K, V = random_qkv(5, 3, 7, seed=1)
     assert_shape(attention(Q, K, V), (5, 7))
     assert_shape(attention(Q, K, V, mask=np.tril(np.ones((5, 5), dtype=bool))), (5, 7),
@@ -82,19 +87,28 @@ def test_output_shape(attention):
 
 
 def test_no_mask_matches_reference(attention):
-    """Without a mask, matches softmax(Q K^T / sqrt(d_k)) V on random inputs"""
+    """Without a mask, matches softmax(Q K^T / sqrt(d_k)) V on random inputs
+
+    Guards: scaling, key_axis
+    """
     Q, K, V = random_qkv(6, 4, 3, seed=2)
     check(attention, Q, K, V)
 
 
 def test_scaling_large_dk(attention):
-    """Scores are scaled by sqrt(d_k) (d_k = 64, where unscaled scores saturate the softmax)"""
+    """Scores are scaled by sqrt(d_k) (d_k = 64, where unscaled scores saturate the softmax)
+
+    Guards: scaling
+    """
     Q, K, V = random_qkv(5, 64, 3, seed=3)
     check(attention, Q, K, V)
 
 
 def test_causal_mask(attention):
-    """Honours a causal mask: query i sees keys 0..i only"""
+    """Honours a causal mask: query i sees keys 0..i only
+
+    Guards: mask_meaning, mask_before_softmax
+    """
     Q, K, V = random_qkv(6, 4, 3, seed=4)
     mask = np.tril(np.ones((6, 6), dtype=bool))
     got = check(attention, Q, K, V, mask=mask)
@@ -105,7 +119,10 @@ def test_causal_mask(attention):
 
 
 def test_arbitrary_mask(attention):
-    """Honours an arbitrary (non-symmetric) mask: mask[i, j] = True lets query i see key j"""
+    """Honours an arbitrary (non-symmetric) mask: mask[i, j] = True lets query i see key j
+
+    Guards: mask_meaning, mask_before_softmax
+    """
     rng = np.random.default_rng(5)
     Q, K, V = random_qkv(7, 5, 4, seed=6)
     mask = rng.random((7, 7)) < 0.5
@@ -114,7 +131,10 @@ def test_arbitrary_mask(attention):
 
 
 def test_rows_are_convex_combinations(attention):
-    """Each output row is a weighted average of the rows of V that query may attend to"""
+    """Each output row is a weighted average of the rows of V that query may attend to
+
+    Guards: mask_before_softmax, key_axis
+    """
     rng = np.random.default_rng(7)
     Q, K, _ = random_qkv(6, 3, 2, seed=8)
     V = rng.uniform(1.0, 2.0, size=(6, 2)) + 3.0 * np.arange(6)[:, None]
@@ -130,7 +150,10 @@ def test_rows_are_convex_combinations(attention):
 
 
 def test_all_true_mask_equals_no_mask(attention):
-    """An all-True mask gives the same result as no mask"""
+    """An all-True mask gives the same result as no mask
+
+    Guards: mask_meaning
+    """
     Q, K, V = random_qkv(5, 4, 4, seed=9)
     without = attention(Q, K, V)
     with_mask = attention(Q, K, V, mask=np.ones((5, 5), dtype=bool))
@@ -141,7 +164,10 @@ def test_all_true_mask_equals_no_mask(attention):
 
 
 def test_large_scores_stay_finite(attention):
-    """Large scores do not overflow, with or without a mask (subtract the row max)"""
+    """Large scores do not overflow, with or without a mask (subtract the row max)
+
+    Guards: stable
+    """
     Q, K, V = random_qkv(5, 8, 3, seed=10)
     Q, K = Q * 40.0, K * 40.0
     check(attention, Q, K, V)
@@ -149,7 +175,10 @@ def test_large_scores_stay_finite(attention):
 
 
 def test_float32_inputs(attention):
-    """Accepts float32 inputs"""
+    """Accepts float32 inputs
+
+    Guards: shape_dtype
+    """
     Q, K, V = random_qkv(6, 4, 5, seed=11, dtype=np.float32)
     mask = np.tril(np.ones((6, 6), dtype=bool))
     check(attention, Q, K, V, rtol=1e-4, atol=1e-5)

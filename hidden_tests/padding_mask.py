@@ -37,6 +37,10 @@ def mistakes(Q, K, V, keep):
             (_softmax(s) * keep[:, None, :]) @ V,
         "the mask looks inverted: True marks a real key that may be attended to, False marks padding":
             _softmax(np.where(keep[:, None, :], -1e9, s)) @ V,
+        "the scores look divided by sqrt(S), the number of keys: divide by sqrt(d_k) = K.shape[-1]":
+            _softmax(np.where(keep[:, None, :], s * np.sqrt(np.shape(K)[-1] / np.shape(K)[-2]), -np.inf)) @ V,
+        "the scores look divided by sqrt(T), the number of queries: divide by sqrt(d_k) = K.shape[-1]":
+            _softmax(np.where(keep[:, None, :], s * np.sqrt(np.shape(K)[-1] / np.shape(Q)[-2]), -np.inf)) @ V,
     }
     try:  # the mask lined up with the queries broadcasts without an error when T == S or T == 1
         found[QUERY_AXIS] = _softmax(s + np.where(keep[:, :, None], 0.0, -1e9)) @ V
@@ -71,13 +75,19 @@ def random_qkv(B, T, S, d_k, d_v, seed, dtype=np.float64):
 
 
 def test_padding_mask_worked_example(padding_mask):
-    """padding_mask([3, 1], 4) from the statement: a (B, S) boolean array"""
+    """padding_mask([3, 1], 4) from the statement: a (B, S) boolean array
+
+    Guards: mask_definition, mask_bool
+    """
     expected = np.array([[True, True, True, False], [True, False, False, False]])
     assert_equal(padding_mask([3, 1], 4), expected, name="padding_mask([3, 1], 4)", dtype_kind="b")
 
 
 def test_padding_mask_edge_lengths(padding_mask):
-    """Lengths 0 and S give all-False and all-True rows (lengths as a NumPy array)"""
+    """Lengths 0 and S give all-False and all-True rows (lengths as a NumPy array)
+
+    Guards: mask_definition
+    """
     lengths = np.array([0, 5, 2, 4, 1])
     assert_equal(padding_mask(lengths, 5), ref_padding_mask(lengths, 5),
                  name="padding_mask(np.array([0, 5, 2, 4, 1]), 5)", dtype_kind="b")
@@ -93,13 +103,19 @@ def test_attention_worked_example(attention_with_padding):
 
 
 def test_matches_reference(attention_with_padding):
-    """Matches the reference on a batch with T != S and different lengths"""
+    """Matches the reference on a batch with T != S and different lengths
+
+    Guards: keys_not_queries
+    """
     Q, K, V = random_qkv(3, 4, 6, d_k=5, d_v=3, seed=1)
     check(attention_with_padding, Q, K, V, ref_padding_mask([6, 2, 4], 6))
 
 
 def test_padded_keys_get_zero_weight(attention_with_padding):
-    """Padded keys get zero weight, and each query's weights sum to 1"""
+    """Padded keys get zero weight, and each query's weights sum to 1
+
+    Guards: keys_not_queries, true_is_real, zero_weight
+    """
     B, S = 3, 5
     Q, K, _ = random_qkv(B, S, S, d_k=4, d_v=1, seed=2)
     V = np.broadcast_to(np.eye(S), (B, S, S)).copy()  # with V = I the output *is* the weight matrix
@@ -121,7 +137,10 @@ def test_padded_keys_get_zero_weight(attention_with_padding):
 
 
 def test_padding_cannot_change_output(attention_with_padding):
-    """Whatever the padded keys and values hold, the output is the same"""
+    """Whatever the padded keys and values hold, the output is the same
+
+    Guards: zero_weight
+    """
     Q, K, V = random_qkv(2, 5, 5, d_k=4, d_v=3, seed=3)
     keep = ref_padding_mask([3, 4], 5)
     rng = np.random.default_rng(30)
@@ -132,7 +151,10 @@ def test_padding_cannot_change_output(attention_with_padding):
 
 
 def test_any_boolean_pattern(attention_with_padding):
-    """Works for any keep pattern, e.g. padding at the start of a sequence"""
+    """Works for any keep pattern, e.g. padding at the start of a sequence
+
+    Guards: true_is_real
+    """
     Q, K, V = random_qkv(2, 3, 5, d_k=4, d_v=2, seed=4)
     keep = np.array([[False, False, True, True, True], [True, False, True, False, True]])
     check(attention_with_padding, Q, K, V, keep)
@@ -147,7 +169,10 @@ def test_no_padding_is_plain_attention(attention_with_padding):
 
 
 def test_float32_inputs(attention_with_padding):
-    """Accepts float32 inputs and returns float64"""
+    """Accepts float32 inputs and returns float64
+
+    Guards: dtype
+    """
     Q, K, V = random_qkv(2, 4, 6, d_k=4, d_v=3, seed=6, dtype=np.float32)
     got = check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), rtol=1e-4, atol=1e-5)
     assert_dtype(got, np.float64)

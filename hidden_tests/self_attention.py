@@ -22,6 +22,8 @@ def mistakes(Q, K, V):
     return {
         "scores look unscaled: divide Q @ K.T by sqrt(d_k)": soft(Q @ K.T) @ V,
         "scores look divided by d_k: divide by sqrt(d_k) instead": soft(Q @ K.T / d) @ V,
+        "the scores look divided by sqrt(T), the sequence length: divide by sqrt(d_k) = K.shape[-1]":
+            soft(Q @ K.T / np.sqrt(K.shape[0])) @ V,
         "the softmax seems to run over the wrong axis: normalise over keys (axis=-1)":
             soft(Q @ K.T / np.sqrt(d), axis=0) @ V,
     }
@@ -41,38 +43,56 @@ def test_worked_example(self_attention):
 
 
 def test_output_shape(self_attention):
-    """Output has shape (T, d_v), with d_v different from d_k"""
+    """Output has shape (T, d_v), with d_v different from d_k
+
+    Guards: transpose, dtype
+    """
     Q, K, V = random_qkv(5, 3, 7, seed=1)
     assert_shape(self_attention(Q, K, V), (5, 7))
 
 
 def test_random_inputs(self_attention):
-    """Matches the reference on random inputs"""
+    """Matches the reference on random inputs
+
+    Guards: scaling, key_axis
+    """
     Q, K, V = random_qkv(6, 4, 3, seed=2)
     assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=lambda: mistakes(Q, K, V))
 
 
 def test_scaling_large_dk(self_attention):
-    """Scores are scaled by sqrt(d_k) (d_k = 64)"""
+    """Scores are scaled by sqrt(d_k) (d_k = 64)
+
+    Guards: scaling
+    """
     Q, K, V = random_qkv(4, 64, 2, seed=3)
     assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=lambda: mistakes(Q, K, V))
 
 
 def test_non_square_keys(self_attention):
-    """Works when d_k differs from T (K must be transposed)"""
+    """Works when d_k differs from T (K must be transposed)
+
+    Guards: transpose
+    """
     Q, K, V = random_qkv(3, 5, 2, seed=4)
     assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=lambda: mistakes(Q, K, V))
 
 
 def test_large_scores_stay_finite(self_attention):
-    """Large scores do not overflow (subtract the row max)"""
+    """Large scores do not overflow (subtract the row max)
+
+    Guards: stable
+    """
     Q, K, V = random_qkv(4, 8, 3, seed=5)
     Q, K = Q * 40.0, K * 40.0
     assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes=lambda: mistakes(Q, K, V))
 
 
 def test_float32_inputs(self_attention):
-    """Accepts float32 inputs and returns float64"""
+    """Accepts float32 inputs and returns float64
+
+    Guards: dtype
+    """
     Q, K, V = random_qkv(5, 4, 4, seed=6, dtype=np.float32)
     out = self_attention(Q, K, V)
     assert_close(out, reference(Q, K, V), rtol=1e-4, atol=1e-5)
@@ -80,7 +100,10 @@ def test_float32_inputs(self_attention):
 
 
 def test_rows_are_convex_combinations(self_attention):
-    """Each output row is a weighted average of the rows of V"""
+    """Each output row is a weighted average of the rows of V
+
+    Guards: key_axis
+    """
     Q, K, V = random_qkv(7, 3, 4, seed=7)
     out = as_float_array(self_attention(Q, K, V))
     assert_shape(out, V.shape)

@@ -46,6 +46,8 @@ def mistakes(Q, K, V, w):
     out["the mask seems applied after the softmax: rows no longer sum to 1. Block the scores "
         "(np.where(mask, scores, -np.inf)) before the softmax"] = (_softmax(s) * mask) @ V
     out["scores look unscaled: divide Q @ K.T by sqrt(d_k)"] = _masked(Q * np.sqrt(K.shape[-1]), K, V, mask)
+    out["the scores look divided by sqrt(T), the sequence length: divide by sqrt(d_k) = K.shape[-1]"] = \
+        _masked(Q * np.sqrt(K.shape[-1] / K.shape[0]), K, V, mask)
     return out
 
 
@@ -76,13 +78,19 @@ def test_worked_example(sliding_window_mask, sliding_window_attention):
 
 
 def test_mask_definition(sliding_window_mask):
-    """The mask is True exactly where i - w < j <= i (bool, shape (T, T))"""
+    """The mask is True exactly where i - w < j <= i (bool, shape (T, T))
+
+    Guards: window_counts_self, causal, window_limit
+    """
     for T, w in [(6, 3), (5, 1), (7, 2), (1, 1)]:
         check_mask(sliding_window_mask(T, w), T, w)
 
 
 def test_wide_window_is_causal(sliding_window_mask, sliding_window_attention):
-    """With w >= T the window is ordinary causal attention"""
+    """With w >= T the window is ordinary causal attention
+
+    Guards: causal
+    """
     for w in (5, 9):
         check_mask(sliding_window_mask(5, w), 5, w)
     Q, K, V = random_qkv(5, 3, 2, seed=1)
@@ -91,19 +99,28 @@ def test_wide_window_is_causal(sliding_window_mask, sliding_window_attention):
 
 
 def test_random_inputs(sliding_window_attention):
-    """Matches a reference on random inputs (T = 7, w = 3)"""
+    """Matches a reference on random inputs (T = 7, w = 3)
+
+    Guards: mask_before_softmax
+    """
     Q, K, V = random_qkv(7, 4, 3, seed=2)
     assert_close(sliding_window_attention(Q, K, V, 3), reference(Q, K, V, 3), mistakes=lambda: mistakes(Q, K, V, 3))
 
 
 def test_window_of_one_returns_values(sliding_window_attention):
-    """With w = 1 each query sees only itself, so the output is V"""
+    """With w = 1 each query sees only itself, so the output is V
+
+    Guards: window_counts_self
+    """
     Q, K, V = random_qkv(5, 4, 3, seed=3)
     assert_close(sliding_window_attention(Q, K, V, 1), V, mistakes=lambda: mistakes(Q, K, V, 1))
 
 
 def test_outside_window_has_no_effect(sliding_window_attention):
-    """Changing keys and values outside a query's window leaves its output row unchanged"""
+    """Changing keys and values outside a query's window leaves its output row unchanged
+
+    Guards: window_limit, mask_before_softmax
+    """
     T, w = 8, 3
     Q, K, V = random_qkv(T, 4, 2, seed=4)
     base = as_float_array(sliding_window_attention(Q, K, V, w))
@@ -142,7 +159,10 @@ def test_large_scores_stay_finite(sliding_window_attention):
 
 
 def test_shape_and_float32(sliding_window_attention):
-    """Accepts float32 inputs and returns float64 of shape (T, d_v) with d_v != d_k"""
+    """Accepts float32 inputs and returns float64 of shape (T, d_v) with d_v != d_k
+
+    Guards: dtype
+    """
     Q, K, V = random_qkv(6, 5, 2, seed=6, dtype=np.float32)
     out = sliding_window_attention(Q, K, V, 4)
     assert_shape(out, (6, 2))
