@@ -95,33 +95,48 @@ def test_worked_example(attention_backward):
 
 
 def test_shapes_cross_attention(attention_backward):
-    """Returns (dQ, dK, dV) shaped like Q, K and V, with T != S and d_v != d_k"""
+    """Returns (dQ, dK, dV) shaped like Q, K and V, with T != S and d_v != d_k
+
+    Guards: dk_shape
+    """
     Q, K, V, dO = random_inputs(3, 5, 4, 2, seed=1)
     check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO)
 
 
 def test_matches_finite_differences(attention_backward):
-    """Agrees with central finite differences of L = sum(dO * O)"""
+    """Agrees with central finite differences of L = sum(dO * O)
+
+    Guards: softmax_jacobian, scale
+    """
     Q, K, V, dO = random_inputs(3, 4, 2, 3, seed=2)
     numeric = finite_differences(Q, K, V, dO)
     check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO, expected=numeric, rtol=1e-5, atol=1e-6)
 
 
 def test_random_inputs(attention_backward):
-    """Matches an analytic reference on random inputs (T = S = 5)"""
+    """Matches an analytic reference on random inputs (T = S = 5)
+
+    Guards: scale, dk_shape
+    """
     Q, K, V, dO = random_inputs(5, 5, 4, 3, seed=3)
     check_grads(attention_backward(Q, K, V, dO), Q, K, V, dO)
 
 
 def test_causal_mask(attention_backward):
-    """Honours a causal mask (True = may attend)"""
+    """Honours a causal mask (True = may attend)
+
+    Guards: mask
+    """
     Q, K, V, dO = random_inputs(5, 5, 3, 2, seed=4)
     mask = np.tril(np.ones((5, 5), dtype=bool))
     check_grads(attention_backward(Q, K, V, dO, mask=mask), Q, K, V, dO, mask)
 
 
 def test_masked_finite_differences(attention_backward):
-    """With a mask, agrees with finite differences, and blocked keys get zero dK and dV rows"""
+    """With a mask, agrees with finite differences, and blocked keys get zero dK and dV rows
+
+    Guards: mask
+    """
     Q, K, V, dO = random_inputs(3, 4, 2, 3, seed=5)
     mask = np.array([[True, False, True, False],
                      [False, False, True, True],
@@ -137,7 +152,10 @@ def test_masked_finite_differences(attention_backward):
 
 
 def test_key_gradients_sum_to_zero(attention_backward):
-    """The rows of dK sum to zero (moving every key by the same vector changes nothing)"""
+    """The rows of dK sum to zero (moving every key by the same vector changes nothing)
+
+    Guards: softmax_jacobian
+    """
     Q, K, V, dO = random_inputs(4, 6, 3, 2, seed=6)
     dK = as_float_array(unpack(attention_backward(Q, K, V, dO))[1], "dK")
     assert_true(dK.shape == K.shape, lambda: f"dK has shape {dK.shape}, expected {K.shape}")
@@ -158,7 +176,10 @@ def test_large_scores_stay_finite(attention_backward):
 
 
 def test_float32_inputs(attention_backward):
-    """Accepts float32 inputs and returns float64 gradients"""
+    """Accepts float32 inputs and returns float64 gradients
+
+    Guards: dtype
+    """
     Q, K, V, dO = random_inputs(4, 5, 3, 3, seed=8, dtype=np.float32)
     result = attention_backward(Q, K, V, dO)
     check_grads(result, Q, K, V, dO, rtol=1e-4, atol=1e-5)

@@ -98,12 +98,18 @@ def test_worked_example(causal_mask, additive_causal_mask):
 
 
 def test_square_boolean_mask(causal_mask):
-    """causal_mask(T) is a (T, T) boolean array, True on and below the diagonal (T = 6)"""
+    """causal_mask(T) is a (T, T) boolean array, True on and below the diagonal (T = 6)
+
+    Guards: past_only, bool_dtype
+    """
     check_bool(causal_mask, 6)
 
 
 def test_diagonal_is_allowed(causal_mask):
-    """Every query may attend to its own position: the diagonal is True"""
+    """Every query may attend to its own position: the diagonal is True
+
+    Guards: diagonal
+    """
     got = np.asarray(causal_mask(7)).view(np.ndarray)
     assert_true(got.shape == (7, 7), lambda: f"causal_mask(7) has shape {got.shape}, expected (7, 7)")
     diagonal = np.diagonal(got)
@@ -116,34 +122,49 @@ def test_diagonal_is_allowed(causal_mask):
 
 
 def test_default_keys(causal_mask):
-    """S defaults to T: causal_mask(T) equals causal_mask(T, T)"""
+    """S defaults to T: causal_mask(T) equals causal_mask(T, T)
+
+    Guards: default_keys
+    """
     check_bool(causal_mask, 5, 5)
     check_bool(causal_mask, 5)
 
 
 def test_more_keys_than_queries(causal_mask):
-    """With S > T keys, query i still sees keys 0..i and the extra keys are blocked"""
+    """With S > T keys, query i still sees keys 0..i and the extra keys are blocked
+
+    Guards: more_keys
+    """
     check_bool(causal_mask, 3, 5)
     check_bool(causal_mask, 2, 7)
     check_bool(causal_mask, 4, 5)
 
 
 def test_single_position(causal_mask, additive_causal_mask):
-    """A single position (T = 1) sees only itself"""
+    """A single position (T = 1) sees only itself
+
+    Guards: diagonal
+    """
     check_bool(causal_mask, 1)
     check_bool(causal_mask, 1, 3)
     check_additive(additive_causal_mask, 1)
 
 
 def test_additive_values(additive_causal_mask):
-    """additive_causal_mask(T) is a float (T, T) array of 0 and exactly -inf (T = 5)"""
+    """additive_causal_mask(T) is a float (T, T) array of 0 and exactly -inf (T = 5)
+
+    Guards: exact_minus_inf
+    """
     got = check_additive(additive_causal_mask, 5)
     assert_true(got.dtype == np.float64,
                 lambda: f"additive_causal_mask(5) has dtype {got.dtype}, expected float64")
 
 
 def test_additive_matches_boolean(causal_mask, additive_causal_mask):
-    """The additive mask is 0 exactly where the boolean mask is True, for T = 1..8"""
+    """The additive mask is 0 exactly where the boolean mask is True, for T = 1..8
+
+    Guards: exact_minus_inf, additive_diagonal
+    """
     for T in range(1, 9):
         check_bool(causal_mask, T)
         check_additive(additive_causal_mask, T)
@@ -157,7 +178,10 @@ def masked_softmax(scores, additive):
 
 
 def test_additive_mask_in_softmax(additive_causal_mask):
-    """Added to scores before a softmax, the additive mask gives causal weights that sum to 1"""
+    """Added to scores before a softmax, the additive mask gives causal weights that sum to 1
+
+    Guards: additive_diagonal
+    """
     T = 6
     scores = np.random.default_rng(0).standard_normal((T, T)) * 3.0
     weights = masked_softmax(scores, additive_causal_mask(T))

@@ -107,7 +107,10 @@ def test_worked_example(cross_attention):
 
 
 def test_output_shape(cross_attention):
-    """Output has shape (B, T, E) when the decoder and encoder lengths differ"""
+    """Output has shape (B, T, E) when the decoder and encoder lengths differ
+
+    Guards: keys_from_encoder
+    """
     x_dec, enc, params = random_problem(B=2, T=3, S=5, E=8, seed=1)
     assert_shape(cross_attention(x_dec, enc, params, 2), (2, 3, 8))
     x_dec, enc, params = random_problem(B=1, T=6, S=2, E=8, seed=2)
@@ -115,13 +118,19 @@ def test_output_shape(cross_attention):
 
 
 def test_matches_reference(cross_attention):
-    """Matches a reference implementation (3 heads, T = 4 queries, S = 7 keys)"""
+    """Matches a reference implementation (3 heads, T = 4 queries, S = 7 keys)
+
+    Guards: keys_from_encoder, head_split, key_axis
+    """
     x_dec, enc, params = random_problem(B=2, T=4, S=7, E=12, seed=3)
     check(cross_attention, x_dec, enc, params, 3)
 
 
 def test_scaled_by_head_dim(cross_attention):
-    """Scores are scaled by sqrt(Dh), the size of one head, not sqrt(E)"""
+    """Scores are scaled by sqrt(Dh), the size of one head, not sqrt(E)
+
+    Guards: head_scale
+    """
     x_dec, enc, params = random_problem(B=1, T=3, S=5, E=32, seed=4, scale=2.0)
     check(cross_attention, x_dec, enc, params, 8)
 
@@ -137,7 +146,10 @@ def test_one_head_is_single_head_attention(cross_attention):
 
 
 def test_padded_keys_are_ignored(cross_attention):
-    """Padded encoder positions get no weight: changing them does not change the output"""
+    """Padded encoder positions get no weight: changing them does not change the output
+
+    Guards: padding_keys
+    """
     x_dec, enc, params = random_problem(B=3, T=4, S=6, E=8, seed=6)
     mask = np.array([[True] * 6, [True] * 4 + [False] * 2, [True] + [False] * 5])
     check(cross_attention, x_dec, enc, params, 2, mask)
@@ -149,14 +161,20 @@ def test_padded_keys_are_ignored(cross_attention):
 
 
 def test_padding_mask_marks_keys(cross_attention):
-    """The padding mask applies to keys, even when T equals S"""
+    """The padding mask applies to keys, even when T equals S
+
+    Guards: padding_keys
+    """
     x_dec, enc, params = random_problem(B=2, T=5, S=5, E=8, seed=8)
     mask = np.array([[True, True, True, False, False], [True, False, True, True, False]])
     check(cross_attention, x_dec, enc, params, 4, mask)
 
 
 def test_decoder_positions_are_independent(cross_attention):
-    """Each decoder position's output depends only on its own state (no causal mask, no mixing)"""
+    """Each decoder position's output depends only on its own state (no causal mask, no mixing)
+
+    Guards: independent_queries
+    """
     x_dec, enc, params = random_problem(B=2, T=4, S=3, E=8, seed=9)
     mask = np.array([[True, True, False], [True, True, True]])
     full = cross_attention(x_dec, enc, params, 2, key_padding_mask=mask)
@@ -180,13 +198,19 @@ def _causal(x_dec, enc, params, H, mask):
 
 
 def test_large_inputs_stay_finite(cross_attention):
-    """Large scores do not overflow (subtract the row max before exponentiating)"""
+    """Large scores do not overflow (subtract the row max before exponentiating)
+
+    Guards: key_axis
+    """
     x_dec, enc, params = random_problem(B=1, T=3, S=4, E=8, seed=10, scale=40.0)
     check(cross_attention, x_dec, enc, params, 2, np.array([[True, True, True, False]]))
 
 
 def test_float32_inputs(cross_attention):
-    """Accepts float32 inputs and returns float64"""
+    """Accepts float32 inputs and returns float64
+
+    Guards: dtype
+    """
     x_dec, enc, params = random_problem(B=2, T=3, S=4, E=8, seed=11, dtype=np.float32)
     got = check(cross_attention, x_dec, enc, params, 2, np.array([[True, True, False, True], [True] * 4]),
                 rtol=1e-4, atol=1e-5)

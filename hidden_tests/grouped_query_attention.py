@@ -95,25 +95,37 @@ def test_worked_example(grouped_query_attention):
 
 
 def test_output_shape(grouped_query_attention):
-    """Output has shape (B, T, E)"""
+    """Output has shape (B, T, E)
+
+    Guards: dtype
+    """
     x, params = random_problem(B=2, T=5, E=8, H=4, G=2, seed=1)
     assert_shape(grouped_query_attention(x, params, 4, 2), (2, 5, 8))
 
 
 def test_matches_reference(grouped_query_attention):
-    """Matches a reference: 6 query heads in 2 groups of 3"""
+    """Matches a reference: 6 query heads in 2 groups of 3
+
+    Guards: groups, kv_heads, head_scale
+    """
     x, params = random_problem(B=2, T=4, E=12, H=6, G=2, seed=2)
     check(grouped_query_attention, x, params, 6, 2)
 
 
 def test_consecutive_heads_share(grouped_query_attention):
-    """Query heads 2g and 2g+1 share key/value head g (8 query heads, 4 key/value heads)"""
+    """Query heads 2g and 2g+1 share key/value head g (8 query heads, 4 key/value heads)
+
+    Guards: groups
+    """
     x, params = random_problem(B=1, T=5, E=16, H=8, G=4, seed=3, scale=1.5)
     check(grouped_query_attention, x, params, 8, 4)
 
 
 def test_all_kv_heads_is_multi_head(grouped_query_attention):
-    """With G = H it is ordinary multi-head attention"""
+    """With G = H it is ordinary multi-head attention
+
+    Guards: kv_heads
+    """
     B, T, E, H = 2, 4, 8, 4
     x, params = random_problem(B=B, T=T, E=E, H=H, G=H, seed=4)
     p, Dh = params, E // H
@@ -125,7 +137,10 @@ def test_all_kv_heads_is_multi_head(grouped_query_attention):
 
 
 def test_one_kv_head_is_multi_query(grouped_query_attention):
-    """With G = 1 every query head uses the same keys and values (multi-query attention)"""
+    """With G = 1 every query head uses the same keys and values (multi-query attention)
+
+    Guards: head_scale
+    """
     B, T, E, H = 2, 5, 12, 3
     x, params = random_problem(B=B, T=T, E=E, H=H, G=1, seed=5)
     p, Dh = params, E // H
@@ -137,7 +152,10 @@ def test_one_kv_head_is_multi_query(grouped_query_attention):
 
 
 def test_causal_mask(grouped_query_attention):
-    """Honours a causal mask: changing later tokens does not change earlier outputs"""
+    """Honours a causal mask: changing later tokens does not change earlier outputs
+
+    Guards: mask_before_softmax
+    """
     x, params = random_problem(B=2, T=6, E=8, H=4, G=2, seed=6)
     causal = np.tril(np.ones((6, 6), dtype=bool))
     check(grouped_query_attention, x, params, 4, 2, causal)
@@ -150,13 +168,19 @@ def test_causal_mask(grouped_query_attention):
 
 
 def test_large_inputs_stay_finite(grouped_query_attention):
-    """Large scores do not overflow (subtract the row max before exponentiating)"""
+    """Large scores do not overflow (subtract the row max before exponentiating)
+
+    Guards: stable
+    """
     x, params = random_problem(B=1, T=4, E=8, H=4, G=2, seed=8, scale=40.0)
     check(grouped_query_attention, x, params, 4, 2, np.tril(np.ones((4, 4), dtype=bool)))
 
 
 def test_float32_inputs(grouped_query_attention):
-    """Accepts float32 inputs and returns float64"""
+    """Accepts float32 inputs and returns float64
+
+    Guards: dtype
+    """
     x, params = random_problem(B=2, T=4, E=8, H=4, G=2, seed=9, dtype=np.float32)
     got = check(grouped_query_attention, x, params, 4, 2, np.tril(np.ones((4, 4), dtype=bool)),
                 rtol=1e-4, atol=1e-5)

@@ -99,7 +99,10 @@ def test_worked_example(decode_step):
 
 
 def test_first_token_attends_to_itself(decode_step):
-    """The first token (cache=None) attends only to itself and starts a cache of length 1"""
+    """The first token (cache=None) attends only to itself and starts a cache of length 1
+
+    Guards: attends_to_itself, returns_new_cache
+    """
     x, params = random_problem(B=2, T=1, E=8, seed=1)
     y, cache = decode(decode_step, x, params, 2)
     assert_close(y, reference(x, params, 2))
@@ -107,21 +110,30 @@ def test_first_token_attends_to_itself(decode_step):
 
 
 def test_cache_holds_keys_and_values(decode_step):
-    """After 5 steps the cache holds the 5 projected keys and values, split into heads, in order"""
+    """After 5 steps the cache holds the 5 projected keys and values, split into heads, in order
+
+    Guards: returns_new_cache, cache_order
+    """
     x, params = random_problem(B=2, T=5, E=12, seed=2)
     _, cache = decode(decode_step, x, params, 3)
     check_cache(cache, x, params, 3)
 
 
 def test_matches_full_causal_attention(decode_step):
-    """Decoding token by token equals causal attention over the whole sequence"""
+    """Decoding token by token equals causal attention over the whole sequence
+
+    Guards: attends_to_itself, no_mask, head_scale
+    """
     x, params = random_problem(B=2, T=7, E=12, seed=3)
     ys, _ = decode(decode_step, x, params, 3)
     assert_close(ys, reference(x, params, 3), mistakes=lambda: mistakes(x, params, 3))
 
 
 def test_continues_from_prompt_cache(decode_step):
-    """Continues from a cache filled with a 4-token prompt"""
+    """Continues from a cache filled with a 4-token prompt
+
+    Guards: cache_order
+    """
     x, params = random_problem(B=2, T=7, E=8, seed=4)
     prompt = np.asarray(x[:, :4], dtype=np.float64)
     cache = {n: _heads(prompt @ params[f"W_{n}"] + params[f"b_{n}"], 2) for n in "kv"}
@@ -133,7 +145,10 @@ def test_continues_from_prompt_cache(decode_step):
 
 
 def test_branches_are_independent(decode_step):
-    """Two different next tokens decoded from one cache give two independent continuations"""
+    """Two different next tokens decoded from one cache give two independent continuations
+
+    Guards: cache_read_only
+    """
     x, params = random_problem(B=1, T=5, E=8, seed=5)
     other = np.random.default_rng(6).standard_normal((1, 1, 8))
     _, cache = decode(decode_step, x[:, :4], params, 2)
@@ -155,7 +170,10 @@ def test_large_inputs_stay_finite(decode_step):
 
 
 def test_float32_inputs(decode_step):
-    """Accepts float32 inputs and returns float64 arrays"""
+    """Accepts float32 inputs and returns float64 arrays
+
+    Guards: dtype
+    """
     x, params = random_problem(B=2, T=4, E=8, seed=8, dtype=np.float32)
     ys, cache = decode(decode_step, x, params, 4)
     assert_close(ys, reference(x, params, 4), rtol=1e-4, atol=1e-5, mistakes=lambda: mistakes(x, params, 4))

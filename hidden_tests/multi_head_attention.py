@@ -179,20 +179,29 @@ def test_output_shapes(multi_head_attention):
 
 
 def test_matches_reference(multi_head_attention):
-    """Self-attention matches the reference (E = 8, two heads), also with huge scores"""
+    """Self-attention matches the reference (E = 8, two heads), also with huge scores
+
+    Guards: head_scale, head_split, output_projection
+    """
     x, params = make_input((2, 4, 8), seed=4), make_params(8, seed=5)
     check(multi_head_attention, x, params, 2, weights=False)
     check(multi_head_attention, 40 * x, params, 2, weights=False)  # scores in the thousands
 
 
 def test_cross_attention_matches_reference(multi_head_attention):
-    """Cross-attention (T = 3 queries, S = 5 keys) matches the reference"""
+    """Cross-attention (T = 3 queries, S = 5 keys) matches the reference
+
+    Guards: head_split
+    """
     x, kv, params = make_input((2, 3, 12), seed=6), make_input((2, 5, 12), seed=7), make_params(12, seed=8)
     check(multi_head_attention, x, params, 3, kv=kv)
 
 
 def test_weights_are_head_averaged(multi_head_attention):
-    """need_weights returns the attention averaged over the heads; each row sums to 1"""
+    """need_weights returns the attention averaged over the heads; each row sums to 1
+
+    Guards: head_average
+    """
     x, params = make_input((3, 4, 8), seed=9), make_params(8, seed=10)
     _, w = check(multi_head_attention, x, params, 2)
     sums = w.sum(axis=-1)
@@ -201,7 +210,10 @@ def test_weights_are_head_averaged(multi_head_attention):
 
 
 def test_padded_keys_get_no_weight(multi_head_attention):
-    """Padded keys get no weight, also together with an attention mask"""
+    """Padded keys get no weight, also together with an attention mask
+
+    Guards: padding_keys, blocked_zero
+    """
     B, T, E, H = 2, 5, 8, 2
     x, params = make_input((B, T, E), seed=11), make_params(E, seed=12)
     keep = np.arange(T)[None, :] < np.array([5, 3])[:, None]
@@ -225,7 +237,10 @@ def test_padded_keys_get_no_weight(multi_head_attention):
 
 
 def test_causal_mask_blocks_the_future(multi_head_attention):
-    """A causal mask blocks the future: no weight on later keys, later inputs change nothing"""
+    """A causal mask blocks the future: no weight on later keys, later inputs change nothing
+
+    Guards: blocked_zero
+    """
     B, T, E, H = 2, 5, 8, 4
     x, params = make_input((B, T, E), seed=16), make_params(E, seed=17)
     y, w = check(multi_head_attention, x, params, H, attn_mask=causal(T))
@@ -243,7 +258,10 @@ def test_causal_mask_blocks_the_future(multi_head_attention):
 
 
 def test_additive_masks(multi_head_attention):
-    """Additive masks work with -inf and -1e9, as (T, S) or per-sequence (B, 1, T, S)"""
+    """Additive masks work with -inf and -1e9, as (T, S) or per-sequence (B, 1, T, S)
+
+    Guards: additive_mask
+    """
     B, T, E, H = 2, 4, 8, 2
     x, params = make_input((B, T, E), seed=19), make_params(E, seed=20)
     minus_inf = np.where(causal(T), 0.0, -np.inf)
@@ -263,7 +281,10 @@ def test_all_zero_input_is_finite(multi_head_attention):
 
 
 def test_one_head_is_single_head_attention(multi_head_attention):
-    """One head, W_o = I and b_o = 0: plain attention on the projections"""
+    """One head, W_o = I and b_o = 0: plain attention on the projections
+
+    Guards: output_projection
+    """
     E = 4
     x, params = make_input((2, 3, E), seed=24), make_params(E, seed=25)
     params["W_o"], params["b_o"] = np.eye(E), np.zeros(E)
@@ -276,7 +297,10 @@ def test_one_head_is_single_head_attention(multi_head_attention):
 
 
 def test_float32_inputs(multi_head_attention):
-    """Accepts float32 inputs, parameters and masks, and returns float64"""
+    """Accepts float32 inputs, parameters and masks, and returns float64
+
+    Guards: dtype
+    """
     x = make_input((2, 3, 8), seed=26, dtype=np.float32)
     kv = make_input((2, 4, 8), seed=27, dtype=np.float32)
     params = make_params(8, seed=28, dtype=np.float32)

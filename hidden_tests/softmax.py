@@ -51,7 +51,10 @@ def test_worked_example(softmax):
 
 
 def test_square_matrix_rows_sum_to_one(softmax):
-    """Output has the input's shape; each row of a square matrix is non-negative and sums to 1"""
+    """Output has the input's shape; each row of a square matrix is non-negative and sums to 1
+
+    Guards: normalised
+    """
     x = np.random.default_rng(1).standard_normal((4, 4))
     got = softmax(x)
     assert_shape(got, x.shape)
@@ -68,14 +71,20 @@ def test_square_matrix_rows_sum_to_one(softmax):
 
 
 def test_matches_naive_formula(softmax):
-    """Matches exp(x) / sum(exp(x)) on small inputs of shape (2, 3, 5)"""
+    """Matches exp(x) / sum(exp(x)) on small inputs of shape (2, 3, 5)
+
+    Guards: normalised, keepdims_broadcast
+    """
     x = np.random.default_rng(2).uniform(-3, 3, size=(2, 3, 5))
     naive = np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True)
     assert_close(softmax(x), naive, mistakes=lambda: mistakes(x))
 
 
 def test_axis_argument(softmax):
-    """Normalises along the axis it is given (axis=0, axis=1 and axis=-2 of a 3-D array)"""
+    """Normalises along the axis it is given (axis=0, axis=1 and axis=-2 of a 3-D array)
+
+    Guards: axis, keepdims_broadcast
+    """
     x = np.random.default_rng(3).standard_normal((3, 4, 5))
     for axis in (0, 1, -2):
         got = softmax(x, axis=axis)
@@ -85,20 +94,29 @@ def test_axis_argument(softmax):
 
 
 def test_large_inputs_stay_finite(softmax):
-    """Large inputs such as [1000, 1001, 1002] (and -1000, -1001, -1002) give finite weights"""
+    """Large inputs such as [1000, 1001, 1002] (and -1000, -1001, -1002) give finite weights
+
+    Guards: stable_large
+    """
     check(softmax, np.array([1000.0, 1001.0, 1002.0]))
     check(softmax, np.array([[-1000.0, -1001.0, -1002.0], [800.0, 750.0, 790.0]]))
 
 
 def test_rows_of_different_scale(softmax):
-    """Each row subtracts its own maximum (one row near 0, another near 1000)"""
+    """Each row subtracts its own maximum (one row near 0, another near 1000)
+
+    Guards: row_max
+    """
     x = np.array([[0.0, 1.0, 2.0, 0.5], [1000.0, 1001.0, 1002.0, 999.0], [-3.0, 0.0, -1.0, 4.0]])
     check(softmax, x)
     check(softmax, x.T.copy(), axis=0)
 
 
 def test_minus_inf_gets_zero_weight(softmax):
-    """Entries equal to -inf get weight exactly 0; the rest of the row still sums to 1"""
+    """Entries equal to -inf get weight exactly 0; the rest of the row still sums to 1
+
+    Guards: minus_inf
+    """
     x = np.array([[0.0, -np.inf, 1.0, -np.inf], [-np.inf, 2.0, 2.0, -np.inf], [5.0, -np.inf, -np.inf, -np.inf]])
     got = softmax(x)
     check(softmax, x)
@@ -109,7 +127,10 @@ def test_minus_inf_gets_zero_weight(softmax):
 
 
 def test_shift_invariance(softmax):
-    """Adding a constant to every entry of a row does not change that row's softmax"""
+    """Adding a constant to every entry of a row does not change that row's softmax
+
+    Guards: row_max
+    """
     rng = np.random.default_rng(4)
     x = rng.standard_normal((5, 6))
     shift = np.array([[0.0], [3.5], [-40.0], [250.0], [-700.0]])
@@ -118,7 +139,10 @@ def test_shift_invariance(softmax):
 
 
 def test_float32_and_integer_inputs(softmax):
-    """Accepts float32 and integer inputs"""
+    """Accepts float32 and integer inputs
+
+    Guards: dtypes
+    """
     x = np.random.default_rng(5).standard_normal((3, 7)).astype(np.float32)
     assert_close(softmax(x), reference(x), rtol=1e-4, atol=1e-6, name="softmax of a float32 array")
     ints = np.array([[1, 2, 3], [0, 0, 0], [10, -10, 0]])

@@ -49,7 +49,10 @@ def test_worked_example(split_heads):
 
 
 def test_split_shape(split_heads):
-    """split_heads turns (B, T, E) into (B, H, T, E // H)"""
+    """split_heads turns (B, T, E) into (B, H, T, E // H)
+
+    Guards: split_layout
+    """
     x = numbered((2, 5, 12))
     out = split_heads(x, 3)
     assert_close(out, ref_split(x, 3), name="split_heads(x, 3) for x of shape (2, 5, 12)",
@@ -57,7 +60,10 @@ def test_split_shape(split_heads):
 
 
 def test_head_h_holds_its_features(split_heads):
-    """Head h holds features h*Dh to (h+1)*Dh of every position"""
+    """Head h holds features h*Dh to (h+1)*Dh of every position
+
+    Guards: split_layout
+    """
     x = np.random.default_rng(1).standard_normal((2, 4, 12))
     out = as_float_array(split_heads(x, 4), "split_heads(x, 4)")
     assert_shape(out, (2, 4, 4, 3), name="split_heads(x, 4) for x of shape (2, 4, 12)")
@@ -68,20 +74,29 @@ def test_head_h_holds_its_features(split_heads):
 
 
 def test_merge_shape_and_order(merge_heads):
-    """merge_heads turns (B, H, T, Dh) into (B, T, H*Dh), head 0's features first"""
+    """merge_heads turns (B, H, T, Dh) into (B, T, H*Dh), head 0's features first
+
+    Guards: merge_layout
+    """
     xh = numbered((2, 3, 5, 4))
     assert_close(merge_heads(xh), ref_merge(xh), name="merge_heads(xh) for xh of shape (2, 3, 5, 4)",
                  mistakes=lambda: merge_mistakes(xh))
 
 
 def test_merge_undoes_split(split_heads, merge_heads):
-    """merge_heads(split_heads(x, H)) gives x back exactly"""
+    """merge_heads(split_heads(x, H)) gives x back exactly
+
+    Guards: round_trips
+    """
     x = np.random.default_rng(2).standard_normal((3, 6, 8))
     assert_close(merge_heads(split_heads(x, 4)), x, rtol=0, atol=0, name="merge_heads(split_heads(x, 4))")
 
 
 def test_split_undoes_merge(split_heads, merge_heads):
-    """split_heads(merge_heads(xh), H) gives xh back exactly"""
+    """split_heads(merge_heads(xh), H) gives xh back exactly
+
+    Guards: round_trips
+    """
     xh = np.random.default_rng(3).standard_normal((2, 4, 3, 5))
     assert_close(split_heads(merge_heads(xh), 4), xh, rtol=0, atol=0, name="split_heads(merge_heads(xh), 4)")
 
@@ -96,7 +111,10 @@ def test_one_head_and_one_feature_per_head(split_heads, merge_heads):
 
 
 def test_e_not_divisible_raises(split_heads):
-    """E not a multiple of num_heads raises ValueError"""
+    """E not a multiple of num_heads raises ValueError
+
+    Guards: not_divisible
+    """
     x = numbered((1, 2, 10))
     try:
         out = split_heads(x, 3)
@@ -109,7 +127,10 @@ def test_e_not_divisible_raises(split_heads):
 
 
 def test_float32_values_unchanged(split_heads, merge_heads):
-    """Values are only moved, never changed (float32 input)"""
+    """Values are only moved, never changed (float32 input)
+
+    Guards: values_unchanged
+    """
     x = np.random.default_rng(4).standard_normal((2, 3, 8)).astype(np.float32)
     xh = split_heads(x, 2)
     assert_close(xh, ref_split(x, 2), rtol=0, atol=0, name="split_heads(x, 2)", mistakes=lambda: split_mistakes(x, 2))

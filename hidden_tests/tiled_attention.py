@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_dtype, assert_shape
+from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_true
 
 EXACT = dict(rtol=1e-9, atol=1e-9)  # the tiled result equals full attention up to rounding
 
@@ -92,34 +92,49 @@ def test_worked_example(tiled_attention):
 
 
 def test_output_shape(tiled_attention):
-    """Output has shape (T, d_v) with T, S, d_k and d_v all different"""
+    """Output has shape (T, d_v) with T, S, d_k and d_v all different
+
+    Guards: dtype
+    """
     Q, K, V = random_qkv(T=3, S=8, d_k=5, d_v=2, seed=1)
     assert_shape(tiled_attention(Q, K, V, 4), (3, 2))
 
 
 def test_matches_full_attention(tiled_attention):
-    """Equals full attention to 1e-9 when the block size divides S"""
+    """Equals full attention to 1e-9 when the block size divides S
+
+    Guards: rescale, full_softmax
+    """
     Q, K, V = random_qkv(T=5, S=12, d_k=8, d_v=3, seed=2, scale=1.5)
     check(tiled_attention, Q, K, V, 4)
     check(tiled_attention, Q, K, V, 6)
 
 
 def test_block_size_not_dividing_keys(tiled_attention):
-    """Block sizes that do not divide S (the last block is shorter)"""
+    """Block sizes that do not divide S (the last block is shorter)
+
+    Guards: partial_block
+    """
     Q, K, V = random_qkv(T=4, S=10, d_k=4, d_v=3, seed=3, scale=1.5)
     for b in (3, 4, 7):
         check(tiled_attention, Q, K, V, b)
 
 
 def test_one_key_per_block_and_one_block(tiled_attention):
-    """block_size = 1 and block_size >= S both give full attention"""
+    """block_size = 1 and block_size >= S both give full attention
+
+    Guards: full_softmax
+    """
     Q, K, V = random_qkv(T=3, S=6, d_k=4, d_v=2, seed=4, scale=1.5)
     for b in (1, 6, 50):
         check(tiled_attention, Q, K, V, b)
 
 
 def test_max_grows_block_after_block(tiled_attention):
-    """Rescales the running sum and output whenever a later block holds a larger score"""
+    """Rescales the running sum and output whenever a later block holds a larger score
+
+    Guards: rescale
+    """
     rng = np.random.default_rng(5)
     Q = np.abs(rng.standard_normal((3, 4))) + 0.5
     K = np.linspace(-2.0, 4.0, 9)[:, None] * np.ones((1, 4)) + 0.1 * rng.standard_normal((9, 4))
@@ -129,7 +144,10 @@ def test_max_grows_block_after_block(tiled_attention):
 
 
 def test_huge_scores_stay_finite(tiled_attention):
-    """Scores in the thousands, with very different block maxima, do not overflow"""
+    """Scores in the thousands, with very different block maxima, do not overflow
+
+    Guards: running_max
+    """
     rng = np.random.default_rng(6)
     Q = 40.0 * rng.standard_normal((4, 4))
     K = 40.0 * rng.standard_normal((8, 4))
@@ -140,7 +158,10 @@ def test_huge_scores_stay_finite(tiled_attention):
 
 
 def test_very_negative_scores(tiled_attention):
-    """Every score far below zero (around -1000) still gives the right answer"""
+    """Every score far below zero (around -1000) still gives the right answer
+
+    Guards: start_minus_inf
+    """
     rng = np.random.default_rng(7)
     Q = np.full((3, 2), 30.0) + rng.standard_normal((3, 2))
     K = np.full((7, 2), -25.0) + rng.standard_normal((7, 2))
@@ -149,6 +170,25 @@ def test_very_negative_scores(tiled_attention):
 
 
 def test_float32_inputs(tiled_attention):
-    """Accepts float32 inputs and returns float64"""
+    """Accepts float32 inputs and returns float64
+
+    Guards: dtype
+    """
     Q, K, V = random_qkv(T=4, S=9, d_k=4, d_v=3, seed=8, dtype=np.float32)
     assert_dtype(check(tiled_attention, Q, K, V, 4, rtol=1e-4, atol=1e-5), np.float64)
+
+
+def test_scores_below_minus_1e9(tiled_attention):
+    """Scores far below -1e9 still give the right answer (the running maximum starts at -inf)
+
+    Guards: start_minus_inf
+    """
+    rng = np.random.default_rng(11)
+    Q = np.full((3, 2), 1e5) + rng.standard_normal((3, 2))
+    K = np.full((6, 2), -1e5) + 1e3 * rng.standard_normal((6, 2))
+    V = rng.standard_normal((6, 2))
+    got = as_float_array(tiled_attention(Q, K, V, 2))
+    assert_true(np.all(np.isfinite(got)), "your result is not finite for scores around -1e10: a running maximum "
+                "started at a finite number (such as -1e9) stays above every score, so every exp() underflows to "
+                "0 and the division is 0 / 0. Start the running maximum at -np.inf")
+    check(tiled_attention, Q, K, V, 2)

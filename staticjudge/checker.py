@@ -1,19 +1,27 @@
 """``check``: proves each problem is sound before a learner ever sees it.
 
 For every problem: the reference solution passes every hidden test; every mutant fails at least
-one; the starter code fails cleanly (a report, not a crash or a timeout); the hidden tests end
+one; every requirement is claimed by a test, and its mutant is caught by a test that claims it;
+every mutant generated from the solution (``mutation.py``) is caught or marked equivalent with a
+reason; the starter code fails cleanly (a report, not a crash or a timeout); the hidden tests end
 when the entry functions are stand-ins that return their first argument (the browser's warm-up
 grades those); every worked example of the statement matches what the reference solution computes.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .examples import run_example
 from .model import Problem, ProblemError
+from .mutation import GeneratedMutant, generate
 from .runner import run_isolated
 from .warmup import stand_ins as stand_in_code
+
+# Each grade runs in its own child process and the thread only waits on it: one per core.
+GRADING_WORKERS = max(2, os.cpu_count() or 1)
 
 
 @dataclass
@@ -25,10 +33,18 @@ class MutantResult:
 
 
 @dataclass
+class GeneratedResult:
+    mutant: GeneratedMutant
+    killed_by: list[str]
+    equivalent: str = ""  # the author's reason, when marked equivalent
+
+
+@dataclass
 class CheckResult:
     problem: Problem
     errors: list[ProblemError] = field(default_factory=list)
     mutants: list[MutantResult] = field(default_factory=list)
+    generated: list[GeneratedResult] = field(default_factory=list)
     examples_checked: int = 0
 
     @property
@@ -43,6 +59,12 @@ class CheckResult:
 def _grade(problem: Problem, code: str) -> dict:
     titles = [(t.name, t.title) for t in problem.tests]
     return run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+
+
+def _grade_all(problem: Problem, codes: list[str]) -> list[dict]:
+    """Grade many programs at once, one child process per core."""
+    with ThreadPoolExecutor(max_workers=GRADING_WORKERS) as pool:
+        return list(pool.map(lambda code: _grade(problem, code), codes))
 
 
 def _not_passed(report: dict) -> list[dict]:
@@ -90,16 +112,27 @@ def check_problem(problem: Problem) -> CheckResult:
         line = next((t.line for t in problem.tests if t.name == test["name"]), None)
         result.errors.append(ProblemError(tests, line, f"the solution fails {test['name']}: {test['message']}"))
 
-    for mutant in problem.mutants:
-        failed = _not_passed(_grade(problem, mutant.code))
+    solution_ok = report["status"] == "pass"
+    # Generated mutants of a failing solution say nothing: grade them only once it passes.
+    generated = generate(problem.solution.code, problem.entry) if solution_ok else []
+    reports = _grade_all(problem, [m.code for m in problem.mutants] + [g.code for g in generated]
+                         + [problem.starter.code, stand_in_code(problem.entry)])
+    mutant_reports, generated_reports = reports[:len(problem.mutants)], reports[len(problem.mutants):-2]
+    starter, stand_ins = reports[-2:]
+
+    for mutant, mutant_report in zip(problem.mutants, mutant_reports):
+        failed = _not_passed(mutant_report)
         message = failed[0]["message"] if failed else ""
         result.mutants.append(MutantResult(mutant.name, mutant.line, [t["name"] for t in failed], message))
-        killed = failed
-        if not killed:
+        if not failed:
             result.errors.append(ProblemError(md, mutant.line, f"mutant '{mutant.name}' passes every "
                                                                "hidden test: add a test that catches it"))
+    result.errors.extend(requirement_errors(problem, result.mutants))
+    for mutant, mutant_report in zip(generated, generated_reports):
+        result.generated.append(GeneratedResult(mutant, [t["name"] for t in _not_passed(mutant_report)]))
+    if solution_ok:
+        result.errors.extend(generated_errors(problem, result.generated))
 
-    starter = _grade(problem, problem.starter.code)
     if starter["stopped"]:
         result.errors.append(ProblemError(md, problem.starter.line, "the starter code does not fail cleanly: "
                                           + _stop_message(starter)))
@@ -110,7 +143,6 @@ def check_problem(problem: Problem) -> CheckResult:
         result.errors.append(ProblemError(md, problem.starter.line, "the starter code already passes every test"))
 
     # The browser warms up by grading stand-ins (warmup.py) in the background: that must end.
-    stand_ins = _grade(problem, stand_in_code(problem.entry))
     if stand_ins["stopped"]:
         result.errors.append(ProblemError(tests, None, "the hidden tests do not finish when each entry function "
                                           "returns its first argument (the browser grades such stand-ins to "
@@ -127,11 +159,95 @@ def check_problem(problem: Problem) -> CheckResult:
     return result
 
 
+def requirement_errors(problem: Problem, mutants: list[MutantResult]) -> list[ProblemError]:
+    """Each requirement is claimed by a test, and each of its mutants is caught by such a test."""
+    md = problem.source_path
+    if not problem.requirements:
+        return [ProblemError(md, None, "declares no requirements: list every promise of the statement under "
+                                       "'## Requirements' (- `id`: the words it quotes — mutant: name)")]
+    killed_by = {m.name: m.killed_by for m in mutants}
+    errors = []
+    for requirement in problem.requirements:
+        guarding = [t.name for t in problem.tests if requirement.id in t.guards]
+        if not guarding:
+            errors.append(ProblemError(md, requirement.line, f"requirement `{requirement.id}` is claimed by no "
+                                       f"hidden test: add 'Guards: {requirement.id}' to the docstring of a test "
+                                       "that checks it (after its title line)"))
+            continue
+        for name in requirement.mutants:
+            killers = killed_by.get(name, [])
+            if not killers:
+                errors.append(ProblemError(md, requirement.line, f"requirement `{requirement.id}`: its mutant "
+                                           f"'{name}' survives every hidden test, so nothing proves the "
+                                           f"requirement is tested (tests claiming it: {', '.join(guarding)})"))
+            elif not set(killers) & set(guarding):
+                errors.append(ProblemError(md, requirement.line, f"requirement `{requirement.id}`: its mutant "
+                                           f"'{name}' is caught only by tests that do not claim it "
+                                           f"({', '.join(killers)}); the mutant must be caught by a test that "
+                                           f"claims the requirement ({', '.join(guarding)})"))
+    return errors
+
+
+def generated_errors(problem: Problem, generated: list[GeneratedResult]) -> list[ProblemError]:
+    """Every surviving generated mutant is a hole, unless marked equivalent; a stale mark is an error."""
+    md = problem.source_path
+    marks = {mark.key: mark for mark in problem.equivalent_mutants}
+    errors, used = [], set()
+    for item in generated:
+        if item.killed_by:
+            continue
+        mutant = item.mutant
+        mark = marks.get(mutant.key)
+        if mark is not None:
+            item.equivalent = mark.reason
+            used.add(mark.key)
+            continue
+        errors.append(ProblemError(md, problem.solution.line + mutant.line - 1,
+                                   f"generated mutant {mutant.operator} survives: {mutant.original}  →  "
+                                   f"{mutant.changed}  (add a test that catches it, or, if no correct test can "
+                                   f"tell it apart, list `{mutant.key}` with the reason under "
+                                   "'## Equivalent mutants')"))
+    for key, mark in marks.items():
+        if key not in used:
+            errors.append(ProblemError(md, mark.line, f"`{key}` is marked equivalent, but no generated mutant of "
+                                       "that name survives (it is caught now, or the solution line changed): "
+                                       "remove the mark"))
+    return errors
+
+
 def summary_line(result: CheckResult) -> str:
     p = result.problem
     status = "ok  " if result.ok else "FAIL"
+    generated_killed = sum(1 for g in result.generated if g.killed_by)
+    equivalent = sum(1 for g in result.generated if g.equivalent)
     return (f"{status} {p.slug}: {len(p.tests)} tests, {result.killed}/{len(result.mutants)} mutants killed, "
-            f"{result.examples_checked} worked example(s)")
+            f"{result.examples_checked} worked example(s), {len(p.requirements)} requirement(s), "
+            f"{generated_killed}/{len(result.generated)} generated mutants killed"
+            + (f" ({equivalent} equivalent)" if equivalent else ""))
+
+
+def requirements_report(result: CheckResult) -> list[str]:
+    """Each requirement with the tests that claim it and its mutants (which of those tests caught them)."""
+    problem = result.problem
+    killed_by = {m.name: m.killed_by for m in result.mutants}
+    lines = [f"  requirements {len(problem.requirements)}"]
+    for requirement in problem.requirements:
+        guarding = [t.name for t in problem.tests if requirement.id in t.guards]
+        lines.append(f"    {requirement.id}: {requirement.text[:100]}")
+        lines.append(f"      tests: {', '.join(guarding) or 'NONE'}")
+        for name in requirement.mutants:
+            caught = [t for t in killed_by.get(name, []) if t in guarding]
+            lines.append(f"      mutant {name}: " + (f"caught by {', '.join(caught)}" if caught else "NOT CAUGHT by these"))
+    return lines
+
+
+def generated_report(result: CheckResult) -> list[str]:
+    lines = [f"  generated mutants {sum(1 for g in result.generated if g.killed_by)}/{len(result.generated)}"]
+    for item in result.generated:
+        by = (", ".join(item.killed_by[:3]) + (" …" if len(item.killed_by) > 3 else "") if item.killed_by
+              else f"equivalent: {item.equivalent}" if item.equivalent else "SURVIVED")
+        lines.append(f"    {item.mutant.operator} line {item.mutant.line}: {item.mutant.changed[:90]}  [{by}]")
+    return lines
 
 
 def mutation_report(result: CheckResult) -> list[str]:

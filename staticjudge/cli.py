@@ -64,7 +64,7 @@ def _problems_to_check(paths: Paths, slugs: list[str]):
 
 
 def cmd_check(args, paths: Paths) -> int:
-    from .checker import check_problem, mutation_report, summary_line
+    from .checker import check_problem, generated_report, mutation_report, requirements_report, summary_line
 
     try:
         problems = _problems_to_check(paths, args.slugs)
@@ -82,7 +82,7 @@ def cmd_check(args, paths: Paths) -> int:
         for error in result.errors:
             print(f"  {error}")
         if args.report:
-            print("\n".join(mutation_report(result)))
+            print("\n".join(requirements_report(result) + mutation_report(result) + generated_report(result)))
         killed += result.killed
         total += len(result.mutants)
         failed += not result.ok
@@ -185,7 +185,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="prove problems sound: solution passes, mutants fail, examples match")
     p.add_argument("slugs", nargs="*", metavar="SLUG")
-    p.add_argument("--report", action="store_true", help="also print each problem's mutation score")
+    p.add_argument("--report", action="store_true", help="also print each problem's requirements "
+                   "(with the tests claiming them and their mutants) and mutation scores")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("grade", help="grade a learner's file natively (exit 0: all pass, 1: some fail, "

@@ -42,6 +42,25 @@ class Mutant:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """A promise of the statement: an id, the words it quotes, the mutants that break it."""
+
+    id: str
+    text: str  # quoted from the statement (``…`` may elide words)
+    mutants: tuple[str, ...]  # names of author mutants of the same problem
+    line: int
+
+
+@dataclass(frozen=True)
+class EquivalentMark:
+    """A generated mutant no correct test can tell from the solution, and why."""
+
+    key: str  # "operator@source line", as check prints it
+    reason: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Example:
     """A ``pycon`` block of the statement: statements and the output they must print."""
 
@@ -55,6 +74,7 @@ class HiddenTest:
     title: str
     params: tuple[str, ...]
     line: int
+    guards: tuple[str, ...] = ()  # requirement ids its docstring claims ("Guards: a, b")
 
 
 @dataclass(frozen=True)
@@ -75,6 +95,8 @@ class Problem:
     tests_path: Path
     mutants: tuple[Mutant, ...] = ()
     examples: tuple[Example, ...] = ()
+    requirements: tuple[Requirement, ...] = ()
+    equivalent_mutants: tuple[EquivalentMark, ...] = ()
     time_limit: float = DEFAULT_TIME_LIMIT
     packages: tuple[str, ...] = DEFAULT_PACKAGES
     track: str = ""

@@ -9,18 +9,24 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from .model import (DEFAULT_PACKAGES, DEFAULT_TIME_LIMIT, DIFFICULTIES, CodeBlock, Example,
-                    HiddenTest, Mutant, Problem, ProblemError)
+from .model import (DEFAULT_PACKAGES, DEFAULT_TIME_LIMIT, DIFFICULTIES, CodeBlock, EquivalentMark, Example,
+                    HiddenTest, Mutant, Problem, ProblemError, Requirement)
 
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 REQUIRED_KEYS = ("title", "order", "difficulty", "entry")
 OPTIONAL_KEYS = ("tags", "time_limit", "packages", "track", "summary")
-SECTIONS = ("Starter code", "Solution", "Hints", "Mutants")
+SECTIONS = ("Starter code", "Solution", "Hints", "Requirements", "Mutants", "Equivalent mutants")
 REQUIRED_SECTIONS = ("Starter code", "Solution", "Hints")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FENCE_RE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)")
 HEADING_RE = re.compile(r"^(#{2,3})\s+(.+?)\s*#*\s*$")
 LIST_ITEM_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(.*)$")
+REQUIREMENT_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+REQUIREMENT_RE = re.compile(r"^`(?P<id>[^`]*)`\s*:\s*(?P<rest>.*)$")
+MUTANT_NAMES_RE = re.compile(r"\s+(?:—|--)\s+mutants?:\s*(?P<names>[^—]*)$")
+EQUIVALENT_RE = re.compile(r"^`(?P<key>[^`]+@[^`]*)`\s*:\s*(?P<reason>.*)$")
+GUARDS_RE = re.compile(r"^\s*Guards:(?P<ids>.*)$")
+REQUIREMENT_FORMAT = "- `id`: words quoted from the statement — mutant: name"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,6 +251,90 @@ def _parse_mutants(path: Path, lines) -> tuple[Mutant, ...]:
     return tuple(mutants)
 
 
+def _top_level_items(path: Path, lines, what: str, form: str) -> list[tuple[int, str]]:
+    """(line, text) of each top-level list item, its indented continuation lines joined on."""
+    items: list[tuple[int, list[str]]] = []
+    for number, text in lines:
+        match = LIST_ITEM_RE.match(text)
+        if match and not text.startswith((" ", "\t")):
+            items.append((number, [match.group(1).strip()]))
+        elif text.strip() and items and text.startswith((" ", "\t")):
+            items[-1][1].append(text.strip())
+        elif text.strip():
+            raise ProblemError(path, number, f"each {what} is a list item: {form}")
+    return [(number, " ".join(parts)) for number, parts in items]
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _quotes(statement: str, quote: str) -> bool:
+    """Whether the statement holds the quote's words in order (``…`` stands for left-out words)."""
+    at = 0
+    for piece in (_words(p) for p in quote.split("…")):
+        found = statement.find(piece, at)
+        if found < 0:
+            return False
+        at = found + len(piece)
+    return True
+
+
+def _parse_requirements(path: Path, lines, statement: str, mutants: tuple[Mutant, ...]) -> tuple[Requirement, ...]:
+    known = {m.name for m in mutants}
+    words = _words(statement)
+    requirements, seen = [], set()
+    for number, text in _top_level_items(path, lines, "requirement", REQUIREMENT_FORMAT):
+        match = REQUIREMENT_RE.match(text)
+        if not match:
+            raise ProblemError(path, number, f"a requirement starts with its id in backticks: {REQUIREMENT_FORMAT}")
+        rid, rest = match.group("id"), match.group("rest")
+        if not REQUIREMENT_ID_RE.match(rid):
+            raise ProblemError(path, number, f"requirement id `{rid}` must be lowercase letters, digits and "
+                                             "underscores, starting with a letter")
+        if rid in seen:
+            raise ProblemError(path, number, f"two requirements are named `{rid}`")
+        seen.add(rid)
+        names = MUTANT_NAMES_RE.search(rest)
+        if not names:
+            raise ProblemError(path, number, f"requirement `{rid}` names no mutant that breaks it: end the item "
+                                             "with ' — mutant: name' (a '### name' of '## Mutants')")
+        quote = rest[: names.start()].strip()
+        mutant_names = tuple(n.strip() for n in names.group("names").split(",") if n.strip())
+        if not quote:
+            raise ProblemError(path, number, f"requirement `{rid}` quotes nothing: give the words of the "
+                                             "statement it comes from")
+        if not _quotes(words, quote):
+            raise ProblemError(path, number, f"requirement `{rid}` quotes words the statement does not hold "
+                                             f"(in this order): {quote!r}; quote the statement exactly, "
+                                             "with … for words left out")
+        for name in mutant_names:
+            if name not in known:
+                raise ProblemError(path, number, f"requirement `{rid}` names the mutant '{name}', which "
+                                                 f"'## Mutants' does not define (defined: "
+                                                 f"{', '.join(sorted(known)) or 'none'})")
+        requirements.append(Requirement(id=rid, text=quote, mutants=mutant_names, line=number))
+    return tuple(requirements)
+
+
+def _parse_equivalent_mutants(path: Path, lines) -> tuple[EquivalentMark, ...]:
+    form = "- `operator@source line`: why no correct test can tell it from the solution"
+    marks, seen = [], set()
+    for number, text in _top_level_items(path, lines, "equivalent mutant", form):
+        match = EQUIVALENT_RE.match(text)
+        if not match:
+            raise ProblemError(path, number, f"an equivalent mutant is marked as {form}")
+        key, reason = _words(match.group("key")), match.group("reason").strip()
+        if not reason:
+            raise ProblemError(path, number, f"say why `{key}` is equivalent: no correct test can tell it "
+                                             "from the solution because …")
+        if key in seen:
+            raise ProblemError(path, number, f"`{key}` is marked equivalent twice")
+        seen.add(key)
+        marks.append(EquivalentMark(key=key, reason=reason, line=number))
+    return tuple(marks)
+
+
 def _examples(lines: list[tuple[int, str]]) -> tuple[Example, ...]:
     return tuple(Example(source=code, line=line) for info, line, code, _ in _code_blocks(lines)
                  if info in ("pycon", "python-repl"))
@@ -263,7 +353,30 @@ def _defined_names(module: ast.Module) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 # Hidden tests
 # ---------------------------------------------------------------------------------------------
-def parse_hidden_tests(path: Path, entry: tuple[str, ...]) -> tuple[str, tuple[HiddenTest, ...]]:
+def _guards(path: Path, node: ast.FunctionDef, requirement_ids) -> tuple[str, ...]:
+    """The requirement ids a "Guards: a, b" line of the docstring (after its title) claims."""
+    if not (node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+            and isinstance(node.body[0].value.value, str)):
+        return ()
+    claimed = []
+    for offset, text in enumerate(node.body[0].value.value.splitlines()):
+        match = GUARDS_RE.match(text) if offset else None  # the first line is the learner's title
+        if not match:
+            continue
+        line = node.body[0].lineno + offset
+        for rid in (r.strip() for r in match.group("ids").split(",")):
+            if not rid:
+                continue
+            if requirement_ids is not None and rid not in requirement_ids:
+                raise ProblemError(path, line, f"{node.name}() claims the requirement `{rid}`, which the "
+                                               f"problem does not declare (declared: "
+                                               f"{', '.join(requirement_ids) or 'none'})")
+            claimed.append(rid)
+    return tuple(dict.fromkeys(claimed))
+
+
+def parse_hidden_tests(path: Path, entry: tuple[str, ...],
+                       requirement_ids: tuple[str, ...] | None = None) -> tuple[str, tuple[HiddenTest, ...]]:
     if not path.exists():
         raise ProblemError(path, None, "hidden-test file is missing (every problem needs one)")
     source = read_text(path)
@@ -283,7 +396,8 @@ def parse_hidden_tests(path: Path, entry: tuple[str, ...]) -> tuple[str, tuple[H
             doc = ast.get_docstring(node)
             title = doc.strip().splitlines()[0].strip() if doc and doc.strip() else \
                 node.name[len("test_"):].replace("_", " ").capitalize()
-            tests.append(HiddenTest(name=node.name, title=title, params=params, line=node.lineno))
+            tests.append(HiddenTest(name=node.name, title=title, params=params, line=node.lineno,
+                                    guards=_guards(path, node, requirement_ids)))
     if not tests:
         raise ProblemError(path, 1, "defines no test_* function")
     return source, tuple(tests)
@@ -316,12 +430,17 @@ def parse_problem(path: Path, tests_dir: Path) -> Problem:
                                f"the solution does not define the entry function '{name}'")
     hints = _parse_hints(path, *sections["Hints"])
     mutants = _parse_mutants(path, sections["Mutants"][1]) if "Mutants" in sections else ()
+    statement_text = "\n".join(t for _, t in statement).strip() + "\n"
+    requirements = (_parse_requirements(path, sections["Requirements"][1], statement_text, mutants)
+                    if "Requirements" in sections else ())
+    equivalent = (_parse_equivalent_mutants(path, sections["Equivalent mutants"][1])
+                  if "Equivalent mutants" in sections else ())
     tests_path = Path(tests_dir) / f"{slug}.py"
-    tests_source, tests = parse_hidden_tests(tests_path, meta["entry"])
+    tests_source, tests = parse_hidden_tests(tests_path, meta["entry"], tuple(r.id for r in requirements))
     return Problem(
-        slug=slug, statement="\n".join(t for _, t in statement).strip() + "\n", starter=starter,
-        solution=solution, hints=hints, mutants=mutants, examples=_examples(statement), tests_source=tests_source,
-        tests=tests, source_path=path, tests_path=tests_path, **meta,
+        slug=slug, statement=statement_text, starter=starter, solution=solution, hints=hints, mutants=mutants,
+        examples=_examples(statement), tests_source=tests_source, tests=tests, source_path=path,
+        tests_path=tests_path, requirements=requirements, equivalent_mutants=equivalent, **meta,
     )
 
 

@@ -17,7 +17,10 @@ track: foundations
 summary: "TODO: one line for the index page: what the learner builds."
 ---
 TODO: say what `{slug}` computes, with the math ($y = f(x)$) and the shapes and dtypes it takes
-and returns. Every claim here should be covered by a hidden test.
+and returns. Every promise here is a requirement (listed under `## Requirements`) that a hidden
+test claims.
+
+Return a `float64` array holding the values of `x`; `x` may be `float32` or `float64`.
 
 ### Example
 
@@ -51,6 +54,11 @@ def {slug}(x):
 - TODO: a first nudge.
 - TODO: a more concrete step.
 
+## Requirements
+
+- `float64`: Return a `float64` array — mutant: wrong_dtype
+- `values`: holding the values of `x` — mutant: wrong_dtype
+
 ## Mutants
 
 ### wrong_dtype
@@ -67,9 +75,10 @@ def {slug}(x):
 
 TESTS_TEMPLATE = '''import numpy as np
 
-from judge import assert_close
+from judge import assert_close, assert_dtype
 
-# TODO: 5-10 tests; each docstring's first line is the title the learner sees.
+# TODO: 5-10 tests; each docstring's first line is the title the learner sees, and a
+# "Guards:" line after it names the requirements the test checks (learners never see it).
 
 
 def test_example({slug}):
@@ -78,8 +87,19 @@ def test_example({slug}):
 
 
 def test_keeps_fractions({slug}):
-    """Keeps fractional values"""
+    """Keeps fractional values
+
+    Guards: values
+    """
     assert_close({slug}(np.array([0.5, 1.5])), np.array([0.5, 1.5]))
+
+
+def test_float32_input_gives_float64({slug}):
+    """Returns float64 for float32 input
+
+    Guards: float64
+    """
+    assert_dtype({slug}(np.array([0.5, 1.5], dtype=np.float32)), np.float64)
 '''
 
 
