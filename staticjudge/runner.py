@@ -3,6 +3,11 @@
 The child is forked after NumPy is imported (cheap: no interpreter start-up), runs the shared
 harness, and streams its events back. If the time limit passes, the parent kills it and
 reports "Time limit exceeded" on the test that was running, as the browser page does.
+
+Grading is isolated (``isolate=True``, the default): the child runs the hidden tests only,
+and the learner's code runs in a process of its own, forked from a clean zygote and confined
+(``staticjudge/grading/``); the tests call it through proxies that exchange plain data.
+``isolate=False`` runs both in the one child, as the browser does in its worker.
 """
 
 from __future__ import annotations
@@ -31,14 +36,18 @@ def _limit_memory(headroom: int = MEMORY_HEADROOM) -> None:
         pass  # not Linux: the time limit still stops the run
 
 
-def _child(conn, mode: str, code: str, tests_source: str, entries: list[str]) -> None:
+def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], learner_sock=None) -> None:
     _limit_memory()
     def emit(event):
         if event.get("type") in ("test_start", "test_end"):
             conn.send(("event", event))
 
     try:
-        if mode == "grade":
+        if learner_sock is not None:
+            from .grading.isolated import grade_in_tests_process
+
+            report = grade_in_tests_process(learner_sock, tests_source, entries, emit)
+        elif mode == "grade":
             report = harness.grade(code, tests_source, entries, on_event=emit)
         else:
             report = harness.run_script(code, on_event=emit)
@@ -69,15 +78,32 @@ def stopped_report(titles: list[tuple[str, str]], finished: dict, running: str |
 
 
 def run_isolated(code: str, tests_source: str, entries, time_limit: float,
-                 test_titles: list[tuple[str, str]], mode: str = "grade") -> dict:
-    """Grade (or, with mode="script", just run) ``code`` in a child process within ``time_limit``."""
+                 test_titles: list[tuple[str, str]], mode: str = "grade", isolate: bool = True) -> dict:
+    """Grade (or, with mode="script", just run) ``code`` in a child process within ``time_limit``.
+
+    With ``isolate`` (grading only), the learner's code runs in a confined process of its own.
+    """
     import numpy  # noqa: F401  (imported before forking so every child starts with it)
 
+    learner = None
+    if isolate and mode == "grade":
+        from .grading.isolated import LearnerRun
+
+        learner = LearnerRun(code, list(entries), time_limit)
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(child, mode, code, tests_source, list(entries)), daemon=True)
-    process.start()
+    args = (child, mode, "" if learner else code, tests_source, list(entries),
+            learner.tests_end if learner else None)
+    process = ctx.Process(target=_child, args=args, daemon=True)
+    try:
+        process.start()
+    except BaseException:
+        if learner:
+            learner.stop()
+        raise
     child.close()
+    if learner:
+        learner.tests_end.close()
     deadline = time.monotonic() + time_limit
     running, finished = None, {}
 
@@ -113,3 +139,5 @@ def run_isolated(code: str, tests_source: str, entries, time_limit: float,
             process.kill()
         process.join(5)
         parent.close()
+        if learner:
+            learner.stop()

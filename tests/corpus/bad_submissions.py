@@ -15,6 +15,10 @@ TIME_LIMIT = ("Time limit exceeded",)
 MEMORY = ("MemoryError", "Time limit exceeded", "stopped unexpectedly")
 
 
+def NOT_PLAIN(typename):  # noqa: N802 - natively (isolated), a learner object never reaches the tests
+    return (f"returned a {typename}: only plain data can be sent back to the tests",)
+
+
 @dataclass(frozen=True)
 class Case:
     problem: str
@@ -71,14 +75,14 @@ CASES = [
           "item 0: got 1, expected 2"),
     scale("entry_defined_twice_last_right", "def scale(xs, k):\n    return xs\n" + GOOD_SCALE, "pass"),
     scale("entry_as_class", "class scale:\n    def __init__(self, xs, k):\n        self.xs = xs\n", "fail",
-          "should return a list, but it returned a scale"),
+          "should return a list, but it returned a scale", *NOT_PLAIN("scale")),
     scale("wrong_arity", "def scale(xs):\n    return xs\n", "error", "TypeError"),
     attention("entry_as_lambda", "import numpy as np\nfrom numpy import sqrt\n"
               "sm = lambda s: np.exp(s - s.max(-1, keepdims=True)) / np.exp(s - s.max(-1, keepdims=True)).sum(-1, keepdims=True)\n"
               "self_attention = lambda Q, K, V: sm(Q @ K.T / sqrt(K.shape[-1])) @ V\n", "pass"),
     attention("missing_entry", "import numpy as np\n", "error", "must define a function named `self_attention`"),
     attention("entry_as_class", "class self_attention:\n    def __init__(self, Q, K, V):\n        pass\n", "fail",
-              "should be a NumPy array, but it is a self_attention"),
+              "should be a NumPy array, but it is a self_attention", *NOT_PLAIN("self_attention")),
     # --- wrong results --------------------------------------------------------------------------
     scale("returns_none", "def scale(xs, k):\n    [x * k for x in xs]\n", "fail", "returned None"),
     scale("returns_tuple", "def scale(xs, k):\n    return tuple(x * k for x in xs)\n", "fail", "returned a tuple"),
@@ -149,14 +153,14 @@ CASES = [
               stdout="<img src=x onerror=alert(1)>"),
     # --- results that lie -------------------------------------------------------------------------
     scale("eq_lies_list_subclass", "class Yes(list):\n    def __eq__(self, other):\n        return True\n"
-          "def scale(xs, k):\n    return Yes()\n", "fail", "should return a list, but it returned a Yes"),
+          "def scale(xs, k):\n    return Yes()\n", "fail", "should return a list, but it returned a Yes", *NOT_PLAIN("Yes")),
     scale("eq_lies_object", "class Yes:\n    def __eq__(self, other):\n        return True\n    def __len__(self):\n"
-          "        return 2\ndef scale(xs, k):\n    return Yes()\n", "fail", "should return a list"),
+          "        return 2\ndef scale(xs, k):\n    return Yes()\n", "fail", "should return a list", *NOT_PLAIN("Yes")),
     attention("eq_lies_ndarray_subclass", "import numpy as np\nclass Yes(np.ndarray):\n    def __eq__(self, o):\n"
               "        return True\n    def view(self, *a):\n        return self\n"
               "def self_attention(Q, K, V):\n    return np.zeros((len(Q), V.shape[1])).view(Yes)\n", "fail", "differs"),
     attention("array_protocol_lies", "class Fake:\n    def __array__(self, *a, **k):\n        raise RuntimeError\n"
-              "def self_attention(Q, K, V):\n    return Fake()\n", "fail", "should be a NumPy array, but it is a Fake"),
+              "def self_attention(Q, K, V):\n    return Fake()\n", "fail", "should be a NumPy array, but it is a Fake", *NOT_PLAIN("Fake")),
     # --- tampering with the checks ------------------------------------------------------------------
     attention("patches_allclose", "np_ = __import__('numpy')\nnp_.allclose = lambda *a, **k: True\n"
               "np_.isclose = lambda a, b, **k: np_.ones(np_.shape(b), bool)\n" + WRONG_ATTENTION, "fail", "differs"),
