@@ -24,6 +24,7 @@ from markupsafe import Markup
 from . import markup
 from .csp import content_security_policy, origin
 from .frontend import FrontendError, bundle_editor
+from .grading.answers import problem_hash
 from .model import Problem, ProblemError
 from .parallel import parallel_map
 from .parser import load_problems, parse_or_error
@@ -107,6 +108,7 @@ def problem_data(problem: Problem) -> dict:
         "packages": list(problem.packages),
         "tests": [{"name": t.name, "title": t.title} for t in problem.tests],
         "tests_source": problem.tests_source,
+        "hash": problem_hash(problem),  # carried into exported answers (grading/answers.py)
     }
 
 
@@ -124,6 +126,7 @@ def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, co
         "tags": problem.tags,
         "entry": problem.entry,
         "packages": " ".join(problem.packages),  # for the worker to start loading before problem.json
+        "hash": problem_hash(problem),
         "track_title": config.tracks.get(problem.track, problem.track),
         "statement_html": Markup(markup.render_markdown(problem.statement)),
         "starter_html": Markup(markup.highlight_python(problem.starter.code)),
