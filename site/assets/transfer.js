@@ -29,8 +29,15 @@ export function setupTransfer(store, onImported) {
     if (unreadable) notify(`${unreadable} saved answer(s) in this browser could not be read and were ignored.`);
   }
 
+  const learner = document.getElementById("learner-name");
+  if (learner) {
+    learner.value = store.learnerName();
+    learner.addEventListener("change", () => store.setLearnerName(learner.value.trim()));
+  }
+
   document.getElementById("export-answers").addEventListener("click", () => {
-    const data = store.exportData(siteName);
+    if (learner) store.setLearnerName(learner.value.trim());
+    const data = store.exportData(siteName, learner ? learner.value : store.learnerName());
     const slug = siteName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "site";
     download(`${slug}-answers.json`, JSON.stringify(data, null, 1));
     notify(`Exported ${Object.keys(data.problems).length} answer(s).`);
