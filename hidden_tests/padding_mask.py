@@ -1,6 +1,9 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_dtype, assert_equal, assert_shape, assert_true
+import re
+import traceback
+
+from judge import as_float_array, assert_close, assert_dtype, assert_equal, assert_shape, assert_true, batch_cause
 
 
 def ref_padding_mask(lengths, S):
@@ -59,7 +62,21 @@ def call(attention_with_padding, Q, K, V, keep):
     except ValueError as exc:
         if "broadcast" not in str(exc):
             raise
-        raise AssertionError(f"ValueError: {exc}\n  Hint: {QUERY_AXIS}") from None
+        hint = batch_cause(attention_with_padding, exc, kinds=("transpose", "dot"))
+        if not hint:  # the line that failed: a mask lined up with the queries, or not expanded at all
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == "solution.py"]
+            remote = getattr(exc, "error", None)  # raised in the learner's own process: its traceback
+            shown = str(remote.get("traceback", "")).split('File "solution.py"') if isinstance(remote, dict) else [""]
+            line = (frames[-1].line or "") if frames else "".join(shown[-1].splitlines()[1:2])
+            if re.search(r"\[\s*:\s*,\s*:\s*,\s*(None|np\.newaxis)\s*\]|\[\s*\.\.\.\s*,\s*(None|np\.newaxis)\s*\]", line):
+                hint = QUERY_AXIS
+            elif re.search(r"\[\s*:\s*,\s*(None|np\.newaxis)\s*(,\s*:\s*)?\]", line):
+                hint = ("the (B, 1, S) mask is lined up right, so the scores it meets do not have the shape "
+                        "(B, T, S): compute them with Q @ np.swapaxes(K, -1, -2)")
+            else:
+                hint = ("the (B, S) mask must line up with the key axis, the last one of the (B, T, S) scores: "
+                        "insert a query axis, key_padding_mask[:, None, :]")
+        raise AssertionError(f"ValueError: {str(exc).strip()}\n  Hint: {hint}") from None
 
 
 def check(attention_with_padding, Q, K, V, keep, **tolerance):

@@ -43,7 +43,7 @@ _extract_tb = traceback.extract_tb
 LEARNER_FILE = "solution.py"  # the name harness.py compiles the learner's code under
 
 __all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
-           "assert_finite", "assert_true", "assert_batched", "as_float_array", "fmt"]
+           "assert_finite", "assert_true", "assert_batched", "batch_cause", "as_float_array", "fmt"]
 
 
 def fmt(value) -> str:
@@ -298,8 +298,15 @@ def assert_batched(fn, args, verify, *, batched, kwargs=None, lead: int = 1, uni
     raise AssertionError(_batch_message(fn, args, kwargs, batched, lead, unit, failure, raised)) from None
 
 
+def _remote_error(exc: BaseException) -> dict | None:
+    """The learner's error as formatted in the learner's own process (native isolated grading:
+    ``harness.LearnerError``), else None."""
+    error = getattr(exc, "error", None)
+    return error if isinstance(error, dict) else None
+
+
 def _in_learner_code(exc: BaseException) -> bool:
-    return any(f.filename == LEARNER_FILE for f in _extract_tb(exc.__traceback__))
+    return _remote_error(exc) is not None or any(f.filename == LEARNER_FILE for f in _extract_tb(exc.__traceback__))
 
 
 def _batch_shape(args, kwargs, batched, lead):
@@ -325,12 +332,14 @@ def _right_on_each_item(fn, args, kwargs, verify, batched, lead) -> bool:
     return True
 
 
-def _argument_name(fn, key) -> str:
+def _argument_name(fn, key, learner) -> str:
     if isinstance(key, str):
         return key
     code = getattr(getattr(fn, "__wrapped__", fn), "__code__", None)
     names = code.co_varnames[:code.co_argcount] if code is not None else ()
-    return names[key] if key < len(names) else f"argument {key + 1}"
+    if not names and learner is not None and isinstance(learner.nodes[0], ast.FunctionDef):
+        names = [a.arg for a in learner.nodes[0].args.posonlyargs + learner.nodes[0].args.args]
+    return names[key] if key < len(names) else f"input {key + 1}"
 
 
 def _batch_message(fn, args, kwargs, batched, lead, unit, failure, raised) -> str:
@@ -340,14 +349,14 @@ def _batch_message(fn, args, kwargs, batched, lead, unit, failure, raised) -> st
         count *= size
     sizes = "×".join(map(str, shape[:lead]))
     many = f"{count} {unit}s" if lead == 1 else f"{sizes} = {count} {unit}s"
-    head = (f"correct for one {unit}; on a batch of {many} ({_argument_name(fn, key)} of shape "
-            f"{tuple(shape)})")
     code = _LearnerCode.of(fn)
+    head = (f"correct for one {unit}; on a batch of {many} ({_argument_name(fn, key, code)} of shape "
+            f"{tuple(shape)})")
     if raised:
         line = _failing_line(failure)
         text = f"{head} it raised {type(failure).__name__}: {str(failure).strip()}"
-        if line is not None and code is not None:
-            text += f" (line {line}: {code.line_text(line)})"
+        if line is not None:
+            text += f" (line {line}: {code.line_text(line)})" if code is not None else f" (line {line})"
         causes = code.causes(failure, line, len(shape)) if code is not None else []
         if causes:
             return text + " because " + "; and ".join(causes)
@@ -361,9 +370,29 @@ def _batch_message(fn, args, kwargs, batched, lead, unit, failure, raised) -> st
                    "(np.swapaxes(K, -1, -2), @, axis=-1, X.shape[-1])")
 
 
+ALL_CAUSES = ("unpack", "transpose", "dot", "front")
+
+
+def batch_cause(fn, exc=None, *, ndim: int = 3, kinds=ALL_CAUSES) -> str:
+    """Why the learner's ``fn`` fails on ``ndim``-D (batched) inputs, read off its code, or "".
+
+    ``exc``: what it raised, if it did (its failing line is looked at first). ``kinds``: the
+    causes to look for: "unpack" (``T, d = Q.shape``), "transpose" (``K.T``, ``K.transpose()``),
+    "dot" (``np.dot``), "front" (``axis=1``, ``X.shape[1]``, ``x[:, j]``, ``len(X)``). For a
+    test's own hint on failure, e.g. a batch-only problem's broadcasting error.
+    """
+    code = _LearnerCode.of(fn)
+    if code is None:
+        return ""
+    return "; and ".join(code.causes(exc, _failing_line(exc) if exc is not None else None, ndim, kinds))
+
+
 def _failing_line(exc: BaseException):
     frames = [f for f in _extract_tb(exc.__traceback__) if f.filename == LEARNER_FILE]
-    return frames[-1].lineno if frames else None
+    if frames:
+        return frames[-1].lineno
+    line = (_remote_error(exc) or {}).get("line")
+    return line if type(line) is int else None
 
 
 def _segment(lines, node) -> str:
@@ -397,9 +426,13 @@ class _LearnerCode:
     def of(cls, fn):
         target = getattr(fn, "__wrapped__", fn)
         code = getattr(target, "__code__", None)
-        if code is None or code.co_filename != LEARNER_FILE:
+        lines = _getlines(LEARNER_FILE)  # the source the harness registered (none: no diagnosis)
+        if code is None or not lines:
             return None
-        lines = _getlines(LEARNER_FILE)
+        if code.co_filename == LEARNER_FILE:
+            firstline, name = code.co_firstlineno, code.co_name
+        else:  # a proxy to the learner's process (native isolated grading) bears the entry's name
+            firstline, name = None, getattr(target, "__name__", None)
         try:
             tree = _parse("".join(lines))
         except (SyntaxError, ValueError):
@@ -408,10 +441,10 @@ class _LearnerCode:
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 defs.setdefault(node.name, node)
-        first = [n for n in defs.values() if n.lineno == code.co_firstlineno] or [
-            n for n in defs.values() if n.name == code.co_name]
-        if not first:
-            return cls(lines, [tree])
+        first = [n for n in defs.values() if n.lineno == firstline] or [
+            n for n in defs.values() if n.name == name]
+        if not first:  # not the learner's function, or the source is another run's
+            return None
         reached, todo = [], first[:1]
         while todo:
             node = todo.pop()
@@ -447,17 +480,17 @@ class _LearnerCode:
         seen = {id(node): node for root in self.nodes for node in ast.walk(root)}
         return sorted(seen.values(), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
 
-    def causes(self, exc, line, ndim) -> list[str]:
+    def causes(self, exc, line, ndim, kinds=ALL_CAUSES) -> list[str]:
         """What in the learner's code makes one sequence work and a batch (of ``ndim``-D
         arrays) fail: on the failing ``line`` first, else anywhere in the code ``fn`` reaches."""
         unpack = exc is not None and isinstance(exc, ValueError) and "values to unpack" in str(exc)
         if line is not None:
-            found = self._find(self._statement(line), unpack=unpack, line=line, ndim=ndim)
+            found = self._find(self._statement(line), unpack=unpack, line=line, ndim=ndim, kinds=kinds)
             if found:
                 return found[:2]
-        return self._find(self._everywhere(), unpack=unpack, line=line, ndim=ndim)[:1]
+        return self._find(self._everywhere(), unpack=unpack, line=line, ndim=ndim, kinds=kinds)[:1]
 
-    def _find(self, nodes, *, unpack, line, ndim) -> list[str]:
+    def _find(self, nodes, *, unpack, line, ndim, kinds=ALL_CAUSES) -> list[str]:
         lines, found = self.lines, []
         axes = {3: "three", 4: "four", 5: "five"}.get(ndim, str(ndim))
 
@@ -467,7 +500,7 @@ class _LearnerCode:
             if text not in found:
                 found.append(text)
 
-        for node in nodes:  # unpacking a batched shape into one sequence's names
+        for node in nodes if "unpack" in kinds else ():  # a batched shape unpacked into one sequence's names
             if unpack and isinstance(node, ast.Assign) and isinstance(node.targets[0], (ast.Tuple, ast.List)):
                 shapes = [n for n in ast.walk(node.value) if isinstance(n, ast.Attribute) and n.attr == "shape"]
                 if shapes:
@@ -477,7 +510,7 @@ class _LearnerCode:
                     add(node, f"`{lines[node.lineno - 1].strip()}`{where} unpacks the shape of a batch, which "
                               f"has {axes} axes, into {names} names: use `{array}.shape[-{names}:]` or "
                               f"`{array}.shape[-1]`")
-        for node in nodes:  # transposes that reverse every axis
+        for node in nodes if "transpose" in kinds else ():  # transposes that reverse every axis
             if isinstance(node, ast.Attribute) and node.attr == "T":
                 array = _segment(lines, node.value)
                 add(node, f"`{array}.T` reverses all {axes} axes of a {ndim}-D array, not just the last two: "
@@ -496,24 +529,24 @@ class _LearnerCode:
                 add(node, f"`{_segment(lines, node)}` names {named} axes, but this batch has {axes}: use "
                           f"np.swapaxes({_segment(lines, node.func.value)}, -1, -2), which swaps the last two "
                           "axes of an array of any number of them")
-        for node in nodes:  # np.dot is no batched matmul
+        for node in nodes if "dot" in kinds else ():  # np.dot is no batched matmul
             if isinstance(node, ast.Call) and (_numpy_call(node, "dot") or (
                     isinstance(node.func, ast.Attribute) and node.func.attr == "dot")):
                 add(node, f"`{_segment(lines, node)}`: np.dot on {ndim}-D arrays is not a batched matrix product "
                           "(it pairs every sequence with every other one): use @ or np.matmul")
-        for node in nodes:  # shapes counted from the front
+        for node in nodes if "front" in kinds else ():  # shapes counted from the front
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
                     and node.value.attr == "shape" and _nonnegative_int(node.slice):
                 array = _segment(lines, node.value.value)
                 add(node, f"`{_segment(lines, node)}` counts axes from the front, so on a batch it is a "
                           f"different axis than on one sequence: count from the end "
                           f"(`{array}.shape[-1]` is the last axis, `{array}.shape[-2]` the one before)")
-        for node in nodes:  # reductions along an axis counted from the front
+        for node in nodes if "front" in kinds else ():  # an axis counted from the front
             if isinstance(node, ast.keyword) and node.arg == "axis" and _nonnegative_int(node.value):
                 add(node.value, f"`axis={_segment(lines, node.value)}` counts axes from the front, so on a batch "
                                 "it is a different axis than on one sequence: count from the end (axis=-1 is "
                                 "the last axis)")
-        for node in nodes:  # x[:, j] indexes axis 1
+        for node in nodes if "front" in kinds else ():  # x[:, j] indexes axis 1
             if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and node.slice.elts:
                 lead_slice = node.slice.elts[0]
                 if isinstance(lead_slice, ast.Slice) and not (lead_slice.lower or lead_slice.upper or lead_slice.step) \
@@ -521,7 +554,7 @@ class _LearnerCode:
                     add(node, f"`{_segment(lines, node)}` indexes axes from the front, so on a batch it picks "
                               "from a different axis than on one sequence: index from the end with `...`, e.g. "
                               "`x[..., 0::2]`")
-        for node in nodes:  # len() of a batch is its batch size
+        for node in nodes if "front" in kinds else ():  # len() of a batch is its batch size
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
                     and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
                 array = _segment(lines, node.args[0])

@@ -191,3 +191,42 @@ def test_assert_batched_without_learner_source_still_says_one_thing():
 
 def test_learner_file_names_agree():
     assert judge.LEARNER_FILE == harness.LEARNER_FILE
+
+
+# --- padding_mask: a broadcasting error gets the hint of its cause -----------------------------
+def test_padding_np_dot_is_blamed_on_np_dot():
+    failed = failing(wrong("padding_mask", "np_dot"))
+    message = failed["test_matches_reference"]
+    assert "Hint: `np.dot(Q, np.swapaxes(K, -1, -2))`: np.dot on 3-D arrays is not a batched matrix product" in message
+    assert "queries (rows)" not in message
+
+
+def test_padding_mask_used_as_it_is_is_told_to_insert_the_query_axis():
+    message = failing(wrong("padding_mask", "mask_not_expanded"))["test_matches_reference"]
+    assert "Hint: the (B, S) mask must line up with the key axis" in message
+    assert "queries (rows)" not in message and "np.dot" not in message
+
+
+def test_causes_are_read_for_a_proxy_of_the_learner_function():
+    """Native isolated grading: the entry is a proxy by name; the line comes with the error."""
+    namespace = harness.load_learner_code((WRONG / "masked_attention" / "wrong" / "k_dot_T.py").read_text())
+    real = namespace["masked_attention"]
+
+    class Remote(ValueError):
+        def __init__(self, text, line):
+            super().__init__(text)
+            self.error = {"message": f"ValueError: {text}", "line": line, "traceback": ""}
+
+    def proxy(*args, **kwargs):
+        try:
+            return real(*args, **kwargs)
+        except ValueError as exc:
+            raise Remote(str(exc), harness._learner_line(exc)) from None
+
+    proxy.__name__ = "masked_attention"
+    tests = harness._load_tests(BY_SLUG["masked_attention"].tests_source, harness.TESTS_FILE)[0]
+    with pytest.raises(AssertionError) as info:
+        tests.test_batches(proxy)
+    message = str(info.value)
+    assert message.startswith("correct for one sequence; on a batch of 3 sequences (Q of shape (3, 4, 5))")
+    assert "(line 12: `scores = Q @ K.T / np.sqrt(d_k)`) because `K.T` reverses all three axes" in message
