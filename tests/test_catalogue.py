@@ -26,6 +26,8 @@ def test_check_passes(problem):
     assert len(result.mutants) >= 3, "every problem needs at least 3 mutants"
     assert result.examples_checked >= 1, "every problem needs a worked example that check verifies"
     assert result.killed == len(result.mutants), "\n".join(mutation_report(result))
+    assert len(problem.requirements) >= 4, "every problem lists what its statement promises"
+    assert result.generated and all(g.killed_by or g.equivalent for g in result.generated)
 
 
 @pytest.mark.parametrize("problem", PROBLEMS, ids=[p.slug for p in PROBLEMS])
