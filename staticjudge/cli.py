@@ -1,4 +1,4 @@
-"""The command line: ``python build.py build | serve | check | grade | new``."""
+"""The command line: ``python build.py build | serve | check | grade | grade-class | new``."""
 
 from __future__ import annotations
 
@@ -138,6 +138,37 @@ def cmd_grade(args, paths: Paths) -> int:
     return EXIT_OK if report["status"] == "pass" else EXIT_FAIL
 
 
+def cmd_grade_class(args, paths: Paths) -> int:
+    from .grading.gradebook import answer_files, grade_class, write_gradebook
+    from .sitebuild import SiteConfig
+
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    files = answer_files([Path(f) for f in args.files])
+    if not files:
+        print("error: no answer files found (give exported .json files or folders holding them)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        problems = load_all(paths)
+    except BuildError as exc:
+        _say_errors(exc.errors)
+        return EXIT_BAD_INPUT
+    try:
+        site = SiteConfig.load(paths.site / "config.yaml").name
+    except Exception:  # noqa: BLE001 - a project without site/config.yaml still grades
+        site = paths.root.name
+    rows = grade_class(problems, files, args.jobs)
+    out = write_gradebook(rows, problems, Path(args.out), site)
+    broken = sum(1 for r in rows if r.error)
+    graded = sum(1 for r in rows for v in r.results.values() if v.get("report"))
+    print(f"graded {graded} answer(s) from {len(rows) - broken} file(s)"
+          + (f"; {broken} file(s) not graded (see notes)" if broken else ""))
+    print(f"wrote {out['csv']}, {out['json']} and {out['reports']}/")
+    return EXIT_OK
+
+
 def cmd_new(args, paths: Paths) -> int:
     from .parser import load_problems
     from .scaffold import new_problem
@@ -195,6 +226,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("grade-class", help="grade the answer files learners exported into a gradebook "
+                       "(CSV, JSON, one HTML report per learner)")
+    p.add_argument("files", nargs="+", metavar="FILES_OR_FOLDER")
+    p.add_argument("--out", default="gradebook", help="output folder (default: gradebook)")
+    p.add_argument("--jobs", type=int, default=None, help="runs at once (default: one per core)")
+    p.set_defaults(run=cmd_grade_class)
 
     p = sub.add_parser("new", help="write a skeleton problem and hidden-test file")
     p.add_argument("slug", metavar="SLUG")

@@ -145,6 +145,7 @@ def private_paths() -> list[str]:
 
 class Zygote:
     _instance: "Zygote | None" = None
+    _starting = threading.Lock()  # grading threads (check, grade-class) share one zygote
 
     def __init__(self):
         ours, theirs = socket.socketpair()
@@ -169,10 +170,11 @@ class Zygote:
 
     @classmethod
     def get(cls) -> "Zygote":
-        zygote = cls._instance
-        if zygote is None or zygote.owner != os.getpid() or zygote.process.poll() is not None:
-            zygote = cls._instance = cls()
-        return zygote
+        with cls._starting:
+            zygote = cls._instance
+            if zygote is None or zygote.owner != os.getpid() or zygote.process.poll() is not None:
+                zygote = cls._instance = cls()
+            return zygote
 
     def spawn(self, sock: socket.socket, *, code: str, entries: list[str], time_limit: float,
               workdir: str) -> int:
