@@ -190,3 +190,14 @@ def test_cli_grade_class(classroom, tmp_path):
     none = subprocess.run([sys.executable, str(ROOT / "build.py"), "grade-class", str(tmp_path / "empty"), "--out",
                            str(tmp_path / "book2")], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert none.returncode == 2 and "no answer files" in none.stderr and not (tmp_path / "book2").exists()
+
+
+def test_a_class_of_200_grades_in_bounded_time():
+    """bench/grade_class.py's generated class (200 exports, softmax: solution, mutant, starter in
+    turn): ~18 s on the 2-core machine under load; the bound leaves room for a slower CI."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from grade_class import time_class
+
+    elapsed, graded = time_class([BY_SLUG["softmax"]], 200)
+    assert graded == 200
+    assert elapsed < 120, f"200 answers took {elapsed:.1f} s"
