@@ -9,8 +9,9 @@ proportional set size (PSS, shared pages split between the processes sharing the
 browser process this bench started, sampled every 100 ms. For each engine, in a fresh profile:
 the browser with a blank page (its own cost), then the problem page's first visit (cold boot,
 the snapshot made and stored, the spare worker restored from it, then the reference solution
-graded), then a second visit (restored). Reported: the peak and the settled figure after each,
-above the blank page. The page's Python heap (WebAssembly memory) is read from the worker's
+graded), then a second visit (restored); where the driver can make the page believe the device
+is short of memory (Chromium: navigator.deviceMemory = 2), a restored visit without a spare too.
+Reported: the peak and the settled figure after each, above the blank page. The page's Python heap (WebAssembly memory) is read from the worker's
 ready mark. The driver's own processes (node, WebKitWebDriver, Xvfb) are left out.
 """
 
@@ -87,11 +88,11 @@ def settle(seconds: float = 3.0) -> float:
     return browser_pss_mb()
 
 
-def visit(page, base: str, problem, sampler: Sampler) -> tuple[float, dict]:
-    """Open the problem until its spare is ready, grade it once; the peak PSS and the ready detail."""
+def visit(page, base: str, problem, sampler: Sampler, spare: str = "ready") -> tuple[float, dict]:
+    """Open the problem until Python (and its spare, if any) is ready, grade it once; the peak PSS and the ready detail."""
     sampler.reset()
     open_problem(page, base, problem.slug)
-    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+    page.wait_for_selector(f"#python-status[data-state=ready][data-spare={spare}]", timeout=BOOT_MS)
     set_code(page, problem.solution.code)
     _, summary = timed_run(page)
     assert "solved" in summary, summary
@@ -111,6 +112,13 @@ def measure(browser, base: str, site) -> None:
         cold_settled = settle()
         warm_peak, warm = visit(page, base, problem, sampler)
         warm_settled = settle()
+        lonely = None
+        if hasattr(context, "add_init_script"):  # same profile, so the snapshot is there
+            context.add_init_script("Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 2 })")
+            page.close()
+            page = context.new_page()
+            lonely_peak, _ = visit(page, base, problem, sampler, spare="off")
+            lonely = (lonely_peak, settle())
         context.close()
     finally:
         sampler.stop()
@@ -120,6 +128,9 @@ def measure(browser, base: str, site) -> None:
              f"{cold_peak - blank:.0f}", f"{cold_settled - blank:.0f}"],
             ["second visit (restored; spare restored; one grade)", f"{warm_peak:.0f}",
              f"{warm_peak - blank:.0f}", f"{warm_settled - blank:.0f}"]]
+    if lonely:
+        rows.append(["visit without a spare (a device reporting < 4 GB; restored; one grade)", f"{lonely[0]:.0f}",
+                     f"{lonely[0] - blank:.0f}", f"{lonely[1] - blank:.0f}"])
     print(f"\n{browser.name} {browser.version}: memory (PSS, MB) of the browser's processes; "
           f"boots: {cold['boot']}, {warm['boot']}; Python heap per worker {heap:.0f} MB")
     print(table(rows, ["state", "peak", "peak above blank", "settled above blank"]), flush=True)
