@@ -46,7 +46,7 @@ def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], le
         if learner_sock is not None:
             from .grading.isolated import grade_in_tests_process
 
-            report = grade_in_tests_process(learner_sock, tests_source, entries, emit)
+            report = grade_in_tests_process(learner_sock, code, tests_source, entries, emit)
         elif mode == "grade":
             report = harness.grade(code, tests_source, entries, on_event=emit)
         else:
@@ -92,8 +92,7 @@ def run_isolated(code: str, tests_source: str, entries, time_limit: float,
         learner = LearnerRun(code, list(entries), time_limit)
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
-    args = (child, mode, "" if learner else code, tests_source, list(entries),
-            learner.tests_end if learner else None)
+    args = (child, mode, code, tests_source, list(entries), learner.tests_end if learner else None)
     process = ctx.Process(target=_child, args=args, daemon=True)
     try:
         process.start()

@@ -230,3 +230,17 @@ def test_causes_are_read_for_a_proxy_of_the_learner_function():
     message = str(info.value)
     assert message.startswith("correct for one sequence; on a batch of 3 sequences (Q of shape (3, 4, 5))")
     assert "(line 12: `scores = Q @ K.T / np.sqrt(d_k)`) because `K.T` reverses all three axes" in message
+
+
+def test_isolated_native_grading_names_the_cause_too():
+    """build.py grade runs the learner's code in a process of its own; the tests' process still reads
+    the learner's lines (as text) to name the cause."""
+    from staticjudge.runner import run_isolated
+
+    problem = BY_SLUG["masked_attention"]
+    code = (WRONG / "masked_attention" / "wrong" / "k_dot_T.py").read_text()
+    titles = [(t.name, t.title) for t in problem.tests]
+    report = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    tests = {t["name"]: t for t in report["tests"]}
+    message = only_the_batch_test_fails(tests)
+    assert "because `K.T` reverses all three axes of a 3-D array" in message
