@@ -24,7 +24,7 @@ def _attend(x_dec, enc, params, H, mask=None, *, kv_source="enc", scale="head", 
         return a.reshape(B, a.shape[1], H, Dh).transpose(0, 2, 1, 3)
 
     q, k, v = heads(x @ p["W_q"] + p["b_q"]), heads(kv @ p["W_k"] + p["b_k"]), heads(kv @ p["W_v"] + p["b_v"])
-    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(Dh if scale == "head" else E)
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt({"head": Dh, "model": E, "keys": kv.shape[1], "queries": T}[scale])
     keep = None
     if mask is not None and mask_mode != "ignored":
         m = np.asarray(mask, dtype=bool)
@@ -50,6 +50,10 @@ def mistakes(x_dec, enc, params, H, mask=None):
             dict(kv_source="dec"),
         "the scores look divided by sqrt(E): scale by sqrt(Dh), the size of one head":
             dict(scale="model"),
+        "the scores look divided by sqrt(S), the number of encoder positions (keys): scale by sqrt(Dh), "
+        "the size of one head (E // num_heads)": dict(scale="keys"),
+        "the scores look divided by sqrt(T), the number of decoder positions (queries): scale by "
+        "sqrt(Dh), the size of one head (E // num_heads)": dict(scale="queries"),
         "the heads look split by a bare reshape: reshape to (B, L, H, Dh), then transpose to "
         "(B, H, L, Dh)": dict(split="reshape"),
         "the softmax seems to run over the decoder positions: normalise over the encoder keys "
@@ -127,7 +131,7 @@ def test_matches_reference(cross_attention):
 
 
 def test_scaled_by_head_dim(cross_attention):
-    """Scores are scaled by sqrt(Dh), the size of one head, not sqrt(E)
+    """Scores are scaled by sqrt(Dh), the size of one head, not sqrt(E) or a sequence length
 
     Guards: head_scale
     """

@@ -27,7 +27,8 @@ def _mha(x, params, H, kv=None, attn_mask=None, key_padding_mask=None, *, scale=
     q = heads(x @ p["W_q"] + b["b_q"], T)
     k = heads(kv @ p["W_k"] + b["b_k"], S)
     v = heads(kv @ p["W_v"] + b["b_v"], S)
-    s = np.einsum("bhtd,bhsd->bhts", q, k) / np.sqrt({"head": Dh, "embedding": E, "none": 1}[scale])
+    s = np.einsum("bhtd,bhsd->bhts", q, k) / np.sqrt({"head": Dh, "embedding": E, "none": 1, "queries": T,
+                                                       "keys": S}[scale])
     allowed = np.ones(s.shape, dtype=bool)
     added = np.zeros(s.shape)
     if attn_mask is not None:
@@ -65,6 +66,8 @@ VARIANTS = {
     "scores look scaled by sqrt(E): scale by sqrt(Dh), the per-head dimension E // num_heads":
         {"scale": "embedding"},
     "scores look unscaled: divide them by sqrt(Dh), the per-head dimension": {"scale": "none"},
+    "the scores look divided by sqrt(T), the sequence length: divide them by sqrt(Dh), the per-head "
+    "dimension E // num_heads": {"scale": "queries"},
     "the heads look split with a bare reshape to (B, H, T, Dh): reshape to (B, T, H, Dh) and swap "
     "axes 1 and 2 (merging undoes both)": {"split": "bare"},
     "the output projection seems to be missing: apply W_o and b_o after merging the heads":
@@ -98,6 +101,8 @@ def mistakes(x, params, H, part="y", **masks):
     if masks.get("kv") is not None:
         add("the keys and values seem to come from x: in cross-attention they are projections of kv",
             kv=None)
+        add("the scores look divided by sqrt(S), the number of keys: divide them by sqrt(Dh), the per-head "
+            "dimension E // num_heads", scale="keys")
     for hint, options in VARIANTS.items():
         add(hint, **options)
     if part == "weights":
@@ -179,11 +184,11 @@ def test_output_shapes(multi_head_attention):
 
 
 def test_matches_reference(multi_head_attention):
-    """Self-attention matches the reference (E = 8, two heads), also with huge scores
+    """Self-attention matches the reference (T = 5, E = 8, two heads), also with huge scores
 
     Guards: head_scale, head_split, output_projection
     """
-    x, params = make_input((2, 4, 8), seed=4), make_params(8, seed=5)
+    x, params = make_input((2, 5, 8), seed=4), make_params(8, seed=5)
     check(multi_head_attention, x, params, 2, weights=False)
     check(multi_head_attention, 40 * x, params, 2, weights=False)  # scores in the thousands
 
