@@ -29,7 +29,7 @@ def _gqa(x, params, H, G, mask=None, *, mapping="repeat", kv_split="transpose", 
     else:  # h // G, clipped into range
         kv_of = [min(h // G, G - 1) for h in range(H)]
     k, v = k[:, kv_of], v[:, kv_of]
-    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(Dh if scale == "head" else E)
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt({"head": Dh, "model": E, "sequence": T}[scale])
     if mask is not None and mask_mode == "before":
         s = np.where(np.asarray(mask, dtype=bool), s, -1e30)
     w = _softmax(s)
@@ -54,6 +54,8 @@ def mistakes(x, params, H, G, mask=None):
         "transpose to (B, G, T, Dh)": dict(kv_split="reshape"),
         "the scores look divided by sqrt(E): scale by sqrt(Dh), the size of one head":
             dict(scale="model"),
+        "the scores look divided by sqrt(T), the sequence length: scale by sqrt(Dh), the size of one "
+        "head (E // num_heads)": dict(scale="sequence"),
     }
     if mask is not None:
         options["blocked weights look zeroed after the softmax, so rows no longer sum to 1: "

@@ -26,7 +26,8 @@ def _full(x, params, H, visible="causal", scale="head"):
     t, j = np.arange(T)[:, None], np.arange(T)[None, :]
     allowed = {"causal": j <= t, "past": (j < t) | ((t == 0) & (j == 0)), "first": j == 0,
                "self": j == t}[visible]
-    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt(Dh if scale == "head" else E)
+    # scale="length": query t divided by sqrt(t + 1), the length of the cache it attends to
+    s = q @ k.transpose(0, 1, 3, 2) / np.sqrt({"head": Dh, "model": E, "length": t + 1}[scale])
     o = _softmax(np.where(allowed, s, -np.inf)) @ v
     return o.transpose(0, 2, 1, 3).reshape(B, T, E) @ p["W_o"] + p["b_o"]
 
@@ -47,6 +48,8 @@ def mistakes(x, params, H):
         "value appended), not the one you received": _full(x, params, H, "self"),
         "the scores look divided by sqrt(E): scale by sqrt(Dh), the size of one head":
             _full(x, params, H, scale="model"),
+        "the scores look divided by sqrt(L + 1), the number of cached positions: scale by sqrt(Dh), the "
+        "size of one head (E // num_heads)": _full(x, params, H, scale="length"),
     }
 
 
