@@ -23,7 +23,8 @@ def _tiled(Q, K, V, b, mistake):
     outs = []
     with np.errstate(all="ignore"):
         for start in stops:
-            s = Q @ K[start:start + b].T / np.sqrt(K.shape[1])
+            d = {"scale_S": S, "scale_T": T, "scale_block": len(K[start:start + b])}.get(mistake, K.shape[1])
+            s = Q @ K[start:start + b].T / np.sqrt(d)
             if mistake == "per_block":
                 w = np.exp(s - s.max(axis=1, keepdims=True))
                 outs.append(w / w.sum(axis=1, keepdims=True) @ V[start:start + b])
@@ -51,6 +52,10 @@ HINTS = {
                   "exp() to 0 (0 / 0 = nan): start it at -inf",
     "per_block": "each block seems normalised on its own and then averaged: the softmax must be "
                  "over all keys, so carry the running max and sum across blocks",
+    "scale_S": "the scores look divided by sqrt(S), the number of keys: divide by sqrt(d_k) = K.shape[1]",
+    "scale_T": "the scores look divided by sqrt(T), the number of queries: divide by sqrt(d_k) = K.shape[1]",
+    "scale_block": "the scores look divided by the square root of the block's length: divide by "
+                   "sqrt(d_k) = K.shape[1], the same for every block",
 }
 
 
@@ -101,9 +106,9 @@ def test_output_shape(tiled_attention):
 
 
 def test_matches_full_attention(tiled_attention):
-    """Equals full attention to 1e-9 when the block size divides S
+    """Equals full attention to 1e-9 when the block size divides S (T, S, d_k and the blocks all differ)
 
-    Guards: rescale, full_softmax
+    Guards: rescale, full_softmax, scaling
     """
     Q, K, V = random_qkv(T=5, S=12, d_k=8, d_v=3, seed=2, scale=1.5)
     check(tiled_attention, Q, K, V, 4)
