@@ -3,8 +3,8 @@ import numpy as np
 from judge import assert_close, assert_dtype, assert_true, as_float_array
 
 
-def _weights(Q, K, mask):
-    s = Q @ K.T / np.sqrt(K.shape[-1])
+def _weights(Q, K, mask, d=None):
+    s = Q @ K.T / np.sqrt(K.shape[-1] if d is None else d)
     if mask is not None:
         s = np.where(mask, s, -np.inf)
     e = np.exp(s - s.max(axis=-1, keepdims=True))
@@ -16,12 +16,14 @@ def loss(Q, K, V, dO, mask=None):
     return float(np.sum(dO * (_weights(Q, K, mask) @ V)))
 
 
-def _grads(Q, K, V, dO, mask=None, subtract=True, scale=True, dK_transposed=False, use_mask=True):
+def _grads(Q, K, V, dO, mask=None, subtract=True, scale=True, dK_transposed=False, use_mask=True, d=None):
+    """The gradients, or a classic mistake's; ``d`` replaces d_k in the scale, forward and backward."""
     Q, K, V, dO = (np.asarray(a, dtype=np.float64) for a in (Q, K, V, dO))
-    P = _weights(Q, K, mask if use_mask else None)
+    d = K.shape[-1] if d is None else d
+    P = _weights(Q, K, mask if use_mask else None, d)
     dP = dO @ V.T
     dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True)) if subtract else P * dP
-    c = 1.0 / np.sqrt(K.shape[-1]) if scale else 1.0
+    c = 1.0 / np.sqrt(d) if scale else 1.0
     dK = (dS @ Q if dK_transposed else dS.T @ Q) * c
     return dS @ K * c, dK, P.T @ dO
 
@@ -39,6 +41,10 @@ def mistakes(Q, K, V, dO, mask=None):
         "that factor too": _grads(Q, K, V, dO, mask, scale=False),
         "the mask seems ignored: block the scores in the forward pass before the softmax, "
         "exactly as attention does": _grads(Q, K, V, dO, mask, use_mask=False),
+        "the scores look divided by sqrt(T), the number of queries: divide by sqrt(d_k) = K.shape[-1], "
+        "in the forward pass and in dQ and dK": _grads(Q, K, V, dO, mask, d=len(Q)),
+        "the scores look divided by sqrt(S), the number of keys: divide by sqrt(d_k) = K.shape[-1], "
+        "in the forward pass and in dQ and dK": _grads(Q, K, V, dO, mask, d=len(K)),
     }
     if len(Q) == len(K):
         out["dK looks transposed: key j collects from every query that scored it, "
@@ -56,10 +62,16 @@ def unpack(result):
 
 def check_grads(result, Q, K, V, dO, mask=None, expected=None, rtol=1e-6, atol=1e-6, hints=True):
     expected = reference(Q, K, V, dO, mask) if expected is None else expected
-    wrong = mistakes(Q, K, V, dO, mask) if hints else {}
+    wrong = []  # the mistakes' gradients, worked out once, on the first failure
+
+    def hints_for(k):
+        if not wrong:
+            wrong.append(mistakes(Q, K, V, dO, mask) if hints else {})
+        return {hint: grads[k] for hint, grads in wrong[0].items()}
+
     for k, name in enumerate(("dQ", "dK", "dV")):
         assert_close(unpack(result)[k], expected[k], rtol=rtol, atol=atol, name=name,
-                     mistakes=lambda: {hint: grads[k] for hint, grads in wrong.items()})
+                     mistakes=lambda: hints_for(k))
 
 
 def finite_differences(Q, K, V, dO, mask=None, h=1e-6):
