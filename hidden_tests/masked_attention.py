@@ -81,10 +81,7 @@ def test_worked_example(masked_attention):
 
 
 def test_output_shapes(masked_attention):
-    """Output is (T, d_v) for one sequence of (T, d_k) queries and keys
-
-    Guards: batch
-    """
+    """Output is (T, d_v) for one sequence of (T, d_k) queries and keys"""
     Q, K, V = random_qkv((5,), 3, 7, seed=1)
     assert_shape(masked_attention(Q, K, V, causal(5)), (5, 7), name="the result for (T, d) inputs")
 

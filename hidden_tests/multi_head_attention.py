@@ -286,10 +286,7 @@ def test_all_zero_input_is_finite(multi_head_attention):
 
 
 def test_one_head_is_single_head_attention(multi_head_attention):
-    """One head, W_o = I and b_o = 0: plain attention on the projections
-
-    Guards: output_projection
-    """
+    """One head, W_o = I and b_o = 0: plain attention on the projections"""
     E = 4
     x, params = make_input((2, 3, E), seed=24), make_params(E, seed=25)
     params["W_o"], params["b_o"] = np.eye(E), np.zeros(E)
