@@ -176,3 +176,22 @@ def test_zero_mask_is_plain_attention(masked_attention):
                 **mistakes(Q, K, V, mask)}
 
     assert_close(masked_attention(Q, K, V, mask), expected, mistakes=blocked_everywhere)
+
+
+def assert_inputs_unchanged(arguments, before):
+    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
+    for name, array in arguments.items():
+        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
+                    f"your function changed its argument `{name}` in place; compute on a copy")
+
+
+def test_inputs_not_mutated(masked_attention):
+    """Q, K, V and the mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip("QKV", random_qkv((5,), 4, 3, seed=9)))
+    arguments["mask"] = causal(5)
+    before = {name: a.copy() for name, a in arguments.items()}
+    masked_attention(*arguments.values())
+    assert_inputs_unchanged(arguments, before)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_batched, assert_close, assert_dtype, assert_shape, as_float_array
+from judge import assert_batched, assert_close, assert_dtype, assert_shape, assert_true, as_float_array
 
 
 def _rotate(x, positions, base, pairs="interleaved", exponent=lambda D: -np.arange(0, D, 2) / D, sign=1.0):
@@ -162,3 +162,22 @@ def test_float32_inputs(rope):
     out = rope(x)
     assert_close(out, reference(x), rtol=1e-5, atol=1e-5, mistakes=lambda: mistakes(x))
     assert_dtype(out, np.float64)
+
+
+def assert_inputs_unchanged(arguments, before):
+    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
+    for name, array in arguments.items():
+        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
+                    f"your function changed its argument `{name}` in place; compute on a copy")
+
+
+def test_inputs_not_mutated(rope):
+    """x (and the positions) are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    rng = np.random.default_rng(21)
+    arguments = {"x": rng.standard_normal((2, 5, 6)), "positions": np.array([3.0, 0.0, 7.0, 1.0, 2.0])}
+    before = {name: a.copy() for name, a in arguments.items()}
+    rope(arguments["x"], arguments["positions"])
+    assert_inputs_unchanged(arguments, before)

@@ -111,3 +111,21 @@ def test_rows_are_convex_combinations(self_attention):
     assert_true(np.all((out >= low) & (out <= high)),
                 "some output coordinate lies outside the range of that column of V; the weights "
                 "in each row must be non-negative and sum to 1 (softmax over the last axis)")
+
+
+def assert_inputs_unchanged(arguments, before):
+    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
+    for name, array in arguments.items():
+        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
+                    f"your function changed its argument `{name}` in place; compute on a copy")
+
+
+def test_inputs_not_mutated(self_attention):
+    """Q, K and V are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip("QKV", random_qkv(5, 3, 4, seed=8)))
+    before = {name: a.copy() for name, a in arguments.items()}
+    self_attention(*arguments.values())
+    assert_inputs_unchanged(arguments, before)

@@ -150,3 +150,22 @@ def test_float32_and_integer_inputs(softmax):
     assert_close(got, reference(ints), name="softmax of an integer array",
                  mistakes=lambda: {"the result looks rounded to integers: compute in floating point "
                            "(e.g. x = np.asarray(x, dtype=float))": np.floor(reference(ints))})
+
+
+def assert_inputs_unchanged(arguments, before):
+    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
+    for name, array in arguments.items():
+        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
+                    f"your function changed its argument `{name}` in place; compute on a copy")
+
+
+def test_inputs_not_mutated(softmax):
+    """The input array is left unchanged, along the default axis and along axis 0
+
+    Guards: inputs_not_mutated
+    """
+    x = np.random.default_rng(12).standard_normal((3, 4)) * 5.0
+    for axis in (None, 0):
+        before = x.copy()
+        softmax(x) if axis is None else softmax(x, axis=axis)
+        assert_inputs_unchanged({"x": x}, {"x": before})
