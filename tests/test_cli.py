@@ -32,7 +32,7 @@ def write(tmp_path: Path, code: str) -> Path:
 def test_grade_correct_file_exits_0(project, tmp_path):
     result = run(project, "grade", BASE_SLUG, str(write(tmp_path, SOLUTION)))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "8/8 tests passed" in result.stdout and "PASS  Output has shape (T, d_v)" in result.stdout
+    assert "9/9 tests passed" in result.stdout and "PASS  Output has shape (T, d_v)" in result.stdout
 
 
 def test_grade_wrong_file_exits_1_with_messages(project, tmp_path):
@@ -78,10 +78,10 @@ def test_build_then_check_ok(project):
     assert built.returncode == 0 and (project / "out" / BASE_SLUG / "index.html").exists()
     checked = run(project, "check", "--report")
     assert checked.returncode == 0, checked.stdout
-    assert f"ok   {BASE_SLUG}: 8 tests, 7/7 mutants killed, 1 worked example(s)" in checked.stdout
+    assert f"ok   {BASE_SLUG}: 9 tests, 8/8 mutants killed, 1 worked example(s)" in checked.stdout
     assert "no_scaling: test_worked_example" in checked.stdout
     assert "float32_output: test_float32_inputs\n      says: your result is float32;" in checked.stdout
-    assert "mutation score: 7/7 mutants killed" in checked.stdout
+    assert "mutation score: 8/8 mutants killed" in checked.stdout
 
 
 HANGS_ON_STAND_INS = '''
