@@ -120,3 +120,69 @@ def test_every_statement_says_how_close_is_close_enough(problem):
         for value in (rtol, atol):
             assert spelled(value) in text, (f"{problem.slug}: the hidden tests compare results to within "
                                             f"rtol={rtol}, atol={atol}; the statement never says {spelled(value)}")
+
+
+# --- scaling by a sequence length instead of sqrt(d_k) gets its own hint -------------------------
+SEQUENCE_SCALE = [
+    # (slug, mutant, a test it fails, the hint, an unrelated wrong answer that must not get it)
+    ("multi_head_attention", "scaled_by_sqrt_T", "test_matches_reference",
+     "the scores look divided by sqrt(T), the sequence length", "scaled_by_sqrt_E"),
+    ("cross_attention", "scaled_by_sqrt_S", "test_scaled_by_head_dim",
+     "the scores look divided by sqrt(S), the number of encoder positions (keys)", "scaled_by_sqrt_E"),
+    ("grouped_query_attention", "scaled_by_sqrt_T", "test_matches_reference",
+     "the scores look divided by sqrt(T), the sequence length", "scaled_by_sqrt_E"),
+    ("kv_cache", "scaled_by_cache_length", "test_matches_full_causal_attention",
+     "the scores look divided by sqrt(L + 1), the number of cached positions", "scaled_by_sqrt_E"),
+    ("tiled_attention", "scaled_by_sqrt_S", "test_matches_full_attention",
+     "the scores look divided by sqrt(S), the number of keys", "no_rescale_accumulator"),
+    ("attention_backward", "scaled_by_sqrt_T", "test_random_inputs",
+     "the scores look divided by sqrt(T), the number of queries", "missing_scale_in_dQ_dK"),
+]
+
+
+def mutant_code(slug, name):
+    return next(m.code for m in BY_SLUG[slug].mutants if m.name == name)
+
+
+@pytest.mark.parametrize("slug, mutant, test, hint, unrelated", SEQUENCE_SCALE, ids=[s[0] for s in SEQUENCE_SCALE])
+def test_scaling_by_a_sequence_length_is_named(slug, mutant, test, hint, unrelated):
+    failed = not_passed(grade(slug, mutant_code(slug, mutant)))
+    assert failed[test]["status"] == "fail" and f"Hint: {hint}" in failed[test]["message"], failed.get(test)
+    for other in not_passed(grade(slug, mutant_code(slug, unrelated))).values():
+        assert hint not in other["message"], other
+
+
+def test_tiled_attention_scaled_by_the_block_length_is_named():
+    code = mutant_code("tiled_attention", "scaled_by_sqrt_S").replace("np.sqrt(S)", "np.sqrt(len(K[start:start + block_size]))")
+    message = not_passed(grade("tiled_attention", code))["test_matches_full_attention"]["message"]
+    assert "Hint: the scores look divided by the square root of the block's length" in message
+
+
+# --- inputs are left unchanged ---------------------------------------------------------------
+IN_PLACE = [("softmax", "shifts_input_in_place"), ("rope", "rotates_in_place"),
+            ("self_attention", "scales_Q_in_place"), ("masked_attention", "scores_added_into_mask")]
+
+
+@pytest.mark.parametrize("slug, mutant", IN_PLACE, ids=[s[0] for s in IN_PLACE])
+def test_writing_into_an_argument_is_named(slug, mutant):
+    problem = BY_SLUG[slug]
+    assert "inputs_not_mutated" in {r.id for r in problem.requirements}
+    failed = not_passed(grade(slug, mutant_code(slug, mutant)))
+    test = failed["test_inputs_not_mutated"]
+    assert test["message"].startswith("Your function modified one of its input arrays in place"), test
+    assert "test_inputs_not_mutated" not in not_passed(grade(slug, problem.solution.code))
+
+
+def test_the_inputs_test_names_the_argument_a_function_changed():
+    """Without the harness's read-only copies (e.g. a learner who sets writeable back), the test's own
+    comparison names the argument."""
+    harness._judge_module()
+    namespace = {}
+    exec(compile(BY_SLUG["masked_attention"].tests_source, "tests.py", "exec"), namespace)
+
+    def writes_the_mask(Q, K, V, mask):
+        mask += 1.0
+        return V
+
+    with pytest.raises(AssertionError, match=r"your function changed its argument `mask` in place; compute on a copy"):
+        namespace["test_inputs_not_mutated"](writes_the_mask)
