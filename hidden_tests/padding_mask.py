@@ -122,7 +122,7 @@ def test_attention_worked_example(attention_with_padding):
 def test_matches_reference(attention_with_padding):
     """Matches the reference on a batch with T != S and different lengths
 
-    Guards: keys_not_queries
+    Guards: keys_not_queries, scaling
     """
     Q, K, V = random_qkv(3, 4, 6, d_k=5, d_v=3, seed=1)
     check(attention_with_padding, Q, K, V, ref_padding_mask([6, 2, 4], 6))

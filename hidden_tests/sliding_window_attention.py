@@ -101,7 +101,7 @@ def test_wide_window_is_causal(sliding_window_mask, sliding_window_attention):
 def test_random_inputs(sliding_window_attention):
     """Matches a reference on random inputs (T = 7, w = 3)
 
-    Guards: mask_before_softmax
+    Guards: mask_before_softmax, scaling
     """
     Q, K, V = random_qkv(7, 4, 3, seed=2)
     assert_close(sliding_window_attention(Q, K, V, 3), reference(Q, K, V, 3), mistakes=lambda: mistakes(Q, K, V, 3))
