@@ -39,7 +39,7 @@ def test_requirements_are_parsed_with_their_words_mutants_and_lines(project):
     problem = parse(project)
     by_id = {r.id: r for r in problem.requirements}
     scaling = by_id["scaling"]
-    assert scaling.mutants == ("no_scaling", "scaled_by_d_k")
+    assert scaling.mutants == ("no_scaling", "scaled_by_d_k", "scaled_by_sqrt_T")
     assert scaling.text == r"$S = Q K^\top / \sqrt{d_k}$"
     assert scaling.line == line_of(project / MD, "- `scaling`:")
     # A requirement wrapped over two lines is one item; its mutant is on the continuation line.
