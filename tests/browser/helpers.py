@@ -7,6 +7,7 @@ helpers drive Chromium, Firefox and WebKit; `row()` alone returns a Playwright l
 from __future__ import annotations
 
 import json
+import re
 
 BOOT_MS = 120_000  # Pyodide boots in ~4-19 s here depending on the engine; a loaded CI machine gets slack
 RUN_MS = 60_000
@@ -35,11 +36,23 @@ def wait_python_ready(page) -> None:
     page.wait_for_selector("#python-status[data-state=ready]", timeout=BOOT_MS)
 
 
+def pasted(code: str, tab_size: int = 4) -> str:
+    """What the editor holds after a paste: the tabs of each line's indentation turned into spaces
+    (site/assets/indentation.js), so that Python never meets a TabError from pasted code."""
+    def spaces(match):
+        column = 0
+        for char in match.group(0):
+            column = column + tab_size - column % tab_size if char == "\t" else column + 1
+        return " " * column
+    return re.sub(r"^[ \t]+", spaces, code, flags=re.MULTILINE)
+
+
 def set_code(page, code: str) -> None:
     """Replace the editor's text as a learner would: select all, then paste."""
     page.click("#editor .cm-content")
     page.keyboard.press("Control+A")
     page.evaluate(PASTE, code)
+    code = pasted(code)
     slug = page_slug(page)
     # Autosave is the proof that the editor took the text.
     page.wait_for_function(
