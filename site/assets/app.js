@@ -1,9 +1,9 @@
 // A problem page: the editor, Run tests / Run code, results, saved work, hints, solved state.
-// Python (the slowest part) starts loading first, in a worker (python-boot.js, pyclient.js ⇄ pyworker.js).
+// Python (the slowest part) starts loading first, in a worker (pyclient.js ⇄ pyworker.js).
 
 import { createTextareaEditor } from "./editor-fallback.js";
 import { setupHints } from "./hints.js";
-import { python } from "./python-boot.js";
+import { PythonRunner } from "./pyclient.js";
 import { tabsToSpaces } from "./indentation.js";
 import { ResultsView, offendingLine } from "./results.js";
 import { Store } from "./storage.js";
@@ -24,12 +24,17 @@ let data = null; // problem.json: entry, starter, tests, tests_source, time_limi
 let editor = null;
 let busy = false;
 
-python.listen(({ state, text, spare }) => {
-  statusLine.dataset.state = state;
-  statusLine.dataset.spare = spare; // ready | none | off: a standby worker makes restarts instant
-  statusLine.textContent = text;
-  if (state === "ready" && busy) results.say(busy === "grade" ? "Running the tests…" : "Running your code…");
+const python = new PythonRunner({
+  workerUrl: new URL("./pyworker.js", import.meta.url),
+  onStatus({ state, text, spare }) {
+    statusLine.dataset.state = state;
+    statusLine.dataset.spare = spare; // ready | none | off: a standby worker makes restarts instant
+    statusLine.textContent = text;
+    if (state === "ready" && busy) results.say(busy === "grade" ? "Running the tests…" : "Running your code…");
+  },
 });
+// Known from the page itself, so Python starts loading them before problem.json arrives.
+python.setPackages(page.dataset.packages.split(" ").filter(Boolean));
 const dataLoaded = fetch(page.dataset.dataUrl).then((response) => {
   if (!response.ok) throw new Error(`problem.json answered ${response.status}`);
   return response.json();

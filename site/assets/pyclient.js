@@ -73,12 +73,9 @@ export class PythonRunner {
    * this device gets none). Call setPackages() once
    * the problem's packages are known, warmUp() once its tests are. spare: keep a second worker
    * booted, so that stopping runaway code costs no wait (off on devices that report little memory).
-   * early: {worker, messages, packages}, a first worker already started (python-early.js), adopted
-   * with the messages it has sent so far.
    */
-  constructor({ workerUrl, onStatus, spare = true, early = null }) {
+  constructor({ workerUrl, onStatus, spare = true }) {
     this.workerUrl = workerUrl;
-    this.early = early;
     this.onStatus = onStatus || (() => {});
     this.useSpare = spare && roomForSpare();
     this.spareTimer = null;
@@ -98,25 +95,14 @@ export class PythonRunner {
   get queued() { return this.pending !== null; }
 
   startWorker() {
-    const early = this.early;
-    this.early = null; // adopted once, as the first worker
-    const handle = { worker: early?.worker ?? new Worker(this.workerUrl, { type: "module" }), ready: false, warmed: false,
-      packages: early?.packages ?? null }; // packages: those its "init" named, if it has had one
+    const handle = { worker: new Worker(this.workerUrl, { type: "module" }), ready: false, warmed: false };
     handle.worker.onmessage = ({ data }) => this.fromWorker(handle, data);
     handle.worker.onerror = (event) => {
       event.preventDefault();
       this.fromWorker(handle, { type: "boot-failed", message: event.message || "the Python worker failed" });
     };
-    if (this.init) this.initWorker(handle);
-    if (this.warm) handle.worker.postMessage(this.warm);
-    for (const message of early?.messages ?? []) this.fromWorker(handle, message);
+    for (const message of [this.init, this.warm]) if (message) handle.worker.postMessage(message);
     return handle;
-  }
-
-  initWorker(handle) {
-    if (handle.packages) return; // the early worker was told already (the page names the same ones)
-    handle.packages = this.init.packages;
-    handle.worker.postMessage(this.init);
   }
 
   /** Make a new active worker: the ready spare if there is one, else a fresh one. */
@@ -130,12 +116,6 @@ export class PythonRunner {
     }
     this.report(this.active.ready ? { state: "ready", text: "Ready" } : { state: "loading", text });
     if (this.active.ready) this.afterReady();
-  }
-
-  /** Follow the status from now on, starting with the current one. */
-  listen(onStatus) {
-    this.onStatus = onStatus;
-    this.report(this.status);
   }
 
   report(status) {
@@ -164,7 +144,7 @@ export class PythonRunner {
   /** packages: what the problem imports (sent to every worker, which then boots). */
   setPackages(packages) {
     this.init = { type: "init", packages: [...packages] };
-    this.initWorker(this.active);
+    this.active.worker.postMessage(this.init);
   }
 
   /** problem: {code, tests_source, entries}, the starter code and hidden tests each worker warms up with. */
