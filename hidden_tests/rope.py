@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_batched, assert_close, assert_dtype, assert_shape, assert_true, as_float_array
+from judge import assert_batched, assert_close, assert_dtype, assert_shape, assert_inputs_unchanged, assert_true, as_float_array
 
 
 def _rotate(x, positions, base, pairs="interleaved", exponent=lambda D: -np.arange(0, D, 2) / D, sign=1.0):
@@ -162,13 +162,6 @@ def test_float32_inputs(rope):
     out = rope(x)
     assert_close(out, reference(x), rtol=1e-5, atol=1e-5, mistakes=lambda: mistakes(x))
     assert_dtype(out, np.float64)
-
-
-def assert_inputs_unchanged(arguments, before):
-    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
-    for name, array in arguments.items():
-        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
-                    f"your function changed its argument `{name}` in place; compute on a copy")
 
 
 def test_inputs_not_mutated(rope):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_true
+from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_inputs_unchanged, assert_true
 
 
 def reference(Q, K, V):
@@ -111,13 +111,6 @@ def test_rows_are_convex_combinations(self_attention):
     assert_true(np.all((out >= low) & (out <= high)),
                 "some output coordinate lies outside the range of that column of V; the weights "
                 "in each row must be non-negative and sum to 1 (softmax over the last axis)")
-
-
-def assert_inputs_unchanged(arguments, before):
-    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
-    for name, array in arguments.items():
-        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
-                    f"your function changed its argument `{name}` in place; compute on a copy")
 
 
 def test_inputs_not_mutated(self_attention):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape, assert_true
+from judge import assert_close, assert_shape, assert_inputs_unchanged, assert_true
 
 
 def reference(x, axis=-1):
@@ -150,13 +150,6 @@ def test_float32_and_integer_inputs(softmax):
     assert_close(got, reference(ints), name="softmax of an integer array",
                  mistakes=lambda: {"the result looks rounded to integers: compute in floating point "
                            "(e.g. x = np.asarray(x, dtype=float))": np.floor(reference(ints))})
-
-
-def assert_inputs_unchanged(arguments, before):
-    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
-    for name, array in arguments.items():
-        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
-                    f"your function changed its argument `{name}` in place; compute on a copy")
 
 
 def test_inputs_not_mutated(softmax):

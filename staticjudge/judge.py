@@ -43,7 +43,8 @@ _extract_tb = traceback.extract_tb
 LEARNER_FILE = "solution.py"  # the name harness.py compiles the learner's code under
 
 __all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
-           "assert_finite", "assert_true", "assert_batched", "batch_cause", "as_float_array", "fmt"]
+           "assert_finite", "assert_true", "assert_inputs_unchanged", "assert_batched", "batch_cause",
+           "as_float_array", "fmt"]
 
 
 def fmt(value) -> str:
@@ -115,6 +116,13 @@ def assert_true(condition, message) -> None:
     (called only on failure, so a message that formats arrays costs nothing on a passing run)."""
     if not condition:
         raise AssertionError(message() if callable(message) else message)
+
+
+def assert_inputs_unchanged(arguments, before) -> None:
+    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
+    for name, array in arguments.items():
+        assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
+                    f"your function changed its argument `{name}` in place; compute on a copy")
 
 
 def _first_difference(got: np.ndarray, expected: np.ndarray, close: np.ndarray) -> str:
