@@ -243,11 +243,17 @@ export class PythonRunner {
     job.onEvent?.(message);
   }
 
-  finish(report) {
+  /** The running job is over (however it ended): no time limit to enforce any more. */
+  endCurrent() {
     const job = this.current;
     clearTimeout(job.timer);
     this.current = null;
     performance.mark("staticjudge:run-finished");
+    return job;
+  }
+
+  finish(report) {
+    const job = this.endCurrent();
     if (report.error?.kind === "tests" && this.active.runs > 1 && !job.retried) {
       // Hidden tests that loaded in this interpreter before and fail now: earlier learner code
       // broke it (e.g. edited its internals through gc). Run once more in a fresh interpreter.
@@ -264,10 +270,7 @@ export class PythonRunner {
 
   /** The worker stopped a run at its time limit and is ready for the next one. */
   timedOut() {
-    const job = this.current;
-    clearTimeout(job.timer);
-    this.current = null;
-    performance.mark("staticjudge:run-finished");
+    const job = this.endCurrent();
     performance.mark("staticjudge:run-timed-out");
     job.resolve(stoppedReport(job, TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"));
     this.dispatch();
@@ -279,11 +282,7 @@ export class PythonRunner {
     const job = this.current;
     this.active.worker.terminate();
     performance.mark("staticjudge:worker-killed", { detail: { why } });
-    if (job) {
-      clearTimeout(job.timer);
-      this.current = null;
-      performance.mark("staticjudge:run-finished");
-    }
+    if (job) this.endCurrent();
     this.spawn("Restarting Python…");
     if (job) job.resolve(stoppedReport(job, message, why));
   }
