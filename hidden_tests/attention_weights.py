@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_batched, assert_close, assert_shape, assert_true
+from judge import assert_batched, assert_close, assert_inputs_unchanged, assert_shape, assert_true
 
 
 def _softmax(s, axis=-1):
@@ -152,7 +152,7 @@ def test_additive_mask_values(scaled_dot_product_attention):
 def test_batches(scaled_dot_product_attention):
     """Batched inputs: (B, T, d) with a (B, T, S) mask, one per batch item, and (B, H, T, d) with one (T, S) mask for all
 
-    Guards: batch_transpose, shapes
+    Guards: batch_transpose, shapes, batches
     """
     q, k, v = random_qkv((3,), 4, 6, 5, 3, seed=8)
     mask = random_mask((3, 4, 6), seed=9, blocked=-1e9)
@@ -203,3 +203,15 @@ def test_float32_inputs(scaled_dot_product_attention):
     mask = random_mask((5, 6), seed=14, blocked=-1e9).astype(np.float32)
     check(scaled_dot_product_attention, q, k, v, rtol=1e-4, atol=1e-5)
     check(scaled_dot_product_attention, q, k, v, mask=mask, rtol=1e-4, atol=1e-5)
+
+
+def test_inputs_not_mutated(scaled_dot_product_attention):
+    """q, k, v and the mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip("qkv", random_qkv((), 4, 5, 3, 2, seed=21)))
+    arguments["mask"] = random_mask((4, 5), seed=22, blocked=-1e9)
+    before = {name: a.copy() for name, a in arguments.items()}
+    scaled_dot_product_attention(*arguments.values())
+    assert_inputs_unchanged(arguments, before)

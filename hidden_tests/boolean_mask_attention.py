@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_shape, assert_true
+from judge import assert_close, assert_inputs_unchanged, assert_shape, assert_true
 
 
 def _softmax(s, axis=-1):
@@ -183,3 +183,15 @@ def test_float32_inputs(attention):
     mask = np.tril(np.ones((6, 6), dtype=bool))
     check(attention, Q, K, V, rtol=1e-4, atol=1e-5)
     check(attention, Q, K, V, mask=mask, rtol=1e-4, atol=1e-5)
+
+
+def test_inputs_not_mutated(attention):
+    """Q, K, V and the mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip("QKV", random_qkv(5, 3, 2, seed=21)))
+    arguments["mask"] = np.tril(np.ones((5, 5), dtype=bool))
+    before = {name: a.copy() for name, a in arguments.items()}
+    attention(*arguments.values())
+    assert_inputs_unchanged(arguments, before)

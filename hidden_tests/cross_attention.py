@@ -111,10 +111,7 @@ def test_worked_example(cross_attention):
 
 
 def test_output_shape(cross_attention):
-    """Output has shape (B, T, E) when the decoder and encoder lengths differ
-
-    Guards: dtype
-    """
+    """Output has shape (B, T, E) when the decoder and encoder lengths differ"""
     x_dec, enc, params = random_problem(B=2, T=3, S=5, E=8, seed=1)
     assert_shape(cross_attention(x_dec, enc, params, 2), (2, 3, 8))
     x_dec, enc, params = random_problem(B=1, T=6, S=2, E=8, seed=2)

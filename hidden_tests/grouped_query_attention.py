@@ -97,10 +97,7 @@ def test_worked_example(grouped_query_attention):
 
 
 def test_output_shape(grouped_query_attention):
-    """Output has shape (B, T, E)
-
-    Guards: dtype
-    """
+    """Output has shape (B, T, E)"""
     x, params = random_problem(B=2, T=5, E=8, H=4, G=2, seed=1)
     assert_shape(grouped_query_attention(x, params, 4, 2), (2, 5, 8))
 

@@ -104,7 +104,7 @@ def test_worked_example(decode_step):
 def test_first_token_attends_to_itself(decode_step):
     """The first token (cache=None) attends only to itself and starts a cache of length 1
 
-    Guards: attends_to_itself, returns_new_cache
+    Guards: returns_new_cache
     """
     x, params = random_problem(B=2, T=1, E=8, seed=1)
     y, cache = decode(decode_step, x, params, 2)

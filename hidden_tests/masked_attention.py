@@ -107,7 +107,7 @@ def test_causal_mask_minus_inf(masked_attention):
 def test_batches(masked_attention):
     """A batch (B, T, d) gives (B, T, d_v), with one (T, T) mask for every sequence or a (B, T, T) mask
 
-    Guards: batch
+    Guards: batch, one_or_batch
     """
     Q, K, V = random_qkv((3, 4), 5, 2, seed=5)
     assert_batched(masked_attention, (Q, K, V, causal(4)), verify, batched=(0, 1, 2))
@@ -162,7 +162,7 @@ def test_float32_inputs(masked_attention):
 def test_zero_mask_is_plain_attention(masked_attention):
     """An all-zero mask gives plain (unmasked) attention
 
-    Guards: scaling, key_axis
+    Guards: scaling, key_axis, zero_leaves_score
     """
     Q, K, V = random_qkv((4,), 3, 5, seed=10)
     mask = np.zeros((4, 4))

@@ -3,7 +3,8 @@ import numpy as np
 import re
 import traceback
 
-from judge import as_float_array, assert_close, assert_dtype, assert_equal, assert_shape, assert_true, batch_cause
+from judge import (as_float_array, assert_close, assert_dtype, assert_equal, assert_inputs_unchanged, assert_shape,
+                   assert_true, batch_cause)
 
 
 def ref_padding_mask(lengths, S):
@@ -193,3 +194,15 @@ def test_float32_inputs(attention_with_padding):
     Q, K, V = random_qkv(2, 4, 6, d_k=4, d_v=3, seed=6, dtype=np.float32)
     got = check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), rtol=1e-4, atol=1e-5)
     assert_dtype(got, np.float64)
+
+
+def test_inputs_not_mutated(attention_with_padding):
+    """Q, K, V and the mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip("QKV", random_qkv(2, 3, 4, 5, 2, seed=41)))
+    arguments["key_padding_mask"] = np.array([[True, True, False, False], [True, True, True, False]])
+    before = {name: a.copy() for name, a in arguments.items()}
+    attention_with_padding(*arguments.values())
+    assert_inputs_unchanged(arguments, before)

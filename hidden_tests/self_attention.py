@@ -45,7 +45,7 @@ def test_worked_example(self_attention):
 def test_output_shape(self_attention):
     """Output has shape (T, d_v), with d_v different from d_k
 
-    Guards: transpose, dtype
+    Guards: transpose
     """
     Q, K, V = random_qkv(5, 3, 7, seed=1)
     assert_shape(self_attention(Q, K, V), (5, 7))
@@ -105,12 +105,14 @@ def test_rows_are_convex_combinations(self_attention):
     Guards: key_axis
     """
     Q, K, V = random_qkv(7, 3, 4, seed=7)
-    out = as_float_array(self_attention(Q, K, V))
-    assert_shape(out, V.shape)
-    low, high = V.min(axis=0) - 1e-9, V.max(axis=0) + 1e-9
-    assert_true(np.all((out >= low) & (out <= high)),
-                "some output coordinate lies outside the range of that column of V; the weights "
-                "in each row must be non-negative and sum to 1 (softmax over the last axis)")
+    # A V whose columns are constant: any weighted average of its rows is that constant.
+    for V in (V, np.tile([3.0, -1.0, 0.5, 2.0], (7, 1))):
+        out = as_float_array(self_attention(Q, K, V))
+        assert_shape(out, V.shape)
+        low, high = V.min(axis=0) - 1e-9, V.max(axis=0) + 1e-9
+        assert_true(np.all((out >= low) & (out <= high)),
+                    "some output coordinate lies outside the range of that column of V; the weights "
+                    "in each row must be non-negative and sum to 1 (softmax over the last axis)")
 
 
 def test_inputs_not_mutated(self_attention):

@@ -86,7 +86,7 @@ def test_merge_shape_and_order(merge_heads):
 def test_merge_undoes_split(split_heads, merge_heads):
     """merge_heads(split_heads(x, H)) gives x back exactly
 
-    Guards: round_trips
+    Guards: split_layout, merge_layout
     """
     x = np.random.default_rng(2).standard_normal((3, 6, 8))
     assert_close(merge_heads(split_heads(x, 4)), x, rtol=0, atol=0, name="merge_heads(split_heads(x, 4))")
@@ -95,7 +95,7 @@ def test_merge_undoes_split(split_heads, merge_heads):
 def test_split_undoes_merge(split_heads, merge_heads):
     """split_heads(merge_heads(xh), H) gives xh back exactly
 
-    Guards: round_trips
+    Guards: split_layout, merge_layout
     """
     xh = np.random.default_rng(3).standard_normal((2, 4, 3, 5))
     assert_close(split_heads(merge_heads(xh), 4), xh, rtol=0, atol=0, name="split_heads(merge_heads(xh), 4)")
@@ -127,12 +127,14 @@ def test_e_not_divisible_raises(split_heads):
 
 
 def test_float32_values_unchanged(split_heads, merge_heads):
-    """Values are only moved, never changed (float32 input)
+    """Values are only moved, never changed (float64 and float32 inputs)
 
     Guards: values_unchanged
     """
-    x = np.random.default_rng(4).standard_normal((2, 3, 8)).astype(np.float32)
-    xh = split_heads(x, 2)
-    assert_close(xh, ref_split(x, 2), rtol=0, atol=0, name="split_heads(x, 2)", mistakes=lambda: split_mistakes(x, 2))
-    assert_close(merge_heads(ref_split(x, 2)), x, rtol=0, atol=0, name="merge_heads(xh)",
-                 mistakes=lambda: merge_mistakes(ref_split(x, 2)))
+    for dtype in (np.float64, np.float32):
+        x = np.random.default_rng(4).standard_normal((2, 3, 8)).astype(dtype)
+        xh = split_heads(x, 2)
+        assert_close(xh, ref_split(x, 2), rtol=0, atol=0, name=f"split_heads(x, 2) of a {dtype.__name__} x",
+                     mistakes=lambda: split_mistakes(x, 2))
+        assert_close(merge_heads(ref_split(x, 2)), x, rtol=0, atol=0, name=f"merge_heads(xh) of a {dtype.__name__} xh",
+                     mistakes=lambda: merge_mistakes(ref_split(x, 2)))

@@ -97,10 +97,7 @@ def test_worked_example(tiled_attention):
 
 
 def test_output_shape(tiled_attention):
-    """Output has shape (T, d_v) with T, S, d_k and d_v all different
-
-    Guards: dtype
-    """
+    """Output has shape (T, d_v) with T, S, d_k and d_v all different"""
     Q, K, V = random_qkv(T=3, S=8, d_k=5, d_v=2, seed=1)
     assert_shape(tiled_attention(Q, K, V, 4), (3, 2))
 

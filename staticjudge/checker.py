@@ -1,7 +1,8 @@
 """``check``: proves each problem is sound before a learner ever sees it.
 
 For every problem: the reference solution passes every hidden test; every mutant fails at least
-one; every requirement is claimed by a test, and its mutant is caught by a test that claims it;
+one; every requirement is claimed by a test, its mutants are caught by a test that claims it, and
+each claiming test catches one of them; a mutant breaks exactly one requirement (parser.py);
 every mutant generated from the solution (``mutation.py``) is caught or marked equivalent with a
 reason; the starter code fails cleanly (a report, not a crash or a timeout); the hidden tests end
 when the entry functions are stand-ins that return their first argument (the browser's warm-up
@@ -160,7 +161,8 @@ def check_problem(problem: Problem) -> CheckResult:
 
 
 def requirement_errors(problem: Problem, mutants: list[MutantResult]) -> list[ProblemError]:
-    """Each requirement is claimed by a test, and each of its mutants is caught by such a test."""
+    """Each requirement is claimed by a test, each of its mutants is caught by such a test, and each
+    claiming test catches one of its mutants."""
     md = problem.source_path
     if not problem.requirements:
         return [ProblemError(md, None, "declares no requirements: list every promise of the statement under "
@@ -185,6 +187,13 @@ def requirement_errors(problem: Problem, mutants: list[MutantResult]) -> list[Pr
                                            f"'{name}' is caught only by tests that do not claim it "
                                            f"({', '.join(killers)}); the mutant must be caught by a test that "
                                            f"claims the requirement ({', '.join(guarding)})"))
+        # A claim is proven only by catching a mutant that breaks the requirement.
+        for test in problem.tests:
+            if requirement.id in test.guards and not any(test.name in killed_by.get(name, [])
+                                                         for name in requirement.mutants):
+                errors.append(ProblemError(problem.tests_path, test.line, f"{test.name} claims `{requirement.id}` "
+                                           f"but catches none of its mutants ({', '.join(requirement.mutants)}): "
+                                           "make the test check the requirement, or drop the claim"))
     return errors
 
 

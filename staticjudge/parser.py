@@ -284,6 +284,7 @@ def _parse_requirements(path: Path, lines, statement: str, mutants: tuple[Mutant
     known = {m.name for m in mutants}
     words = _words(statement)
     requirements, seen = [], set()
+    named_by: dict[str, str] = {}  # mutant name -> the requirement that names it
     for number, text in _top_level_items(path, lines, "requirement", REQUIREMENT_FORMAT):
         match = REQUIREMENT_RE.match(text)
         if not match:
@@ -313,7 +314,19 @@ def _parse_requirements(path: Path, lines, statement: str, mutants: tuple[Mutant
                 raise ProblemError(path, number, f"requirement `{rid}` names the mutant '{name}', which "
                                                  f"'## Mutants' does not define (defined: "
                                                  f"{', '.join(sorted(known)) or 'none'})")
+            if name in named_by:
+                raise ProblemError(path, number, f"requirement `{rid}` names the mutant '{name}', which "
+                                                 f"`{named_by[name]}` names already: a requirement's mutant "
+                                                 "breaks it and nothing else, so give each requirement "
+                                                 "mutants of its own")
+            named_by[name] = rid
         requirements.append(Requirement(id=rid, text=quote, mutants=mutant_names, line=number))
+    if requirements:
+        for mutant in mutants:
+            if mutant.name not in named_by:
+                raise ProblemError(path, mutant.line, f"mutant '{mutant.name}' breaks no requirement: name it "
+                                                      "under the one it breaks in '## Requirements' "
+                                                      f"(… — mutant: {mutant.name})")
     return tuple(requirements)
 
 

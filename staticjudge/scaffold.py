@@ -56,20 +56,32 @@ def {slug}(x):
 
 ## Requirements
 
-- `float64`: Return a `float64` array — mutant: wrong_dtype
-- `values`: holding the values of `x` — mutant: wrong_dtype
+- `float64`: Return a `float64` array — mutant: float32_result
+- `values`: holding the values of `x` — mutant: truncated
 
 ## Mutants
 
-### wrong_dtype
-TODO: a classic mistake, written as code; `check` insists that some hidden test rejects it.
+### float32_result
+TODO: a classic mistake, written as code; `check` insists that a hidden test claiming the
+requirement that names it rejects it. Each mutant breaks one requirement and nothing else.
 
 ```python
 import numpy as np
 
 
 def {slug}(x):
-    return np.asarray(x).astype(np.int64)
+    return np.asarray(x, dtype=np.float32)
+```
+
+### truncated
+Drops the fractional part of each value.
+
+```python
+import numpy as np
+
+
+def {slug}(x):
+    return np.floor(np.asarray(x, dtype=np.float64))
 ```
 '''
 

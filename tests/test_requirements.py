@@ -49,7 +49,8 @@ def test_requirements_are_parsed_with_their_words_mutants_and_lines(project):
 
 def test_a_guards_line_is_parsed_and_never_reaches_the_title(project):
     tests = {t.name: t for t in parse(project).tests}
-    assert tests["test_output_shape"].guards == ("transpose", "dtype")
+    assert tests["test_random_inputs"].guards == ("scaling", "key_axis")
+    assert tests["test_output_shape"].guards == ("transpose",)
     assert tests["test_output_shape"].title == "Output has shape (T, d_v), with d_v different from d_k"
     assert tests["test_worked_example"].guards == ()
     assert all("Guards" not in t.title for t in tests.values())
@@ -86,7 +87,7 @@ def test_an_ellipsis_leaves_words_out_of_a_quote(project):
 
 
 def test_a_test_claiming_an_undeclared_requirement_is_an_error_at_its_guards_line(project):
-    edit(project, TESTS, "    Guards: transpose, dtype\n", "    Guards: transpose, dtypes\n")
+    edit(project, TESTS, "    Guards: transpose\n", "    Guards: transpose, dtypes\n")
     with pytest.raises(ProblemError) as caught:
         parse(project)
     assert caught.value.path == project / TESTS
@@ -132,6 +133,37 @@ def test_a_mutant_caught_only_by_tests_not_claiming_it_fails_check(project):
     assert any("its mutant 'no_max_subtraction' is caught only by tests that do not claim it "
                "(test_large_scores_stay_finite); the mutant must be caught by a test that claims "
                "the requirement" in m for m in messages), messages
+
+
+def test_a_mutant_named_by_two_requirements_is_an_error_at_the_second(project):
+    # A requirement's mutant breaks it and nothing else: one mutant cannot prove two promises.
+    edit(project, MD, "mutant: no_max_subtraction", "mutants: no_max_subtraction, float32_output")
+    with pytest.raises(ProblemError) as caught:
+        parse(project)
+    assert caught.value.line == line_of(project / MD, "- `dtype`:")
+    assert "names the mutant 'float32_output', which `stable` names already" in caught.value.message
+
+
+def test_a_mutant_no_requirement_names_is_an_error_at_the_mutant(project):
+    edit(project, MD, "- `stable`: Subtract each row's maximum before exponentiating so large scores cannot "
+                      "overflow. —\n  mutant: no_max_subtraction\n", "")
+    with pytest.raises(ProblemError) as caught:
+        parse(project)
+    lines = (project / MD).read_text().splitlines()
+    heading = line_of(project / MD, "### no_max_subtraction")
+    following = next(n for n in range(heading + 1, len(lines) + 1) if lines[n - 1].startswith("#"))
+    assert heading <= caught.value.line < following  # within the mutant's own section
+    assert "mutant 'no_max_subtraction' breaks no requirement" in caught.value.message
+
+
+def test_a_claim_that_catches_none_of_the_requirements_mutants_fails_check_at_the_test(project):
+    # test_output_shape checks shapes only: it cannot catch float32_output, so it may not claim `dtype`.
+    edit(project, TESTS, "    Guards: transpose\n", "    Guards: transpose, dtype\n")
+    result = check_problem(parse(project))
+    line = line_of(project / TESTS, "def test_output_shape")
+    messages = [e.message for e in result.errors if e.path == project / TESTS and e.line == line]
+    assert messages == ["test_output_shape claims `dtype` but catches none of its mutants (float32_output): "
+                        "make the test check the requirement, or drop the claim"], messages
 
 
 def test_a_problem_without_requirements_fails_check(project):
