@@ -3,6 +3,7 @@
 
 import { createTextareaEditor } from "./editor-fallback.js";
 import { setupHints } from "./hints.js";
+import { setupPanes } from "./panes.js";
 import { PythonRunner } from "./pyclient.js";
 import { tabsToSpaces } from "./indentation.js";
 import { ResultsView, offendingLine } from "./results.js";
@@ -119,6 +120,7 @@ async function mountEditor(code) {
 
 async function main() {
   $("runner").hidden = false;
+  setupPanes(page, $("pane-divider"));
   setupHints(document.querySelector(".hints"));
   setupTransfer(store, (slugs) => {
     if (!slugs.includes(slug) || !editor) return;

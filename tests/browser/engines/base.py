@@ -2,7 +2,7 @@
 
 Chromium is Playwright itself. Firefox (puppeteer-core over WebDriver BiDi) and WebKit
 (WebKitWebDriver) implement a few primitives: goto, reload, evaluating an expression that
-resolves to JSON text, a real click, a key press, setting a file input, closing. Everything
+resolves to JSON text, a real click, a key press, setting a file input, the viewport's size, closing. Everything
 else (evaluate with an argument, waiting for a condition, catching a download) is built here
 once, in terms of those, so the scenarios read the same on every engine.
 """
@@ -102,6 +102,10 @@ class Page:
         raise NotImplementedError
 
     def set_input_files(self, selector: str, path) -> None:
+        raise NotImplementedError
+
+    def set_viewport_size(self, size: dict) -> None:
+        """{"width": …, "height": …} in CSS pixels, as Playwright takes it."""
         raise NotImplementedError
 
     def close(self) -> None:

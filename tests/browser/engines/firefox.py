@@ -82,6 +82,9 @@ class FirefoxPage(Page):
     def set_input_files(self, selector, path):
         self._bridge.call("setFiles", page=self._handle, selector=selector, path=str(Path(path).resolve()))
 
+    def set_viewport_size(self, size):
+        self._bridge.call("setViewport", page=self._handle, width=size["width"], height=size["height"])
+
     def close(self):
         self._bridge.call("closePage", page=self._handle)
 

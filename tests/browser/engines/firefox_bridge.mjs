@@ -60,6 +60,7 @@ const ops = {
     if (!input) throw new Error(`no element matches ${selector}`);
     await input.uploadFile(path);
   },
+  async setViewport({ page: handle, width, height }) { await page(handle).setViewport({ width, height }); },
   async errors({ page: handle }) { return pages.get(handle)?.errors ?? []; },
   async close() { await browser?.close(); browser = null; },
 };

@@ -19,7 +19,8 @@ WEBDRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 XVFB = shutil.which("Xvfb") or "/usr/bin/Xvfb"
 KEYS = {"Control": "CONTROL", "Shift": "SHIFT", "Alt": "ALT", "Meta": "META", "Enter": "ENTER",
-        "Escape": "ESCAPE", "Tab": "TAB", "Delete": "DELETE", "Backspace": "BACKSPACE"}
+        "Escape": "ESCAPE", "Tab": "TAB", "Delete": "DELETE", "Backspace": "BACKSPACE",
+        "ArrowLeft": "ARROW_LEFT", "ArrowRight": "ARROW_RIGHT", "Home": "HOME", "End": "END"}
 
 
 def _start_xvfb() -> tuple[subprocess.Popen, str]:
@@ -83,6 +84,13 @@ class WebKitPage(Page):
         from selenium.webdriver.common.by import By
 
         self._driver.find_element(By.CSS_SELECTOR, selector).send_keys(str(Path(path).resolve()))
+
+    def set_viewport_size(self, size):
+        # WebDriver sizes the whole window: size it, then grow it by what its frame takes.
+        driver = self._driver
+        driver.set_window_size(size["width"], size["height"])
+        inner = driver.execute_script("return [innerWidth, innerHeight]")
+        driver.set_window_size(2 * size["width"] - inner[0], 2 * size["height"] - inner[1])
 
     def close(self):
         self._context.release(self._window)
