@@ -16,7 +16,7 @@
 // after a time limit made the next run take 3 s instead of 0.1 s). Where memory is short (a device
 // reporting < 4 GB, or, where none is reported, a touch-only phone or tablet) there is no spare:
 // a restart then restores the snapshot in a fresh worker (~1 s). Each worker that becomes ready leaves a performance
-// mark "staticjudge:python-ready" ({detail: {boot, phases, heap_bytes}}), that has warmed up
+// mark "staticjudge:python-ready" ({detail: {boot, phases, heap_bytes, not_restored}}), that has warmed up
 // "staticjudge:warmed-up" ({detail: {spare}}), a saved snapshot "staticjudge:snapshot-saved"
 // ({detail: {written, take_ms, store_ms, bytes}}) and a terminated worker
 // "staticjudge:worker-killed"; also "staticjudge:run-started" and "staticjudge:run-finished" around
@@ -225,7 +225,8 @@ export class PythonRunner {
       if (ready) {
         this.snapshotSaving = message.boot === "made";
         performance.mark("staticjudge:python-ready",
-          { detail: { boot: message.boot, phases: pageTime(message), heap_bytes: message.heap_bytes } });
+          { detail: { boot: message.boot, phases: pageTime(message), heap_bytes: message.heap_bytes,
+            not_restored: message.not_restored } });
       }
       this.report({ state: ready ? "ready" : "loading", text: message.text });
       if (ready) this.afterReady();

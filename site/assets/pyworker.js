@@ -18,7 +18,8 @@
 //         with stage "ready" also `boot`: "restored" (from the memory snapshot), "made" (cold
 //         boot that made the snapshot, being saved now) or "cold" (no snapshot), and `phases`:
 //         [step, ms since time_origin (the worker's performance.timeOrigin)], where its time went;
-//         heap_bytes: the size of Python's WebAssembly memory
+//         heap_bytes: the size of Python's WebAssembly memory; not_restored: why a snapshot
+//         that was expected could not be used (null when none was stored yet)
 //     {type: "snapshot", saved: bool, written, take_ms, store_ms, bytes}
 //                                                    after boot "made": the snapshot is stored (or
 //                                                    not); a spare worker started now restores it.
@@ -81,6 +82,8 @@ const STORE_WRITES_MS = 30000;
 
 // Where a boot's time went: [step, ms since this worker started], sent with "ready" (for bench/).
 const phases = [];
+// Why this boot did not restore a snapshot (none stored yet says nothing): sent with "ready".
+let notRestored = null;
 const phase = (step) => phases.push([step, Math.round(performance.now())]);
 
 const DISPLAY_NAMES = { numpy: "NumPy", scipy: "SciPy", pandas: "pandas" };
@@ -220,6 +223,7 @@ async function tryRestore(load, create, options, key, packages, stored) {
     return py;
   } catch (error) {
     console.warn("memory snapshot unusable, booting cold:", error);
+    notRestored = `the stored snapshot was unusable: ${error?.message ?? error}`;
     snapshot.deleteSnapshot(runtimeUrl, key.slot);
     return null;
   }
@@ -254,8 +258,10 @@ async function boot() {
   if (wheels) {
     const files = await harnessFiles;
     key = await snapshot.snapshotKey(runtime, wheels, files, packages);
-    const found = await snapshots.then((stored) => ({ stored }),
-      (error) => { console.warn("no memory snapshots here, booting cold:", error); });
+    const found = await snapshots.then((stored) => ({ stored }), (error) => {
+      console.warn("no memory snapshots here, booting cold:", error);
+      notRestored = `no snapshot store: ${error?.message ?? error}`;
+    });
     if (found) {
       const { loadPyodide } = await loader;
       pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages, found.stored);
@@ -267,6 +273,7 @@ async function boot() {
           session = await bootToSnapshot(loadPyodide, await createModule, options, wheels, packages, files, runtime);
         } catch (error) {
           console.warn("snapshot boot failed, booting cold:", error);
+          notRestored = `${notRestored ? `${notRestored}; then ` : ""}the boot that makes a snapshot failed: ${error?.message ?? error}`;
           pyodide = null;
         }
       }
@@ -282,8 +289,10 @@ async function boot() {
   // task, so no job (learner code) can run before the snapshot, and "ready" need not wait for it:
   // a run asked for at once waits ~0.1-0.3 s.
   phase("harness");
+  if (!wheels && !notRestored) notRestored = "these packages cannot be snapshotted";
   post({ type: "progress", stage: "ready", text: "Ready", boot: session ? "made" : how, phases,
-    time_origin: performance.timeOrigin, heap_bytes: pyodide._module?.HEAP8?.length ?? null });
+    time_origin: performance.timeOrigin, heap_bytes: pyodide._module?.HEAP8?.length ?? null,
+    not_restored: how === "restored" ? null : notRestored });
   if (how !== "restored") pyodide.runPython(WARMUP);
   const startedTaking = performance.now();
   const taken = session && takeSnapshot(session);
