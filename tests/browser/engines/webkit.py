@@ -19,7 +19,8 @@ WEBDRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 XVFB = shutil.which("Xvfb") or "/usr/bin/Xvfb"
 KEYS = {"Control": "CONTROL", "Shift": "SHIFT", "Alt": "ALT", "Meta": "META", "Enter": "ENTER",
-        "Escape": "ESCAPE", "Tab": "TAB", "Delete": "DELETE", "Backspace": "BACKSPACE"}
+        "Escape": "ESCAPE", "Tab": "TAB", "Delete": "DELETE", "Backspace": "BACKSPACE",
+        "ArrowLeft": "ARROW_LEFT", "ArrowRight": "ARROW_RIGHT", "ArrowUp": "ARROW_UP", "ArrowDown": "ARROW_DOWN"}
 
 
 def _start_xvfb() -> tuple[subprocess.Popen, str]:
