@@ -98,9 +98,11 @@ function drawMap(picture, which, title, values, numbers, scale, onCell) {
       } else if (picture.kind === "bool") {
         if (value) cell.classList.add("filled");
       } else {
-        const background = heat(numbers[r][c], scale);
-        if (background) cell.style.background = background;
+        const number = numbers[r][c];
+        const background = heat(number, scale);
+        if (background) cell.style.backgroundColor = background;
         else cell.classList.add("nan");
+        if (number === Infinity || number === -Infinity) cell.classList.add("inf");
       }
       cells.push(cell);
     }
@@ -144,20 +146,31 @@ function drawMap(picture, which, title, values, numbers, scale, onCell) {
     const cell = event.target.closest?.(".heatmap-cell");
     if (cell) onCell(Number(cell.dataset.row), Number(cell.dataset.col), null);
   });
-  const wrap = el("div", { className: "heatmap-map" }, el("p", { className: "heatmap-title" }, title), grid);
+  const wrap = el("div", { className: "heatmap-map" });
+  if (title) wrap.append(el("p", { className: "heatmap-title" }, title));
+  wrap.append(grid);
   wrap.dataset.map = which;
-  if (picture.kind !== "bool" || which !== "difference") wrap.append(legend(picture.kind, scale));
+  if (picture.kind !== "bool" || which !== "difference") wrap.append(legend(picture.kind, scale, numbers));
   return wrap;
 }
 
-function legend(kind, scale) {
+/** What the colours mean: True/False, or the scale's bounds (from 0 when nothing is negative),
+ * and the marks of non-finite values when there are some. */
+function legend(kind, scale, numbers) {
   if (kind === "bool") {
     const filled = el("span", { className: "heatmap-swatch filled" });
     const empty = el("span", { className: "heatmap-swatch" });
     return el("p", { className: "heatmap-legend" }, filled, " True ", empty, " False");
   }
-  const bar = el("span", { className: "heatmap-bar" });
-  return el("p", { className: "heatmap-legend" }, cellText(-scale), " ", bar, " ", cellText(scale));
+  const values = numbers.flat();
+  const signed = values.some((v) => v < 0 && Number.isFinite(v));
+  const bar = el("span", { className: signed ? "heatmap-bar" : "heatmap-bar positive" });
+  const parts = [signed ? cellText(-scale) : "0", " ", bar, " ", cellText(scale)];
+  if (values.some((v) => v === Infinity || v === -Infinity)) {
+    parts.push(" ", el("span", { className: "heatmap-swatch inf" }), " ±∞");
+  }
+  if (values.some(Number.isNaN)) parts.push(" ", el("span", { className: "heatmap-swatch nan" }), " NaN");
+  return el("p", { className: "heatmap-legend" }, ...parts);
 }
 
 function valuesTable(caption, values, marks) {
@@ -236,8 +249,7 @@ export function drawStatementFigures(root) {
     const picture = { kind: data.kind, expected: data.values, got: data.values, differs: null, shape: data.shape, index: [] };
     const caption = el("p", { className: "heatmap-caption" }, "Point at or focus a cell to see its index and value.");
     caption.setAttribute("aria-live", "polite");
-    const title = figure.querySelector("figcaption")?.textContent || "Values";
-    const map = drawMap(picture, "values", title, data.values, numbers, data.kind === "bool" ? 0 : largest(numbers), (r, c, focused) => {
+    const map = drawMap(picture, "values", "", data.values, numbers, data.kind === "bool" ? 0 : largest(numbers), (r, c, focused) => {
       caption.textContent = `${indexText(picture, r, c)}: ${cellText(data.values[r][c])}`;
       for (const cell of map.querySelectorAll(".heatmap-cell.current")) cell.classList.remove("current");
       map.querySelector(`.heatmap-cell[data-row="${r}"][data-col="${c}"]`)?.classList.add("current");
