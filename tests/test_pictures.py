@@ -15,6 +15,8 @@ from staticjudge.model import ProblemError
 from staticjudge.parser import parse_problem
 from staticjudge.runner import run_isolated
 
+from conftest import line_of
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -241,3 +243,22 @@ def test_a_broken_figure_is_an_error_at_its_file_and_line(tmp_path):
         render_figures(parse_problem(path, ROOT / "hidden_tests"))
     assert caught.value.line == raising.splitlines().index("undefined_name(8)") + 1
     assert "NameError" in caught.value.message and str(caught.value).startswith(f"{path}:")
+
+
+def test_the_build_writes_figures_and_stops_at_a_broken_one(project):
+    from staticjudge.sitebuild import BuildError, Paths, build_site
+
+    md = project / "problems" / "self_attention.md"
+    text = md.read_text()
+    figure = "```matrix\n# Q @ K.T for Q = K = I\nnp.eye(2) @ np.eye(2).T\n```\n\n"
+    at = text.index("## Starter code")
+    md.write_text(text[:at] + figure + text[at:])
+    build_site(Paths(project), project / "_site")
+    page = (project / "_site" / "self_attention" / "index.html").read_text()
+    assert '<figure class="matrix-figure" data-matrix="' in page and "Q @ K.T for Q = K = I" in page
+    assert page.count("<td>1</td>") == 2 and page.count("<td>0</td>") == 2 and "```matrix" not in page
+    md.write_text(text[:at] + figure.replace("np.eye(2).T", "np.eye(3).T") + text[at:])
+    with pytest.raises(BuildError) as info:
+        build_site(Paths(project), project / "_site")
+    [error] = info.value.errors
+    assert error.path == md and error.line == line_of(md, "np.eye(3).T") and "ValueError" in error.message
