@@ -42,6 +42,13 @@ function difference(got, expected, kind) {
   return a - b; // NaN where either is NaN, ±Infinity where one side is infinite
 }
 
+/** A number as a picture holds it: NaN and ±Infinity as "nan", "inf", "-inf". */
+function nonfinite(v) {
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
 function largest(rows) {
   let max = 0;
   for (const row of rows) for (const v of row) if (Number.isFinite(v) && Math.abs(v) > max) max = Math.abs(v);
@@ -69,15 +76,17 @@ function indexText(picture, row, col) {
 
 /**
  * One map: a grid of cells. `values` are the cells as the report holds them, `numbers` the same as
- * numbers (for the colour), `scale` the float scale's bound (0 for booleans).
+ * numbers (for the colour), `scale` the float scale's bound (0 for booleans), `describe(r, c)`
+ * a cell's index and values in words (its accessible name), `onCell(r, c)` a cell pointed at or
+ * focused.
  */
-function drawMap(picture, which, title, values, numbers, scale, onCell) {
+function drawMap(picture, which, title, values, numbers, scale, describe, onCell) {
   const rows = values.length;
   const cols = rows ? values[0].length : 0;
   const size = cellSize(cols);
   const grid = el("div", { className: "heatmap-grid" });
   grid.setAttribute("role", "group");
-  grid.setAttribute("aria-label", `${title}: ${rows} × ${cols} cells; arrow keys move between them`);
+  grid.setAttribute("aria-label", `${title || "Values"}: ${rows} × ${cols} cells; arrow keys move between them`);
   grid.style.gridTemplateColumns = `repeat(${cols}, ${size}px)`;
   grid.style.gridAutoRows = `${size}px`;
   const cells = [];
@@ -85,6 +94,8 @@ function drawMap(picture, which, title, values, numbers, scale, onCell) {
     for (let c = 0; c < cols; c++) {
       const value = values[r][c];
       const cell = el("span", { className: "heatmap-cell", tabIndex: -1 });
+      cell.setAttribute("role", "img");
+      cell.setAttribute("aria-label", describe(r, c));
       cell.dataset.row = r;
       cell.dataset.col = c;
       cell.dataset.value = typeof value === "string" ? value : String(value);
@@ -139,12 +150,12 @@ function drawMap(picture, which, title, values, numbers, scale, onCell) {
     const cell = event.target.closest(".heatmap-cell");
     if (cell) {
       moveTo(cell, false);
-      onCell(Number(cell.dataset.row), Number(cell.dataset.col), cell);
+      onCell(Number(cell.dataset.row), Number(cell.dataset.col));
     }
   });
   grid.addEventListener("pointerover", (event) => {
     const cell = event.target.closest?.(".heatmap-cell");
-    if (cell) onCell(Number(cell.dataset.row), Number(cell.dataset.col), null);
+    if (cell) onCell(Number(cell.dataset.row), Number(cell.dataset.col));
   });
   const wrap = el("div", { className: "heatmap-map" });
   if (title) wrap.append(el("p", { className: "heatmap-title" }, title));
@@ -197,26 +208,23 @@ export function drawPicture(picture) {
   const caption = el("p", { className: "heatmap-caption" });
   caption.setAttribute("aria-live", "polite");
   const maps = [];
-  const show = (r, c, focused) => {
-    const differs = picture.differs?.[r]?.[c];
-    caption.textContent = `${indexText(picture, r, c)}: expected ${cellText(picture.expected[r][c])}, `
-      + `yours ${cellText(picture.got[r][c])}${differs ? " (differs)" : ""}`;
+  const describe = (r, c) => `${indexText(picture, r, c)}: expected ${cellText(picture.expected[r][c])}, `
+    + `yours ${cellText(picture.got[r][c])}`
+    + (kind === "bool" || Number.isNaN(diff[r][c]) ? "" : `, difference ${cellText(nonfinite(diff[r][c]))}`)
+    + (picture.differs?.[r]?.[c] ? " (differs)" : "");
+  const show = (r, c) => {
+    caption.textContent = describe(r, c);
     for (const map of maps) {
       for (const cell of map.querySelectorAll(".heatmap-cell.current")) cell.classList.remove("current");
       map.querySelector(`.heatmap-cell[data-row="${r}"][data-col="${c}"]`)?.classList.add("current");
     }
-    if (focused) focused.setAttribute("aria-label", caption.textContent);
   };
   const where = picture.index?.length ? ` at [${picture.index.join(", ")}, :, :]` : "";
   const diffTitle = kind === "bool" ? "Difference (cells that differ)" : "Difference (yours − expected)";
   maps.push(
-    drawMap(picture, "expected", "Expected", picture.expected, expected, scale, show),
-    drawMap(picture, "got", "Yours", picture.got, got, scale, show),
-    drawMap(picture, "difference", diffTitle, kind === "bool" ? diff : diff.map((row) => row.map((v) => {
-      if (Number.isNaN(v)) return "nan";
-      if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-      return v;
-    })), diff.map((row) => row.map((v) => (typeof v === "boolean" ? Number(v) : v))), diffScale, show),
+    drawMap(picture, "expected", "Expected", picture.expected, expected, scale, describe, show),
+    drawMap(picture, "got", "Yours", picture.got, got, scale, describe, show),
+    drawMap(picture, "difference", diffTitle, kind === "bool" ? diff : diff.map((row) => row.map(nonfinite)), diff.map((row) => row.map((v) => (typeof v === "boolean" ? Number(v) : v))), diffScale, describe, show),
   );
   const count = picture.differs.flat().filter(Boolean).length;
   const shape = picture.shape ? `shape (${picture.shape.join(", ")})` : "";
@@ -249,11 +257,12 @@ export function drawStatementFigures(root) {
     const picture = { kind: data.kind, expected: data.values, got: data.values, differs: null, shape: data.shape, index: [] };
     const caption = el("p", { className: "heatmap-caption" }, "Point at or focus a cell to see its index and value.");
     caption.setAttribute("aria-live", "polite");
-    const map = drawMap(picture, "values", "", data.values, numbers, data.kind === "bool" ? 0 : largest(numbers), (r, c, focused) => {
-      caption.textContent = `${indexText(picture, r, c)}: ${cellText(data.values[r][c])}`;
+    const describe = (r, c) => `${indexText(picture, r, c)}: ${cellText(data.values[r][c])}`;
+    const scale = data.kind === "bool" ? 0 : largest(numbers);
+    const map = drawMap(picture, "values", "", data.values, numbers, scale, describe, (r, c) => {
+      caption.textContent = describe(r, c);
       for (const cell of map.querySelectorAll(".heatmap-cell.current")) cell.classList.remove("current");
       map.querySelector(`.heatmap-cell[data-row="${r}"][data-col="${c}"]`)?.classList.add("current");
-      if (focused) focused.setAttribute("aria-label", caption.textContent);
     });
     const table = figure.querySelector("table");
     const details = el("details", { className: "heatmap-tables" }, el("summary", {}, "Values as a table"));

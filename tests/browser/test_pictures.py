@@ -131,6 +131,12 @@ def test_heatmaps_draw_the_values_of_a_native_report(engine_page, site_url):
         "the report holds non-finite values to draw"
     for test in pictured:
         assert_drawn_as_reported(page.evaluate(READ_MAPS, test["name"]), test["picture"])
+    first = pictured[0]["picture"]
+    where = ", ".join(map(str, first["index"] + first["first"]))
+    label = page.evaluate("([name, r, c]) => document.querySelector(`#test-rows > li[data-name=\"${name}\"] "
+                          ".heatmap-map[data-map=got] .heatmap-cell[data-row=\"${r}\"][data-col=\"${c}\"]`)"
+                          ".getAttribute('aria-label')", [pictured[0]["name"], *first["first"]])
+    assert label.startswith(f"[{where}]: expected ") and ", yours " in label and label.endswith("(differs)")
 
 
 def test_arrow_keys_move_through_the_cells_and_the_caption_says_index_and_values(engine_page, site_url):
