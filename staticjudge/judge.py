@@ -5,7 +5,9 @@ expected, what came back and where they differ: shape, dtype, NaN/inf where a fi
 expected, the first differing index with both values, the largest error and the tolerance it
 was held to (with a hint when the values look rounded). ``mistakes`` maps
 a message to the output a known mistake would produce, so a wrong answer that matches one gets
-a targeted hint ("scores look unscaled: divide by sqrt(d_k)").
+a targeted hint ("scores look unscaled: divide by sqrt(d_k)"). ``assert_close`` and
+``assert_equal`` fail with ``CheckFailed``: the same message, with the hint kept apart and a
+picture of the values (the slice around the first difference) that the page draws.
 
 Pure Python + NumPy; shipped to the browser next to ``harness.py``.
 """
