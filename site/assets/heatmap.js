@@ -5,9 +5,11 @@
 // Floats are on a diverging scale shared by "Expected" and "Yours" (0 is the background colour;
 // the difference has its own symmetric scale); booleans are filled or empty cells; cells that
 // differ are outlined. Each map is one tab stop: arrow keys (Home/End, PageUp/PageDown) move a
-// roving tabindex, and the caption below (aria-live) says the cell's index and its values, as
-// hovering does. A <details> holds the same values as text tables for screen readers and for
-// copying. Colours are CSS variables (style.css), so light and dark modes both work.
+// roving tabindex. The caption below the maps says the index and values of the cell focused or
+// pointed at; each cell is also named so (role=img, aria-label), which a screen reader reads as
+// focus moves, so the caption is hidden from it (no second announcement). A <details> holds the
+// same values as text tables, to read row by row or copy. Colours are CSS variables
+// (style.css), so light and dark modes both work.
 
 const NONFINITE = { nan: NaN, inf: Infinity, "-inf": -Infinity };
 const SHOWN = { nan: "NaN", inf: "∞", "-inf": "−∞" };
@@ -206,7 +208,7 @@ export function drawPicture(picture) {
   const scale = kind === "bool" ? 0 : largest([...expected, ...got]);
   const diffScale = kind === "bool" ? 0 : largest(diff);
   const caption = el("p", { className: "heatmap-caption" });
-  caption.setAttribute("aria-live", "polite");
+  caption.setAttribute("aria-hidden", "true"); // the focused cell's own name says the same
   const maps = [];
   const describe = (r, c) => `${indexText(picture, r, c)}: expected ${cellText(picture.expected[r][c])}, `
     + `yours ${cellText(picture.got[r][c])}`
@@ -256,7 +258,7 @@ export function drawStatementFigures(root) {
     const numbers = data.values.map((row) => row.map(cellNumber));
     const picture = { kind: data.kind, expected: data.values, got: data.values, differs: null, shape: data.shape, index: [] };
     const caption = el("p", { className: "heatmap-caption" }, "Point at or focus a cell to see its index and value.");
-    caption.setAttribute("aria-live", "polite");
+    caption.setAttribute("aria-hidden", "true"); // the focused cell's own name says the same
     const describe = (r, c) => `${indexText(picture, r, c)}: ${cellText(data.values[r][c])}`;
     const scale = data.kind === "bool" ? 0 : largest(numbers);
     const map = drawMap(picture, "values", "", data.values, numbers, scale, describe, (r, c) => {
