@@ -530,13 +530,13 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
         result.update(status=ERROR, message=exc.error.get("message", ""), line=exc.error.get("line"),
                       traceback=exc.error.get("traceback", ""))
     except AssertionError as exc:
-        message = _assert_message(exc, tests_filename)
-        result.update(status=FAIL, message=message, hint=_hint_of(exc, message), picture=_picture_of(exc))
         # An assertion raised inside the learner's own code is their error, not a failed check.
         if _learner_frames(exc):
-            result.update(hint=None, picture=None)
             result.update(status=ERROR, message=_describe(exc), line=_learner_line(exc),
                           traceback=_trimmed_traceback(exc))
+        else:
+            message = _assert_message(exc, tests_filename)
+            result.update(status=FAIL, message=message, hint=_hint_of(exc, message), picture=_picture_of(exc))
     except _BaseException as exc:  # learner code may raise anything, SystemExit included
         result.update(status=ERROR, message=_error_message(exc), line=_learner_line(exc),
                       traceback=_trimmed_traceback(exc))
