@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_equal, assert_true
+from judge import assert_close, assert_equal, assert_true, with_hint
 
 
 def expected_mask(T, S=None):
@@ -55,21 +55,17 @@ def assert_same(got, expected, *, name, dtype_kind, mistakes):
     try:
         assert_equal(got, expected, name=name, dtype_kind=dtype_kind)
     except AssertionError as exc:
-        message = str(exc)
         if isinstance(got, np.ndarray):
             array = got.view(np.ndarray)
             if _same_values(array, expected):
                 if dtype_kind == "b":
-                    message += ("\n  Hint: the values are right but they are numbers; return booleans, "
-                                "e.g. a comparison such as j <= i, or np.tri(T, S, dtype=bool)")
-                else:
-                    message += "\n  Hint: the values are right; return them as a float64 array"
-            else:
-                for hint, wrong in mistakes().items():
-                    if not _same_values(wrong, expected) and _same_values(array, wrong):
-                        message += f"\n  Hint: {hint}"
-                        break
-        raise AssertionError(message) from None
+                    raise with_hint(exc, "the values are right but they are numbers; return booleans, "
+                                         "e.g. a comparison such as j <= i, or np.tri(T, S, dtype=bool)") from None
+                raise with_hint(exc, "the values are right; return them as a float64 array") from None
+            for hint, wrong in mistakes().items():
+                if not _same_values(wrong, expected) and _same_values(array, wrong):
+                    raise with_hint(exc, hint) from None
+        raise
 
 
 def check_bool(causal_mask, T, S=None):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_dtype, assert_equal, assert_shape, assert_true, as_float_array
+from judge import assert_close, assert_dtype, assert_equal, assert_shape, assert_true, as_float_array, with_hint
 
 
 def reference_mask(T, w):
@@ -59,7 +59,7 @@ def check_mask(got, T, w):
         if isinstance(got, np.ndarray):
             for hint, wrong in mask_mistakes(T, w).items():
                 if got.shape == wrong.shape and np.array_equal(np.asarray(got, dtype=bool), wrong):
-                    raise AssertionError(f"{exc}\n  Hint: {hint}") from None
+                    raise with_hint(exc, hint) from None
         raise
 
 

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from .examples import run_example
+from .figures import render_figures
 from .model import Problem, ProblemError
 from .mutation import GeneratedMutant, generate
 from .runner import run_isolated
@@ -157,6 +158,13 @@ def check_problem(problem: Problem) -> CheckResult:
             failures = []
             result.errors.append(ProblemError(md, example.line, f"worked example could not run: {exc}"))
         result.errors.extend(ProblemError(md, f.line, f.message) for f in failures)
+    if problem.figures:  # the statement's ```matrix figures draw from the solution, as the build does
+        try:
+            render_figures(problem)
+        except ProblemError as exc:
+            result.errors.append(exc)
+        except Exception as exc:  # the solution itself failing to load is reported above
+            result.errors.append(ProblemError(md, problem.figures[0].line, f"```matrix figure could not run: {exc}"))
     return result
 
 

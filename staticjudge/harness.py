@@ -9,7 +9,8 @@ A Report is plain JSON-serialisable data::
 
     {"status": "pass" | "fail" | "error",   # overall verdict
      "passed": int, "total": int,
-     "tests": [{"name", "title", "status", "message", "duration_ms", "line", "traceback"}],
+     "tests": [{"name", "title", "status", "message", "duration_ms", "line", "traceback",
+                "hint", "picture"}],
      "stdout": str, "stdout_truncated": bool,
      "error": None | {"kind", "message", "line", "traceback"},   # code (or tests) that did not load
                                                                  # (+ "fix": "tabs" for a TabError)
@@ -17,6 +18,14 @@ A Report is plain JSON-serialisable data::
 
 ``line`` numbers always refer to the learner's own code (1-based), ``traceback`` holds only the
 learner's frames, so the page can highlight the offending editor line.
+
+A failed test's ``hint`` is its targeted "Hint: …" sentence alone (None without one): the
+``hint`` of a ``judge.CheckFailed``, or, from any other check, a last message line
+``"  Hint: …"``. ``message`` still ends with ``"\n  Hint: " + hint``, so text readers lose
+nothing; the page says a hint shared by several tests once. ``picture`` (None unless a
+``judge`` array comparison failed) is the 2-D slice of expected and learner's values around
+the first difference that the page draws as heatmaps (``judge._picture``: JSON-safe, NaN and
+±inf as strings). Tests that did not run carry neither key.
 
 ``TimeUp`` (raised by the browser worker's deadline, see ``raise_time_up``) is never reported as
 the learner's error: it ends the whole run, and the caller reports the time limit.
@@ -336,8 +345,9 @@ def _compiled_tests(tests_source: str, tests_filename: str) -> types.CodeType:
 
 
 def _load_tests(tests_source: str, tests_filename: str):
+    global _check_failed_class
     try:
-        _judge_module()
+        _check_failed_class = _judge_module().CheckFailed
     except ImportError:  # no NumPy here (a pure-Python problem): tests cannot use judge either
         pass
     _register_source(tests_filename, tests_source)
@@ -373,6 +383,38 @@ def _assert_message(exc: AssertionError, tests_filename: str) -> str:
     if frames and frames[-1].line:
         return f"Check failed: {frames[-1].line.strip()}"
     return "Check failed"
+
+
+HINT_MARK = "\n  Hint: "
+
+
+def _hint_of(exc: AssertionError, message: str) -> str | None:
+    """The failure's hint sentence (see the module docstring), or None."""
+    hint = getattr(exc, "hint", None) if _is_check_failure(exc) else None
+    if isinstance(hint, str) and message.endswith(HINT_MARK + hint.strip()):
+        return hint.strip() or None
+    head, mark, tail = message.rpartition(HINT_MARK)
+    return tail.strip() if mark and head and tail.strip() and "\n" not in tail else None
+
+
+def _picture_of(exc: AssertionError):
+    """A check's picture, if it is plain JSON (never NaN): else None, so a report always serialises."""
+    picture = getattr(exc, "picture", None) if _is_check_failure(exc) else None
+    if type(picture) is not dict:
+        return None
+    try:
+        json.dumps(picture, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return picture
+
+
+_check_failed_class = None  # judge.CheckFailed, set when the tests load (before learner code runs)
+
+
+def _is_check_failure(exc: BaseException) -> bool:
+    """Raised by ``judge``'s own checks."""
+    return _check_failed_class is not None and type(exc) is _check_failed_class
 
 
 def _entry_problem(name: str, namespace: dict) -> str | None:
@@ -468,7 +510,7 @@ def _error_message(exc: BaseException) -> str:
 
 def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict:
     result = {"name": name, "title": title, "status": PASS, "message": "", "duration_ms": 0.0,
-              "line": None, "traceback": ""}
+              "line": None, "traceback": "", "hint": None, "picture": None}
     params = test_parameters(fn)
     kwargs = {}
     for param in params:
@@ -488,11 +530,13 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
         result.update(status=ERROR, message=exc.error.get("message", ""), line=exc.error.get("line"),
                       traceback=exc.error.get("traceback", ""))
     except AssertionError as exc:
-        result.update(status=FAIL, message=_assert_message(exc, tests_filename))
         # An assertion raised inside the learner's own code is their error, not a failed check.
         if _learner_frames(exc):
             result.update(status=ERROR, message=_describe(exc), line=_learner_line(exc),
                           traceback=_trimmed_traceback(exc))
+        else:
+            message = _assert_message(exc, tests_filename)
+            result.update(status=FAIL, message=message, hint=_hint_of(exc, message), picture=_picture_of(exc))
     except _BaseException as exc:  # learner code may raise anything, SystemExit included
         result.update(status=ERROR, message=_error_message(exc), line=_learner_line(exc),
                       traceback=_trimmed_traceback(exc))

@@ -5,7 +5,9 @@ expected, what came back and where they differ: shape, dtype, NaN/inf where a fi
 expected, the first differing index with both values, the largest error and the tolerance it
 was held to (with a hint when the values look rounded). ``mistakes`` maps
 a message to the output a known mistake would produce, so a wrong answer that matches one gets
-a targeted hint ("scores look unscaled: divide by sqrt(d_k)").
+a targeted hint ("scores look unscaled: divide by sqrt(d_k)"). ``assert_close`` and
+``assert_equal`` fail with ``CheckFailed``: the same message, with the hint kept apart and a
+picture of the values (the slice around the first difference) that the page draws.
 
 Pure Python + NumPy; shipped to the browser next to ``harness.py``.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import linecache
+import math
 import traceback
 
 import numpy as np
@@ -39,12 +42,92 @@ _ndindex = np.ndindex
 _getlines = linecache.getlines
 _parse = ast.parse
 _extract_tb = traceback.extract_tb
+_isfinite_scalar = math.isfinite
 
 LEARNER_FILE = "solution.py"  # the name harness.py compiles the learner's code under
 
-__all__ = ["assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
+__all__ = ["CheckFailed", "with_hint", "assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
            "assert_finite", "assert_true", "assert_inputs_unchanged", "assert_batched", "batch_cause",
            "as_float_array", "fmt"]
+
+
+PICTURE_MAX = 64  # rows and columns of the largest 2-D slice a failure carries as a picture
+
+
+class CheckFailed(AssertionError):
+    """A failed check, with what the page needs to explain it beyond its text.
+
+    ``detail``: the failure without its hint; ``hint``: the targeted "Hint: …" sentence, or None;
+    ``picture``: for arrays compared value by value, the 2-D slice around the first difference
+    (see ``_picture``), or None. ``str()`` is the whole message, ``detail`` then
+    ``"\n  Hint: " + hint``, as every check wrote it before, so text readers see no change.
+    """
+
+    def __init__(self, detail: str, hint: str | None = None, picture: dict | None = None):
+        self.detail, self.hint, self.picture = detail, hint or None, picture
+        super().__init__(detail + (f"\n  Hint: {hint}" if hint else ""))
+
+
+def with_hint(failure: AssertionError, hint: str) -> CheckFailed:
+    """``failure`` with ``hint`` as its hint (a hidden test's own diagnosis of a check's failure),
+    keeping its picture: ``raise with_hint(exc, "…") from None``."""
+    if isinstance(failure, CheckFailed):
+        return CheckFailed(failure.detail, hint, failure.picture)
+    return CheckFailed(str(failure).strip(), hint)
+
+
+def _json_value(value, kind: str):
+    """One cell, as JSON can hold it: NaN and ±inf as the strings "nan", "inf", "-inf"."""
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    value = float(value)
+    if _isfinite_scalar(value):
+        return value
+    return "nan" if value != value else ("inf" if value > 0 else "-inf")
+
+
+def _picture_kind(*dtypes) -> str | None:
+    kinds = {d.kind for d in dtypes}
+    if not kinds <= set("biuf"):
+        return None
+    if kinds == {"b"}:
+        return "bool"
+    return "float" if "f" in kinds else "int"
+
+
+def _picture(got: np.ndarray, expected: np.ndarray, differs: np.ndarray, kind: str | None,
+             name: str) -> dict | None:
+    """The failure as a picture: the 2-D slice of ``got``/``expected`` holding the first
+    difference (leading indices fixed at that difference's; a 1-D array is one row), with the
+    cells that differ by the check's own rule; None when there is nothing to draw (0-D, a slice
+    over PICTURE_MAX × PICTURE_MAX, no difference, or values that are not numbers).
+
+    JSON-safe: ``{"name", "kind": "bool"|"int"|"float", "shape": full shape, "index": the fixed
+    leading indices, "first": [row, col] of the first difference in the slice, "expected",
+    "got": rows of cells, "differs": rows of booleans}``; non-finite floats are strings.
+    Built only when a check fails, so passing runs pay nothing.
+    """
+    if kind is None or got.ndim == 0 or got.shape != expected.shape or not bool(differs.any()):
+        return None
+    shape = [int(n) for n in got.shape]
+    first = tuple(int(i) for i in _argwhere(differs)[0])
+    lead = first[:-2]
+    if got.ndim == 1:
+        got, expected, differs, cell = got[None, :], expected[None, :], differs[None, :], [0, first[0]]
+    else:
+        got, expected, differs, cell = got[lead], expected[lead], differs[lead], list(first[-2:])
+    rows, cols = got.shape
+    if rows > PICTURE_MAX or cols > PICTURE_MAX:
+        return None
+
+    def cells(array):
+        return [[_json_value(v, kind) for v in row] for row in array.tolist()]
+
+    return {"name": name, "kind": kind, "shape": shape, "index": list(lead), "first": cell,
+            "expected": cells(expected), "got": cells(got),
+            "differs": [[bool(v) for v in row] for row in differs.tolist()]}
 
 
 def fmt(value) -> str:
@@ -189,15 +272,22 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
 
     Accepts any float dtype (float32 results are compared in float64 with the given tolerance).
     ``mistakes``: {message: wrong_output}, or a function returning one (called only on failure);
-    if the result matches a wrong output, that message is added to the failure.
+    if the result matches a wrong output, that message is the failure's hint. Fails with a
+    ``CheckFailed`` (its hint apart, and a picture of the values when they differ).
     """
     array = as_float_array(got, name)
+    wanted = expected
     expected = _asarray(expected, dtype=_float64)
     if array.shape != expected.shape:
         message = f"{name} has shape {array.shape}, expected {expected.shape}"
-        raise AssertionError(message + _mistake_hint(array, mistakes, rtol, atol))
+        raise CheckFailed(message, _mistake_hint(array, mistakes, rtol, atol))
     if _all_close_and_finite(array, expected, rtol, atol):
         return
+    close = _isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
+    if bool(close.all()):
+        return
+    own = _view(got, _ndarray).dtype if isinstance(got, _ndarray) else _asarray(got).dtype
+    picture = _picture(array, expected, ~close, _picture_kind(own, _asarray(wanted).dtype), name)
     got_bad = ~_isfinite(array) & _isfinite(expected)
     if got_bad.any():
         index = tuple(int(i) for i in _argwhere(got_bad)[0])
@@ -207,10 +297,7 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
         hint = _mistake_hint(array, mistakes, rtol, atol)
         if kind == "NaN" and not hint:
             message += "; exp() of large numbers overflows: subtract the row max before exponentiating"
-        raise AssertionError(message + hint)
-    close = _isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
-    if bool(close.all()):
-        return
+        raise CheckFailed(message, hint, picture)
     both = _isfinite(array) & _isfinite(expected)
     with _errstate(all="ignore"):  # inf - inf, or overflow: not the learner's output to see
         err = _abs(array - expected)[both]
@@ -223,24 +310,24 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
         message += f"\n  got:      {fmt(array)}\n  expected: {fmt(expected)}"
     hint = _mistake_hint(array, mistakes, rtol, atol)
     if not hint:
-        own = _view(got, _ndarray).dtype if isinstance(got, _ndarray) else _asarray(got).dtype
         decimals = _rounded_decimals(array, expected, own)
         if decimals is not None:
-            hint = (f"\n  Hint: your values look rounded to {decimals} decimal{'s' if decimals > 1 else ''}: "
+            hint = (f"your values look rounded to {decimals} decimal{'s' if decimals > 1 else ''}: "
                     "return them unrounded")
-    raise AssertionError(message + hint)
+    raise CheckFailed(message, hint, picture)
 
 
-def _mistake_hint(array, mistakes, rtol, atol) -> str:
+def _mistake_hint(array, mistakes, rtol, atol) -> str | None:
+    """The hint of the first known mistake whose output ``array`` matches, or None."""
     if callable(mistakes):  # computed only when a check fails, so passing runs stay fast
         mistakes = mistakes()
     for hint, wrong in (mistakes or {}).items():
         try:
             if _matches(array, wrong, rtol, atol):
-                return f"\n  Hint: {hint}"
+                return hint
         except (TypeError, ValueError):
             continue
-    return ""
+    return None
 
 
 def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | None = None,
@@ -250,16 +337,16 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
     ``mistakes`` works as for ``assert_close`` (values compared exactly).
     """
     if got is None:
-        raise AssertionError(f"{name} is None: did you forget to `return` it?")
+        raise CheckFailed(f"{name} is None: did you forget to `return` it?")
     if not isinstance(got, _ndarray):
-        raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}: {fmt(got)}")
+        raise CheckFailed(f"{name} should be a NumPy array, but it is a {_type_name(got)}: {fmt(got)}")
     array = _view(got, _ndarray)
     expected = _asarray(expected)
     if dtype_kind and array.dtype.kind != dtype_kind:
         wanted = {"b": "bool", "f": "a float type", "i": "an integer type"}.get(dtype_kind, dtype_kind)
-        raise AssertionError(f"{name} has dtype {array.dtype}, expected {wanted}")
+        raise CheckFailed(f"{name} has dtype {array.dtype}, expected {wanted}")
     if array.shape != expected.shape:
-        raise AssertionError(f"{name} has shape {array.shape}, expected {expected.shape}")
+        raise CheckFailed(f"{name} has shape {array.shape}, expected {expected.shape}")
     same = array == expected
     if not bool(same.all()):
         index = tuple(int(i) for i in _argwhere(~same)[0])
@@ -267,9 +354,12 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
                    f"got {array[index].item()!r}, expected {expected[index].item()!r}")
         if array.size <= 64:
             message += f"\n  got:\n{fmt(array)}\n  expected:\n{fmt(expected)}"
+        hint = None
         if array.dtype.kind in "fiub":
-            message += _mistake_hint(array.astype(_float64), mistakes, 0.0, 0.0)
-        raise AssertionError(message)
+            hint = _mistake_hint(array.astype(_float64), mistakes, 0.0, 0.0)
+        # -inf == -inf is equal here; NaN never is (as ``==`` says), so NaN cells are outlined.
+        picture = _picture(array, expected, ~same, _picture_kind(array.dtype, expected.dtype), name)
+        raise CheckFailed(message, hint, picture)
 
 
 # ---------------------------------------------------------------------------------------------

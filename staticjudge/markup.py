@@ -10,6 +10,7 @@ import re
 import markdown
 from latex2mathml.converter import convert as latex_to_mathml
 from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -58,9 +59,38 @@ class MathExtension(markdown.Extension):
         md.inlinePatterns.register(_MathProcessor(INLINE_MATH_RE, md, False), "inline_math", 185)
 
 
+MATRIX_FENCE_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*matrix[ \t]*\n(?P<code>.*?)\n(?P=fence)[ \t]*$",
+                             re.MULTILINE | re.DOTALL)
+
+
+class _MatrixFigures(Preprocessor):
+    """```matrix blocks → the figures rendered for them (figures.py), keyed by their source.
+
+    Runs before fenced code (priority 25); a block with no figure given (a hint, a document
+    rendered without its problem) stays a code block.
+    """
+
+    def run(self, lines):
+        figures = getattr(self.md, "matrix_figures", None) or {}
+        if not figures:
+            return lines
+
+        def swap(match):
+            figure = figures.get(match.group("code").strip())
+            return self.md.htmlStash.store(figure) if figure is not None else match.group(0)
+
+        return MATRIX_FENCE_RE.sub(swap, "\n".join(lines)).split("\n")
+
+
+class MatrixExtension(markdown.Extension):
+    def extendMarkdown(self, md):  # noqa: N802
+        md.preprocessors.register(_MatrixFigures(md), "matrix_figures", 30)
+
+
 def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["fenced_code", "codehilite", "tables", "sane_lists", "attr_list", MathExtension()],
+        extensions=["fenced_code", "codehilite", "tables", "sane_lists", "attr_list", MathExtension(),
+                    MatrixExtension()],
         extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
         output_format="html",
     )
@@ -69,12 +99,15 @@ def _markdown() -> markdown.Markdown:
 _converter: markdown.Markdown | None = None
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, figures: dict[str, str] | None = None) -> str:
+    """``figures``: {```matrix block source: its HTML} (figures.render_figures)."""
     global _converter
     if _converter is None:  # one converter, reset between documents: building it is the slow part
         _converter = _markdown()
     try:
-        return _converter.reset().convert(text)
+        _converter.reset()
+        _converter.matrix_figures = figures
+        return _converter.convert(text)
     except BaseException:
         _converter = None  # a half-converted document must not leak into the next one
         raise

@@ -95,6 +95,7 @@ class Problem:
     tests_path: Path
     mutants: tuple[Mutant, ...] = ()
     examples: tuple[Example, ...] = ()
+    figures: tuple[Example, ...] = ()  # ```matrix blocks of the statement (staticjudge/figures.py)
     requirements: tuple[Requirement, ...] = ()
     equivalent_mutants: tuple[EquivalentMark, ...] = ()
     time_limit: float = DEFAULT_TIME_LIMIT

@@ -353,6 +353,16 @@ def _examples(lines: list[tuple[int, str]]) -> tuple[Example, ...]:
                  if info in ("pycon", "python-repl"))
 
 
+def _figures(path: Path, lines: list[tuple[int, str]]) -> tuple[Example, ...]:
+    """The statement's ```matrix blocks (drawn at build time: figures.py), each compiled now."""
+    found = []
+    for info, line, code, _ in _code_blocks(lines):
+        if info == "matrix":
+            _compile(path, code, line, "the ```matrix block")
+            found.append(Example(source=code, line=line))
+    return tuple(found)
+
+
 def _defined_names(module: ast.Module) -> set[str]:
     names = set()
     for node in module.body:
@@ -452,7 +462,7 @@ def parse_problem(path: Path, tests_dir: Path) -> Problem:
     tests_source, tests = parse_hidden_tests(tests_path, meta["entry"], tuple(r.id for r in requirements))
     return Problem(
         slug=slug, statement=statement_text, starter=starter, solution=solution, hints=hints, mutants=mutants,
-        examples=_examples(statement), tests_source=tests_source, tests=tests, source_path=path,
+        examples=_examples(statement), figures=_figures(path, statement), tests_source=tests_source, tests=tests, source_path=path,
         tests_path=tests_path, requirements=requirements, equivalent_mutants=equivalent, **meta,
     )
 

@@ -118,6 +118,15 @@ def _neighbour(problem: Problem | None) -> dict | None:
     return {"title": problem.title, "href": problem_href("../", problem.slug)}
 
 
+def _figures(problem: Problem) -> dict[str, str] | None:
+    """The statement's ```matrix figures; NumPy and the solution are loaded only when it has some."""
+    if not problem.figures:
+        return None
+    from .figures import render_figures
+
+    return render_figures(problem)
+
+
 def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig) -> dict:
     return {
         "slug": problem.slug,
@@ -128,7 +137,7 @@ def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, co
         "packages": " ".join(problem.packages),  # for the worker to start loading before problem.json
         "hash": problem_hash(problem),
         "track_title": config.tracks.get(problem.track, problem.track),
-        "statement_html": Markup(markup.render_markdown(problem.statement)),
+        "statement_html": Markup(markup.render_markdown(problem.statement, _figures(problem))),
         "starter_html": Markup(markup.highlight_python(problem.starter.code)),
         "solution_html": Markup(markup.highlight_python(problem.solution.code)),
         "hints": [Markup(markup.render_markdown(h)) for h in problem.hints],
@@ -194,6 +203,8 @@ def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, c
         view = problem_view(problem, prev, nxt, config)
     except markup.MathError as exc:
         return ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc))
+    except ProblemError as exc:  # a ```matrix figure that did not evaluate
+        return exc
     page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload)
     site = {"name": config.name, "description": config.description}
     html = template.render(page=page, site=site, problem=view)

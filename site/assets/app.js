@@ -2,6 +2,7 @@
 // Python (the slowest part) starts loading first, in a worker (pyclient.js ⇄ pyworker.js).
 
 import { createTextareaEditor } from "./editor-fallback.js";
+import { drawStatementFigures } from "./heatmap.js";
 import { setupHints } from "./hints.js";
 import { setupPanes } from "./panes.js";
 import { PythonRunner } from "./pyclient.js";
@@ -122,6 +123,7 @@ async function main() {
   $("runner").hidden = false;
   setupPanes(page, $("pane-divider"));
   setupHints(document.querySelector(".hints"));
+  drawStatementFigures(document.querySelector(".statement"));
   setupTransfer(store, (slugs) => {
     if (!slugs.includes(slug) || !editor) return;
     const fresh = store.load(slug).record;

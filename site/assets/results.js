@@ -5,6 +5,12 @@
 // only once the run has lasted LIVE_AFTER_MS: most runs are over sooner, and redrawing the panel
 // while the worker grades would take CPU time from it (measured: 20-40% slower runs on 2 cores).
 // Until then the previous results stay, dimmed (aria-busy).
+//
+// A failed array check's picture (expected | yours | difference) is drawn in its row
+// (heatmap.js). A hint that explains several failed tests is said once, above the rows, naming
+// them; each of those rows keeps its own message, without the hint.
+
+import { drawPicture } from "./heatmap.js";
 
 const STATUS_WORDS = { pass: "passed", fail: "failed", error: "error", pending: "not run yet", running: "running…" };
 const LIVE_AFTER_MS = 150;
@@ -56,12 +62,13 @@ export class ResultsView {
     if (!run) return;
     run.live = true;
     this.clearLoadError();
+    this.showSharedHints([]);
     this.rows.replaceChildren(...run.tests.map((t) => this.row(run.progress.get(t.name) || { ...t, status: "pending", message: "" })));
     this.showOutput("", false);
     if (run.stdout.length) this.appendOutput(...run.stdout);
   }
 
-  row(test) {
+  row(test, sharedHint = false) {
     const item = el("li", { className: "test-row" });
     item.dataset.name = test.name;
     item.dataset.status = test.status;
@@ -72,7 +79,19 @@ export class ResultsView {
       el("span", { className: "test-title" }, test.title),
       el("span", { className: "test-status" }, STATUS_WORDS[test.status] || test.status),
     );
-    if (test.message) item.append(el("pre", { className: "test-message" }, test.message));
+    const message = sharedHint ? withoutHint(test) : test.message;
+    if (message) item.append(el("pre", { className: "test-message" }, message));
+    if (sharedHint) {
+      item.dataset.sharedHint = "true";
+      item.append(el("p", { className: "test-hint-ref" }, "Hint: the one above, shared with other tests."));
+    }
+    if (test.picture && test.status !== "pass") {
+      try {
+        item.append(drawPicture(test.picture));
+      } catch (error) { // a picture is a bonus: the row's message already says it all
+        console.warn("could not draw the picture of", test.name, error);
+      }
+    }
     if (test.traceback && test.status === "error") {
       item.append(el("details", { className: "traceback" }, el("summary", {}, "Traceback"), el("pre", {}, test.traceback)));
     }
@@ -119,6 +138,30 @@ export class ResultsView {
     this.stdout.textContent = text + (truncated && !text.includes("output truncated") ? "\n… output truncated\n" : "");
   }
 
+  /** One block above the rows per hint that explains two tests or more. */
+  showSharedHints(groups) {
+    let block = this.root.querySelector("#shared-hints");
+    if (!groups.length) {
+      block?.remove();
+      return;
+    }
+    if (!block) {
+      block = el("div", { id: "shared-hints", className: "shared-hints" });
+      this.rows.before(block);
+    }
+    block.replaceChildren(...groups.map((group) => {
+      const titles = el("ul", { className: "shared-hint-tests" }, ...group.tests.map((t) => {
+        const item = el("li", {}, t.title);
+        item.dataset.name = t.name;
+        return item;
+      }));
+      const note = el("div", { className: "shared-hint" },
+        el("p", { className: "shared-hint-text" }, el("strong", {}, "Hint: "), group.hint),
+        el("p", { className: "shared-hint-count" }, `It explains ${group.tests.length} failed tests:`), titles);
+      return note;
+    }));
+  }
+
   clearLoadError() {
     this.loadError.hidden = true;
     this.loadError.replaceChildren();
@@ -145,7 +188,10 @@ export class ResultsView {
   showReport(report) {
     this.end();
     this.clearLoadError();
-    this.rows.replaceChildren(...report.tests.map((t) => this.row(t)));
+    const groups = sharedHints(report.tests);
+    const grouped = new Set(groups.flatMap((g) => g.tests.map((t) => t.name)));
+    this.showSharedHints(groups);
+    this.rows.replaceChildren(...report.tests.map((t) => this.row(t, grouped.has(t.name))));
     if (report.error) this.showLoadError(report.error);
     this.showOutput(report.stdout, report.stdout_truncated);
     let text = `${report.passed}/${report.total} tests passed`;
@@ -162,12 +208,30 @@ export class ResultsView {
   showScript(report) {
     this.end();
     this.clearLoadError();
+    this.showSharedHints([]);
     this.rows.replaceChildren();
     if (report.error) this.showLoadError(report.error);
     this.showOutput(report.stdout, report.stdout_truncated);
     const quiet = report.stdout ? "" : " (it printed nothing)";
     this.say(report.error ? "Your code stopped with an error" : `Your code ran without errors${quiet}`);
   }
+}
+
+/** Hints that ≥ 2 failed tests share, in the order of their first test: [{hint, tests}]. */
+export function sharedHints(tests) {
+  const byHint = new Map();
+  for (const test of tests || []) {
+    if (test.status === "pass" || !test.hint) continue;
+    if (!byHint.has(test.hint)) byHint.set(test.hint, []);
+    byHint.get(test.hint).push(test);
+  }
+  return [...byHint].filter(([, list]) => list.length >= 2).map(([hint, list]) => ({ hint, tests: list }));
+}
+
+/** A test's message without its hint line (the harness ends `message` with "\n  Hint: " + hint). */
+export function withoutHint(test) {
+  const suffix = `\n  Hint: ${test.hint}`;
+  return test.hint && test.message.endsWith(suffix) ? test.message.slice(0, -suffix.length) : test.message;
 }
 
 /** The editor line to highlight for a report: the load error's, else the first erroring test's. */

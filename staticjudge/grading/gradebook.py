@@ -8,7 +8,8 @@ Outputs, in ``--out`` (default ``gradebook/``):
   notes (broken file, older version of a problem, code that is not UTF-8…). UTF-8 with a BOM,
   so spreadsheets read names right; cells that a spreadsheet would run as a formula are quoted.
 - ``grades.json``: every report, per learner and problem (durations left out: the same file
-  graded twice gives the same gradebook).
+  graded twice gives the same gradebook; pictures too: up to 3 × 64 × 64 cells per failed test,
+  which the gradebook does not draw).
 - ``reports/NNN-name.html``: per learner, what the page would have shown for each answer.
 
 A file that cannot be used becomes a row whose notes say why; it never stops the run.
@@ -55,9 +56,12 @@ def answer_files(inputs: list[Path]) -> list[Path]:
     return unique
 
 
+_LEFT_OUT = ("duration_ms", "picture")
+
+
 def _strip_durations(report: dict) -> dict:
     report = dict(report)
-    report["tests"] = [{k: v for k, v in t.items() if k != "duration_ms"} for t in report["tests"]]
+    report["tests"] = [{k: v for k, v in t.items() if k not in _LEFT_OUT} for t in report["tests"]]
     return report
 
 

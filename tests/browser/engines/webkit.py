@@ -20,7 +20,8 @@ MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
 XVFB = shutil.which("Xvfb") or "/usr/bin/Xvfb"
 KEYS = {"Control": "CONTROL", "Shift": "SHIFT", "Alt": "ALT", "Meta": "META", "Enter": "ENTER",
         "Escape": "ESCAPE", "Tab": "TAB", "Delete": "DELETE", "Backspace": "BACKSPACE",
-        "ArrowLeft": "ARROW_LEFT", "ArrowRight": "ARROW_RIGHT", "Home": "HOME", "End": "END"}
+        "ArrowLeft": "ARROW_LEFT", "ArrowRight": "ARROW_RIGHT", "ArrowUp": "ARROW_UP", "ArrowDown": "ARROW_DOWN",
+        "Home": "HOME", "End": "END"}
 
 
 def _start_xvfb() -> tuple[subprocess.Popen, str]:
