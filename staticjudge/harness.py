@@ -610,12 +610,13 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
 
         {"test": None | {"name", "title", "status", "message", "line"},   # the traced run
          "lines": [{"line", "name", "first", "last", "passes"}, …],      # by line
+         "raised": [{"line", "error", "times"}, …],   # lines an exception went through
          "stopped": None | "timeout",
          "error": None | {"kind", "message", "line", "traceback"}}        # as a Report's
     """
     started = _perf_counter()
     entries = list(entries)
-    result = {"test": None, "lines": [], "stopped": None, "error": None}
+    result = {"test": None, "lines": [], "raised": [], "stopped": None, "error": None}
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = _CappedOutput()  # the learner's output is not shown here
     snapshot = None
@@ -657,7 +658,7 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
             outcome = run(chosen)
         finally:  # also when the browser's deadline (TimeUp) ends the run: keep what was seen
             seen = tracer.stop()
-            result["lines"], result["stopped"] = seen["lines"], seen["stopped"]
+            result.update(lines=seen["lines"], raised=seen["raised"], stopped=seen["stopped"])
         result["test"].update(status=outcome["status"], message=outcome["message"], line=outcome["line"])
     except TimeUp:  # the browser's deadline
         result["stopped"] = "timeout"

@@ -93,6 +93,16 @@ def _items(items, numpy) -> str:
     return ""
 
 
+def entry_text(entry: dict) -> str:
+    """One observation as shown: ``scores (2, 6, 6) float64``; a loop's ``x (6,) → (5,) ×3``."""
+    text = f"{entry['name']} {entry['first']}"
+    if entry["passes"] > 1:
+        if entry["last"] != entry["first"]:
+            text += f" → {entry['last']}"
+        text += f" ×{entry['passes']}"
+    return text
+
+
 # ---------------------------------------------------------------------------------------------
 # Which names each line binds (read from the source)
 # ---------------------------------------------------------------------------------------------
@@ -173,6 +183,7 @@ class ShapeTracer:
         except (SyntaxError, ValueError, RecursionError):
             self.statements = {}
         self.entries: dict[tuple[int, str], list] = {}  # (line, name) → [first, last, passes]
+        self.raised: dict[int, list] = {}  # line → [the first exception's type name, times]
         self.stopped = None
         self.deadline = None
         self.events = 0
@@ -193,11 +204,14 @@ class ShapeTracer:
 
     def observations(self) -> dict:
         """``{"lines": [{"line", "name", "first", "last", "passes"}…] (by line),
-        "stopped": None | "timeout"}``."""
+        "raised": [{"line", "error", "times"}…] (lines an exception went through: its type's
+        name, how many times), "stopped": None | "timeout"}``."""
         lines = [{"line": line, "name": name, "first": first, "last": last, "passes": passes}
                  for (line, name), (first, last, passes) in self.entries.items()]
         lines.sort(key=lambda entry: entry["line"])  # stable: a line's names stay in their order
-        return {"lines": lines, "stopped": self.stopped}
+        raised = [{"line": line, "error": error, "times": times}
+                  for line, (error, times) in sorted(self.raised.items())]
+        return {"lines": lines, "raised": raised, "stopped": self.stopped}
 
     # -- the trace functions --
     def _on_call(self, frame, event, _arg):
@@ -234,9 +248,18 @@ class ShapeTracer:
                 pending = None
             elif event == "exception":
                 pending = None  # the statement did not finish: it bound nothing
+                self._raised(frame.f_lineno, _arg[0])
             return trace
 
         return trace
+
+    def _raised(self, line: int, kind) -> None:
+        entry = self.raised.get(line)
+        if entry is not None:
+            entry[1] += 1
+        elif len(self.raised) < MAX_ENTRIES:
+            name = type.__dict__["__name__"].__get__(kind) if isinstance(kind, type) else "error"
+            self.raised[line] = [name if isinstance(name, str) else "error", 1]
 
     def _record(self, frame, line: int, statement: _Statement) -> None:
         local = frame.f_locals

@@ -206,7 +206,7 @@ class RemoteTracer:
         try:
             header = self.proxy.ask("trace_stop", {}, "traced")
         except harness.LearnerError:  # the process is gone (killed by a limit): nothing seen
-            return {"lines": [], "stopped": None}
+            return {"lines": [], "raised": [], "stopped": None}
         return checked_observations(header.get("observations"))
 
 
@@ -223,7 +223,13 @@ def checked_observations(seen) -> dict:
         if type(line) is int and type(passes) is int and all(type(v) is str for v in (name, first, last)):
             lines.append({"line": line, "name": name[:80], "first": first[:120], "last": last[:120],
                           "passes": passes})
-    return {"lines": lines, "stopped": "timeout" if seen.get("stopped") == "timeout" else None}
+    raised = []
+    found = seen.get("raised")
+    for entry in (found if type(found) is list else [])[:shapes.MAX_ENTRIES]:
+        if type(entry) is dict and type(entry.get("line")) is int and type(entry.get("times")) is int \
+                and type(entry.get("error")) is str:
+            raised.append({"line": entry["line"], "error": entry["error"][:80], "times": entry["times"]})
+    return {"lines": lines, "raised": raised, "stopped": "timeout" if seen.get("stopped") == "timeout" else None}
 
 
 # ---------------------------------------------------------------------------------------------

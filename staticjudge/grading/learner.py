@@ -136,7 +136,7 @@ def serve(conn, code: str, entries: list[str]) -> None:
             channel.send("tracing")
             continue
         if header["op"] == "trace_stop":
-            channel.send("traced", {"observations": tracer.stop() if tracer else {"lines": [], "stopped": None}})
+            channel.send("traced", {"observations": tracer.stop() if tracer else {}})
             tracer = None
             continue
         fn = namespace.get(header.get("name"))
