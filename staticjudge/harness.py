@@ -583,27 +583,17 @@ def _shapes_module():
     return shapes
 
 
-def _chosen_test(tests, test, run):
-    """The test to trace: the one named ``test``; else the first that does not pass (``run``
-    grades one, untraced), or the first of all when every test passes."""
-    if test is not None:
-        return next((item for item in tests if item[0] == test), None)
-    for item in tests:
-        if run(item)["status"] != PASS:
-            return item
-    return tests[0] if tests else None
-
-
 def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = None,
                  time_limit: float | None = None, load=None, tracer=None,
                  tests_filename: str = TESTS_FILE) -> dict:
     """Shapes on every line: run one hidden test with the learner's own lines traced.
 
-    The test is the one named ``test``, else the first that does not pass (the tests before it
-    run untraced, as in ``grade``), else the first. It then runs once more under ``tracer``
-    (``start(seconds)``, ``stop() -> observations``; by default ``shapes.ShapeTracer(code)`` in
-    this process; native isolated grading passes one that traces the learner's process).
-    Past 90% of ``time_limit`` the tracer stops the learner's code and keeps what it saw.
+    The test is the one named ``test``, else the first that does not pass (each test runs
+    traced until one does not: a test that never ends is then the one shown, stopped by the
+    tracer), else the first. ``tracer`` has ``start(seconds)`` and ``stop() -> observations``:
+    by default ``shapes.ShapeTracer(code)`` in this process; native isolated grading passes one
+    that traces in the learner's process. Past 90% of ``time_limit`` the tracer stops the
+    learner's code and keeps what it saw.
     Ordinary grading (``grade``) never gets here: it installs no tracer.
 
     Returns plain data::
@@ -639,27 +629,30 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
             return result
         snapshot.restore()
 
-        def run(item):
-            outcome = _run_one(*item, namespace, entries, tests_filename, guard)
+        def traced(item) -> bool:
+            """Run one test under a fresh trace; whether it is the one to show (it did not pass)."""
+            result["test"] = {"name": item[0], "title": item[1], "status": ERROR, "message": "", "line": None}
+            seconds = None if time_limit is None else max(0.05, 0.9 * time_limit - (_perf_counter() - started))
+            tracer.start(seconds)
+            try:
+                outcome = _run_one(*item, namespace, entries, tests_filename, guard)
+            finally:  # also when the browser's deadline (TimeUp) ends the run: keep what was seen
+                seen = tracer.stop()
+                result.update(lines=seen["lines"], raised=seen["raised"], stopped=seen["stopped"])
             snapshot.restore()
-            return outcome
+            result["test"].update(status=outcome["status"], message=outcome["message"], line=outcome["line"])
+            return outcome["status"] != PASS
 
-        chosen = _chosen_test(tests, test, run)
-        if chosen is None:
-            names = ", ".join(name for name, _title, _fn in tests) or "none"
-            result["error"] = {"kind": "test", "message": f"No hidden test is named {test!r} (they are: {names}).",
-                               "line": None, "traceback": ""}
-            return result
-        name, title = chosen[0], chosen[1]
-        result["test"] = {"name": name, "title": title, "status": ERROR, "message": "", "line": None}
-        seconds = None if time_limit is None else max(0.05, 0.9 * time_limit - (_perf_counter() - started))
-        tracer.start(seconds)
-        try:
-            outcome = run(chosen)
-        finally:  # also when the browser's deadline (TimeUp) ends the run: keep what was seen
-            seen = tracer.stop()
-            result.update(lines=seen["lines"], raised=seen["raised"], stopped=seen["stopped"])
-        result["test"].update(status=outcome["status"], message=outcome["message"], line=outcome["line"])
+        if test is not None:
+            chosen = [item for item in tests if item[0] == test]
+            if not chosen:
+                names = ", ".join(name for name, _title, _fn in tests) or "none"
+                result["error"] = {"kind": "test", "message": f"No hidden test is named {test!r} (they are: "
+                                   f"{names}).", "line": None, "traceback": ""}
+                return result
+            traced(chosen[0])
+        elif not any(traced(item) for item in tests) and tests:
+            traced(tests[0])  # every test passes: show the first
     except TimeUp:  # the browser's deadline
         result["stopped"] = "timeout"
     finally:

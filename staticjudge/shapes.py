@@ -191,7 +191,9 @@ class ShapeTracer:
 
     # -- life --
     def start(self, seconds: float | None = None) -> None:
-        """Trace from now on (this thread), until ``stop``; past ``seconds``, stop the learner's code."""
+        """Trace from now on (this thread), until ``stop``; past ``seconds``, stop the learner's code.
+        Each start begins afresh (nothing of an earlier start is kept)."""
+        self.entries, self.raised, self.stopped, self.events = {}, {}, None, 0
         self.deadline = time.perf_counter() + seconds if seconds else None
         self._saved = sys.gettrace()
         sys.settrace(self._on_call)

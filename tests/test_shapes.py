@@ -140,6 +140,16 @@ def test_an_endless_loop_stops_at_the_time_limit_with_what_was_seen(shapes):
     assert first == "int 5" and passes > 100 and last == f"int {4 + passes}"
 
 
+def test_a_test_that_never_ends_is_the_one_shown_stopped_by_the_tracer(shapes):
+    """No test named: the tests run traced until one does not pass, so one that never ends is
+    stopped by the tracer at the limit (and not by a kill that would lose what was seen)."""
+    endless = CODE.replace("    rows = []\n", "    rows = []\n    while Q.ndim == 3:\n        T = T + 1\n") \
+        .replace("    T, d = Q.shape\n", "    T, d = Q.shape[-2:]\n")
+    result = shapes(endless, time_limit=1.0)
+    assert result["test"]["name"] == "test_batch" and result["stopped"] == "timeout"
+    assert by_line(result)[(line(endless, "scores ="), "scores")][0] == "(2, 4, 4) float64"
+
+
 def test_a_named_test_that_does_not_exist_is_an_error(shapes):
     result = shapes(CODE, test="test_nope")
     assert result["test"] is None and result["lines"] == []
