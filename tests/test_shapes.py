@@ -144,7 +144,7 @@ def test_a_test_that_never_ends_is_the_one_shown_stopped_by_the_tracer(shapes):
     """No test named: the tests run traced until one does not pass, so one that never ends is
     stopped by the tracer at the limit (and not by a kill that would lose what was seen)."""
     endless = CODE.replace("    rows = []\n", "    rows = []\n    while Q.ndim == 3:\n        T = T + 1\n") \
-        .replace("    T, d = Q.shape\n", "    T, d = Q.shape[-2:]\n")
+        .replace("    T, d = Q.shape\n", "    T, d = Q.shape[-2:]\n").replace("K.T", "np.swapaxes(K, -1, -2)")
     result = shapes(endless, time_limit=1.0)
     assert result["test"]["name"] == "test_batch" and result["stopped"] == "timeout"
     assert by_line(result)[(line(endless, "scores ="), "scores")][0] == "(2, 4, 4) float64"
