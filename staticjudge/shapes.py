@@ -94,13 +94,15 @@ def _items(items, numpy) -> str:
 
 
 def entry_text(entry: dict) -> str:
-    """One observation as shown: ``scores (2, 6, 6) float64``; a loop's ``x (6,) → (5,) ×3``."""
-    text = f"{entry['name']} {entry['first']}"
-    if entry["passes"] > 1:
-        if entry["last"] != entry["first"]:
-            text += f" → {entry['last']}"
-        text += f" ×{entry['passes']}"
-    return text
+    """One observation as shown: ``scores (2, 6, 6) float64``; a loop's ``x (6,) → (5,) float64 ×3``
+    (arrays of one dtype name it once). site/assets/shapes-view.js writes the same in the page."""
+    first, last, passes = entry["first"], entry["last"], entry["passes"]
+    if passes > 1 and last != first:
+        shape, _, dtype = first.rpartition(" ")
+        if first.startswith("(") and last.startswith("(") and last.endswith(f" {dtype}"):
+            first = shape
+        first += f" → {last}"
+    return f"{entry['name']} {first}" + (f" ×{passes}" if passes > 1 else "")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ async function run(kind) {
 }
 
 // ---- "Show shapes": one test run with the learner's lines traced (harness.trace_shapes) ----
-const shapesView = new ShapesView($("editor"), (line) => editor.goToLine(line));
+const shapesView = new ShapesView($("results"), (line) => editor.goToLine(line));
 
 /** test: a hidden test's name, or null for the first that fails. */
 async function showShapes(test = null) {

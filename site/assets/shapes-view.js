@@ -1,5 +1,5 @@
 // "Show shapes": the list of what each traced line assigned (harness.trace_shapes' result), shown
-// right below the editor. It is the text screen readers read, and the whole display where the
+// above the results, below the editor and its toolbar. It is the text screen readers read, and the whole display where the
 // editor is the plain textarea; the CodeMirror editor also shows each note at the end of its
 // line. Everything from the learner's run is inserted as text, never as HTML.
 
@@ -12,11 +12,19 @@ const SHAPE_ERROR = new RegExp([
 
 export const isShapeError = (message) => SHAPE_ERROR.test(message || "");
 
-/** One observation as shown: "scores (2, 6, 6) float64"; a loop's "x (6,) → (5,) ×3" (as shapes.entry_text). */
+/**
+ * One observation as shown: "scores (2, 6, 6) float64"; a loop's "x (6,) → (5,) float64 ×3"
+ * (arrays of one dtype name it once). As staticjudge/shapes.py's entry_text.
+ */
 export function noteText({ name, first, last, passes }) {
-  let text = `${name} ${first}`;
-  if (passes > 1) text += `${last !== first ? ` → ${last}` : ""} ×${passes}`;
-  return text;
+  let shown = first;
+  if (passes > 1 && last !== first) {
+    const cut = first.lastIndexOf(" ");
+    const dtype = first.slice(cut + 1);
+    if (first.startsWith("(") && last.startsWith("(") && last.endsWith(` ${dtype}`)) shown = first.slice(0, cut);
+    shown += ` → ${last}`;
+  }
+  return `${name} ${shown}${passes > 1 ? ` ×${passes}` : ""}`;
 }
 
 /** [[line, "scores (2, 6, 6) float64 · raised ValueError"], …] by line. */
@@ -37,8 +45,8 @@ function el(tag, props = {}, ...children) {
 }
 
 export class ShapesView {
-  /** Placed right after `editorHost`; goToLine(n) moves the editor to line n. */
-  constructor(editorHost, goToLine) {
+  /** Placed right before `results`; goToLine(n) moves the editor to line n. */
+  constructor(results, goToLine) {
     this.goToLine = goToLine;
     this.source = el("p", { className: "shapes-source" });
     this.source.setAttribute("aria-live", "polite");
@@ -46,7 +54,7 @@ export class ShapesView {
     this.root = el("section", { id: "shapes", className: "shapes-panel", hidden: true },
       el("h3", { id: "shapes-title" }, "Shapes per line"), this.source, this.list);
     this.root.setAttribute("aria-labelledby", "shapes-title");
-    editorHost.after(this.root);
+    results.before(this.root);
   }
 
   /** A traced run starts (for `title`, or the first test that fails). */

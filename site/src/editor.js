@@ -36,7 +36,7 @@ const errorLine = StateField.define({
 
 // "Show shapes": muted text at the end of each traced line (what it assigned), cleared as soon as
 // the learner edits. Hidden from screen readers, which read the same notes as a list below the
-// editor (shapes-view.js) rather than in the middle of the code.
+// editor's toolbar (shapes-view.js) rather than in the middle of the code.
 const setShapeNotes = StateEffect.define();
 
 class ShapeNote extends WidgetType {

@@ -119,6 +119,23 @@ def test_a_traced_endless_loop_stops_at_the_time_limit_and_keeps_what_it_saw(eng
     assert page.evaluate("() => performance.getEntriesByName('staticjudge:worker-killed').length") == 0
 
 
+def test_the_plain_text_area_gets_the_list_and_an_edit_clears_it(context, site_url):
+    """Without the CodeMirror bundle (Chromium: it needs request routing) the list is the display."""
+    page = context.new_page()
+    page.route("**/assets/editor.js", lambda route: route.abort())
+    open_problem(page, site_url, "add_numbers")
+    area = page.get_by_role("textbox", name="Your code for Add two numbers")
+    area.fill(UNPACKS_TOO_MANY)
+    assert run_tests(page) == "0/3 tests passed"
+    wait_shapes(page)
+    assert shown_list(page) == ["Line 2: pair list[3]", "Line 3: raised ValueError"]
+    page.get_by_role("region", name="Shapes per line").get_by_role("button", name="Line 3").click()
+    assert area.evaluate("(a) => a.value.slice(0, a.selectionStart).split('\\n').length") == 3
+    area.press("End")
+    area.type(" ")
+    page.wait_for_selector("#shapes", state="hidden")
+
+
 BATCH_MISTAKE_LINE = "    scores = Q @ K.T / np.sqrt(K.shape[-1]) + mask"
 BATCH_MISTAKE = f"""import numpy as np
 
