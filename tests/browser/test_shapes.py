@@ -159,5 +159,5 @@ def test_numpy_batch_mistake_shows_the_shapes_numpy_computes(engine_page, site_u
     wait_shapes(page)  # the batch test fails with a matmul shape error: shown unasked
     expected = native_notes(problem, BATCH_MISTAKE, test="test_batches")
     assert shown_list(page) == expected
-    assert any("(3, 4, 5) float64" in note for note in expected)  # the batch's Q, as NumPy has it
+    assert any("Q (3, 4, 5) → (4, 5) float64 ×" in note for note in expected)  # the batch, then each sequence
     assert "raised ValueError" in shown_in_editor(page)[BATCH_MISTAKE_LINE]
