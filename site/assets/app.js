@@ -113,6 +113,7 @@ function reset() {
   const starter = data ? data.starter : starterFromPage();
   editor.setCode(starter);
   editor.highlightLine(null);
+  shapesView.clear();
   save(starter);
   editor.focus();
 }
@@ -145,6 +146,7 @@ async function main() {
     if (!slugs.includes(slug) || !editor) return;
     const fresh = store.load(slug).record;
     editor.setCode(fresh.code);
+    shapesView.clear();
     showSolved(fresh.solved);
   });
   const { record, unreadable } = store.load(slug);
