@@ -50,12 +50,12 @@ def _array_text(numpy, value) -> str:
 
 def describe(value) -> str:
     """A short description of ``value``: its shape and dtype, its length, or (numbers) itself."""
-    kind = type(value)
+    kind = type(value)  # types only: isinstance could run a learner's __class__ property
     numpy = sys.modules.get("numpy")
     if numpy is not None:
-        if isinstance(value, numpy.ndarray):
+        if issubclass(kind, numpy.ndarray):
             return _array_text(numpy, value)
-        if isinstance(value, numpy.generic):
+        if issubclass(kind, numpy.generic):
             return f"{numpy.dtype(kind)} scalar"
     if value is None or kind is bool:
         return repr(value)
@@ -86,8 +86,8 @@ def _items(items, numpy) -> str:
     first = items[0]
     if type(first) in (list, tuple) and all(type(v) is type(first) and len(v) == len(first) for v in items):
         return f"[{len(first)}]"
-    if numpy is not None and isinstance(first, numpy.ndarray):
-        texts = {_array_text(numpy, v) if isinstance(v, numpy.ndarray) else None for v in items}
+    if numpy is not None and issubclass(type(first), numpy.ndarray):
+        texts = {_array_text(numpy, v) if issubclass(type(v), numpy.ndarray) else None for v in items}
         if len(texts) == 1:
             return f" of {texts.pop()}"
     return ""

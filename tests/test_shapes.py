@@ -198,6 +198,13 @@ def test_plain_python_values_get_short_descriptions():
 
     assert describe(np.zeros((3,)).view(Sneaky)) == "(3,) float64"  # read through ndarray itself
 
+    class Disguised:
+        @property
+        def __class__(self):
+            raise RuntimeError("learner code ran")
+
+    assert describe(Disguised()) == "Disguised"  # its type's name, read without running its code
+
 
 def test_binding_lines_reads_targets_from_the_source():
     found = binding_lines("a, (b, *c) = x\nout[i][j] = 1\nx.y = 2\nif (n := 3):\n    pass\n"
