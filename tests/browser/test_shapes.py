@@ -103,6 +103,27 @@ def test_a_shape_error_shows_the_shapes_of_the_failing_test_unasked(engine_page,
     assert shown_in_editor(page) == {"    pair = [a, b, 0]": "pair list[3]", "    x, y = pair": "raised ValueError"}
 
 
+UNTRACED_ONLY = """import sys
+
+
+def add(a, b):
+    assert sys.gettrace() is None, "traced"
+    return a + b
+"""
+
+
+def test_grading_in_the_browser_installs_no_tracer(engine_page, site_url):
+    """Zero cost: a run of the tests traces nothing; only "Show shapes" does."""
+    page = engine_page
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, UNTRACED_ONLY)
+    assert run_tests(page) == "3/3 tests passed · solved!"
+    page.click("#show-shapes")
+    wait_shapes(page)
+    assert "“Adds two small numbers”, which raises an error" in text_of(page, "#shapes .shapes-source")
+    assert shown_list(page) == ["Line 5: raised AssertionError"]
+
+
 def test_a_traced_endless_loop_stops_at_the_time_limit_and_keeps_what_it_saw(engine_page, site_url):
     page = engine_page
     open_problem(page, site_url, "add_numbers")
