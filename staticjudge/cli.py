@@ -121,6 +121,9 @@ def format_shapes(code: str, shapes: dict) -> str:
         return f"--- shapes: none ({shapes['error']['message']}) ---"
     verdict = {"pass": "passes", "fail": "fails", "error": "raises an error"}.get(test["status"], test["status"])
     lines = [f"--- shapes per line, from the test \"{test['title']}\" ({test['name']}), which {verdict} ---"]
+    if shapes.get("call") and shapes.get("calls", 0) > 1:
+        lines.append(f"(it called your code {shapes['calls']} times; shown: call {shapes['call']}, the one that "
+                     + ("was stopped)" if shapes.get("stopped") else "raised an error)"))
     notes: dict[int, list[str]] = {}
     for entry in shapes["lines"]:
         notes.setdefault(entry["line"], []).append(entry_text(entry))

@@ -601,12 +601,14 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
         {"test": None | {"name", "title", "status", "message", "line"},   # the traced run
          "lines": [{"line", "name", "first", "last", "passes"}, …],      # by line
          "raised": [{"line", "error", "times"}, …],   # lines an exception went through
+         "calls": int, "call": None | int,   # calls of the learner's functions in the test; the
+                                             # one shown (the first that raised), None: all of them
          "stopped": None | "timeout",
          "error": None | {"kind", "message", "line", "traceback"}}        # as a Report's
     """
     started = _perf_counter()
     entries = list(entries)
-    result = {"test": None, "lines": [], "raised": [], "stopped": None, "error": None}
+    result = {"test": None, "lines": [], "raised": [], "calls": 0, "call": None, "stopped": None, "error": None}
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = _CappedOutput()  # the learner's output is not shown here
     snapshot = None
@@ -638,7 +640,7 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
                 outcome = _run_one(*item, namespace, entries, tests_filename, guard)
             finally:  # also when the browser's deadline (TimeUp) ends the run: keep what was seen
                 seen = tracer.stop()
-                result.update(lines=seen["lines"], raised=seen["raised"], stopped=seen["stopped"])
+                result.update((key, seen[key]) for key in ("lines", "raised", "calls", "call", "stopped"))
             snapshot.restore()
             result["test"].update(status=outcome["status"], message=outcome["message"], line=outcome["line"])
             return outcome["status"] != PASS

@@ -86,7 +86,7 @@ def stopped_report(titles: list[tuple[str, str]], finished: dict, running: str |
 
 def stopped_shapes(message: str, why: str) -> dict:
     """What ``trace_shapes`` gives for a run that had to be killed: nothing seen, and why."""
-    return {"test": None, "lines": [], "raised": [], "stopped": why,
+    return {"test": None, "lines": [], "raised": [], "calls": 0, "call": None, "stopped": why,
             "error": {"kind": why, "message": message, "line": None, "traceback": ""}}
 
 

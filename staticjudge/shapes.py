@@ -175,8 +175,47 @@ def binding_lines(code: str) -> dict[int, _Statement]:
 # ---------------------------------------------------------------------------------------------
 # The tracer
 # ---------------------------------------------------------------------------------------------
+class _Seen:
+    """What lines bound and raised: over all calls, or in one call of the learner's functions."""
+
+    __slots__ = ("entries", "raised")
+
+    def __init__(self):
+        self.entries: dict[tuple[int, str], list] = {}  # (line, name) → [first, last, passes]
+        self.raised: dict[int, list] = {}  # line → [the first exception's type name, times]
+
+    def bound(self, key, text) -> None:
+        entry = self.entries.get(key)
+        if entry is not None:
+            entry[1] = text
+            entry[2] += 1
+        elif len(self.entries) < MAX_ENTRIES:
+            self.entries[key] = [text, text, 1]
+
+    def went_through(self, line, name) -> None:
+        entry = self.raised.get(line)
+        if entry is not None:
+            entry[1] += 1
+        elif len(self.raised) < MAX_ENTRIES:
+            self.raised[line] = [name, 1]
+
+    def plain(self) -> tuple[list, list]:
+        lines = [{"line": line, "name": name, "first": first, "last": last, "passes": passes}
+                 for (line, name), (first, last, passes) in self.entries.items()]
+        lines.sort(key=lambda entry: entry["line"])  # stable: a line's names stay in their order
+        raised = [{"line": line, "error": error, "times": times}
+                  for line, (error, times) in sorted(self.raised.items())]
+        return lines, raised
+
+
 class ShapeTracer:
-    """Records what the learner's lines bind while it is started (see the module docstring)."""
+    """Records what the learner's lines bind while it is started (see the module docstring).
+
+    A test may call the learner's functions several times (``assert_batched`` calls it on the
+    batch, then on each sequence alone to diagnose). When one of those calls ended with an
+    exception, what matters is that call: the observations are then the first such call's
+    alone; otherwise they cover every call (first and last pass of each line).
+    """
 
     def __init__(self, code: str, filename: str = LEARNER_FILE):
         self.filename = filename
@@ -184,18 +223,23 @@ class ShapeTracer:
             self.statements = binding_lines(code)
         except (SyntaxError, ValueError, RecursionError):
             self.statements = {}
-        self.entries: dict[tuple[int, str], list] = {}  # (line, name) → [first, last, passes]
-        self.raised: dict[int, list] = {}  # line → [the first exception's type name, times]
-        self.stopped = None
         self.deadline = None
-        self.events = 0
         self._saved = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.all, self.call = _Seen(), _Seen()  # over every call; in the current call
+        self.failed = None  # (_Seen, its number): the first call that ended with an exception
+        self.calls = 0  # calls into the learner's code (from outside it)
+        self.depth = 0  # learner frames running now
+        self.stopped = None
+        self.events = 0
 
     # -- life --
     def start(self, seconds: float | None = None) -> None:
         """Trace from now on (this thread), until ``stop``; past ``seconds``, stop the learner's code.
         Each start begins afresh (nothing of an earlier start is kept)."""
-        self.entries, self.raised, self.stopped, self.events = {}, {}, None, 0
+        self._reset()
         self.deadline = time.perf_counter() + seconds if seconds else None
         self._saved = sys.gettrace()
         sys.settrace(self._on_call)
@@ -209,28 +253,38 @@ class ShapeTracer:
     def observations(self) -> dict:
         """``{"lines": [{"line", "name", "first", "last", "passes"}…] (by line),
         "raised": [{"line", "error", "times"}…] (lines an exception went through: its type's
-        name, how many times), "stopped": None | "timeout"}``."""
-        lines = [{"line": line, "name": name, "first": first, "last": last, "passes": passes}
-                 for (line, name), (first, last, passes) in self.entries.items()]
-        lines.sort(key=lambda entry: entry["line"])  # stable: a line's names stay in their order
-        raised = [{"line": line, "error": error, "times": times}
-                  for line, (error, times) in sorted(self.raised.items())]
-        return {"lines": lines, "raised": raised, "stopped": self.stopped}
+        name, how many times), "calls": how many calls of the learner's functions ran,
+        "call": None (the observations cover them all) | the number of the one they come from
+        (the first that raised, or the one stopped at the time limit), "stopped": None | "timeout"}``."""
+        if self.failed is not None:
+            seen, call = self.failed
+        elif self.stopped:
+            seen, call = self.call, self.calls
+        else:
+            seen, call = self.all, None
+        lines, raised = seen.plain()
+        return {"lines": lines, "raised": raised, "calls": self.calls, "call": call, "stopped": self.stopped}
 
     # -- the trace functions --
     def _on_call(self, frame, event, _arg):
         code = frame.f_code
         if code.co_filename != self.filename or code.co_name.startswith("<"):
             return None  # not the learner's (or a comprehension, lambda, the module body): untraced
+        if self.depth == 0:
+            self.calls += 1
+            self.call = _Seen()
+        self.depth += 1
         return self._frame_tracer(code.co_flags & _GENERATOR_FLAGS)
 
     def _frame_tracer(self, generator: bool):
         statements = self.statements
         pending = None  # the binding statement running now: (line, _Statement)
+        raising = False  # the last event was an exception: a return now is the exception leaving
 
         def trace(frame, event, _arg):
-            nonlocal pending
+            nonlocal pending, raising
             if event == "line":
+                raising = False
                 line = frame.f_lineno
                 self.events += 1
                 if self.deadline is not None and self.events % _CHECK_EVERY == 0 \
@@ -250,35 +304,27 @@ class ShapeTracer:
                 if pending is not None and not generator:  # a yield in the statement: not over yet
                     self._record(frame, *pending)
                 pending = None
+                self.depth -= 1
+                if self.depth == 0 and raising and self.failed is None:
+                    self.failed = (self.call, self.calls)
             elif event == "exception":
-                pending = None  # the statement did not finish: it bound nothing
-                self._raised(frame.f_lineno, _arg[0])
+                pending, raising = None, True  # the statement did not finish: it bound nothing
+                kind = _arg[0]
+                name = type.__dict__["__name__"].__get__(kind) if isinstance(kind, type) else "error"
+                name = name if isinstance(name, str) else "error"
+                self.all.went_through(frame.f_lineno, name)
+                self.call.went_through(frame.f_lineno, name)
             return trace
 
         return trace
 
-    def _raised(self, line: int, kind) -> None:
-        entry = self.raised.get(line)
-        if entry is not None:
-            entry[1] += 1
-        elif len(self.raised) < MAX_ENTRIES:
-            name = type.__dict__["__name__"].__get__(kind) if isinstance(kind, type) else "error"
-            self.raised[line] = [name if isinstance(name, str) else "error", 1]
-
     def _record(self, frame, line: int, statement: _Statement) -> None:
         local = frame.f_locals
         for name in statement.names:
-            key = (line, name)
-            if key not in self.entries and len(self.entries) >= MAX_ENTRIES:
-                continue
             try:
                 value = local[name] if name in local else frame.f_globals[name]
                 text = describe(value)
             except Exception:  # noqa: BLE001 - unbound, or a value that cannot be described
                 continue
-            entry = self.entries.get(key)
-            if entry is None:
-                self.entries[key] = [text, text, 1]
-            else:
-                entry[1] = text
-                entry[2] += 1
+            self.all.bound((line, name), text)
+            self.call.bound((line, name), text)

@@ -127,6 +127,40 @@ def test_the_first_failing_test_is_chosen_and_an_error_keeps_the_lines_before_it
     assert {"line": line(later, "scores ="), "error": "ValueError", "times": 1} in result["raised"]
 
 
+RETRIES = TESTS + '''
+
+def test_retries_one_sequence(attend):
+    """Retries one sequence after a batch fails, as assert_batched does"""
+    try:
+        attend(_inputs(2, 4, 3), _inputs(2, 4, 3), _inputs(2, 4, 3))
+    except ValueError:
+        attend(_inputs(4, 3), _inputs(4, 3), _inputs(4, 3))
+        raise AssertionError("correct for one sequence, not for a batch")
+
+
+def test_calls_twice(attend):
+    """Calls twice"""
+    attend(_inputs(4, 3), _inputs(4, 3), _inputs(4, 3))
+    attend(_inputs(5, 3), _inputs(5, 3), _inputs(5, 3))
+    assert False, "fails anyway"
+'''
+
+
+def test_of_several_calls_the_first_that_raised_is_shown(shapes):
+    result = shapes(CODE, tests=RETRIES, test="test_retries_one_sequence")
+    assert result["test"]["status"] == "fail" and (result["calls"], result["call"]) == (2, 1)
+    assert result["lines"] == []  # the batch call raised on its first line; the retry is not mixed in
+    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1}]
+
+
+def test_calls_that_all_return_are_shown_together(shapes):
+    result = shapes(CODE, tests=RETRIES, test="test_calls_twice")
+    assert (result["calls"], result["call"]) == (2, None)
+    seen = by_line(result)
+    assert seen[(line(CODE, "scores ="), "scores")] == ("(4, 4) float64", "(5, 5) float64", 2)
+    assert seen[(line(CODE, "for i in"), "i")] == ("int 0", "int 4", 9)
+
+
 def test_an_endless_loop_stops_at_the_time_limit_with_what_was_seen(shapes):
     endless = CODE.replace("    rows = []\n", "    rows = []\n    while True:\n        T = T + 1\n")
     started = time.monotonic()
@@ -257,6 +291,7 @@ def test_cli_grade_shapes_prints_the_code_with_shapes(project, tmp_path):
     scores_line = next(text for text in shown.splitlines() if "scores = Q @ K.T" in text)
     assert "# scores (" in scores_line and "float64" in scores_line
     assert "   4 | def self_attention(Q, K, V):" in shown
+    assert "it called your code" not in shown  # no call raised: every call's shapes, together
 
 
 def test_cli_grade_shapes_json_and_a_named_test(project, tmp_path):

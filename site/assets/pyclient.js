@@ -47,7 +47,7 @@ export function roomForSpare(nav = navigator, media = globalThis.matchMedia) {
 /** The Report of a run that had to be stopped (mirrors staticjudge/runner.py's stopped_report). */
 export function stoppedReport(job, message, why) {
   if (job.kind === "shapes") { // mirrors runner.py's stopped_shapes
-    return { test: null, lines: [], raised: [], stopped: why, error: { kind: why, message, line: null, traceback: "" } };
+    return { test: null, lines: [], raised: [], calls: 0, call: null, stopped: why, error: { kind: why, message, line: null, traceback: "" } };
   }
   if (job.kind === "script") {
     return { status: "error", stdout: job.stdout, stdout_truncated: false, stopped: why,
@@ -172,7 +172,7 @@ export class PythonRunner {
   /**
    * "Show shapes": run one hidden test (`test`, or null for the first that fails) with the
    * learner's lines traced. Queued and time-limited like run(); resolves with trace_shapes'
-   * result {test, lines, raised, stopped, error}, or null when a newer job replaced it.
+   * result {test, lines, raised, calls, call, stopped, error}, or null when a newer job replaced it.
    */
   shapes({ code, tests_source, entries, test = null, timeLimit }) {
     return this.run({ kind: "shapes", code, tests_source, entries, test, tests: [], timeLimit });

@@ -36,7 +36,7 @@
 //     {type: "stdout", id, text}                     the learner printed (already capped)
 //     {type: "report", id, report}                   the run is over: a harness Report
 //     {type: "shapes", id, result}                   a "shapes" job is over: trace_shapes' result
-//                                                    {test, lines, raised, stopped, error}
+//                                                    {test, lines, raised, calls, call, stopped, error}
 //     {type: "timed-out", id}                        the run passed its time limit and was stopped
 //                                                    inside Python (the worker stays usable)
 //     {type: "crashed", id, message}                 the interpreter itself failed mid-run

@@ -73,6 +73,10 @@ export class ShapesView {
     const { test } = result;
     const parts = [];
     if (test) parts.push(`From the test “${test.title}”, which ${VERDICT[test.status] || test.status}.`);
+    if (test && result.call && result.calls > 1) {
+      parts.push(`It called your code ${result.calls} times; shown: call ${result.call}, the one that `
+        + `${result.stopped ? "was stopped" : "raised an error"}.`);
+    }
     if (result.stopped === "timeout") parts.push("Stopped at the time limit: the shapes up to there are shown.");
     else if (result.error && !test) parts.push(`No shapes: ${result.error.message}`);
     if (test && !notes.length) parts.push("No line of your code finished assigning anything in it.");

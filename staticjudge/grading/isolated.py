@@ -206,7 +206,7 @@ class RemoteTracer:
         try:
             header = self.proxy.ask("trace_stop", {}, "traced")
         except harness.LearnerError:  # the process is gone (killed by a limit): nothing seen
-            return {"lines": [], "raised": [], "stopped": None}
+            return checked_observations({})
         return checked_observations(header.get("observations"))
 
 
@@ -229,7 +229,10 @@ def checked_observations(seen) -> dict:
         if type(entry) is dict and type(entry.get("line")) is int and type(entry.get("times")) is int \
                 and type(entry.get("error")) is str:
             raised.append({"line": entry["line"], "error": entry["error"][:80], "times": entry["times"]})
-    return {"lines": lines, "raised": raised, "stopped": "timeout" if seen.get("stopped") == "timeout" else None}
+    calls, call = seen.get("calls"), seen.get("call")
+    return {"lines": lines, "raised": raised, "calls": calls if type(calls) is int else 0,
+            "call": call if type(call) is int else None,
+            "stopped": "timeout" if seen.get("stopped") == "timeout" else None}
 
 
 # ---------------------------------------------------------------------------------------------

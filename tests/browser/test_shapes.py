@@ -180,5 +180,9 @@ def test_numpy_batch_mistake_shows_the_shapes_numpy_computes(engine_page, site_u
     wait_shapes(page)  # the batch test fails with a matmul shape error: shown unasked
     expected = native_notes(problem, BATCH_MISTAKE, test="test_batches")
     assert shown_list(page) == expected
-    assert any("Q (3, 4, 5) → (4, 5) float64 ×" in note for note in expected)  # the batch, then each sequence
-    assert "raised ValueError" in shown_in_editor(page)[BATCH_MISTAKE_LINE]
+    # The batch call, which raised (assert_batched then calls it on each sequence: not mixed in).
+    assert expected[0] == ("Line 5: Q (3, 4, 5) float64 · K (3, 4, 5) float64 · V (3, 4, 2) float64"
+                           " · mask (4, 4) float64")
+    assert expected[1:] == ["Line 6: raised ValueError"]
+    assert "shown: call 1, the one that raised an error" in text_of(page, "#shapes .shapes-source")
+    assert shown_in_editor(page)[BATCH_MISTAKE_LINE] == "raised ValueError"
