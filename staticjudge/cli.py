@@ -112,6 +112,38 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+def format_shapes(code: str, shapes: dict) -> str:
+    """The learner's code with, after each line, the shapes that line assigned (``--shapes``)."""
+    from .shapes import entry_text
+
+    test = shapes.get("test")
+    if shapes.get("error") and not test:
+        return f"--- shapes: none ({shapes['error']['message']}) ---"
+    verdict = {"pass": "passes", "fail": "fails", "error": "raises an error"}.get(test["status"], test["status"])
+    lines = [f"--- shapes per line, from the test \"{test['title']}\" ({test['name']}), which {verdict} ---"]
+    if shapes.get("call") and shapes.get("calls", 0) > 1:
+        lines.append(f"(it called your code {shapes['calls']} times; shown: call {shapes['call']}, the one that "
+                     + ("was stopped)" if shapes.get("stopped") else "raised an error)"))
+    notes: dict[int, list[str]] = {}
+    for entry in shapes["lines"]:
+        notes.setdefault(entry["line"], []).append(entry_text(entry))
+    for entry in shapes.get("raised", []):
+        times = f" ×{entry['times']}" if entry["times"] > 1 else ""
+        notes.setdefault(entry["line"], []).append(f"raised {entry['error']}{times}")
+    source = code.splitlines()
+    width = min(60, max((len(line) for line in source), default=0))
+    for number, line in enumerate(source, 1):
+        mark = ">" if number == test.get("line") else " "
+        text = f"{mark}{number:4} | {line}"
+        if number in notes:
+            text = f"{text:<{width + 8}}  # " + " · ".join(notes[number])
+        lines.append(text.rstrip())
+    if test.get("message"):
+        where = f" (line {test['line']})" if test.get("line") else ""
+        lines.append(f"{test['message'].splitlines()[0]}{where}")
+    return "\n".join(lines)
+
+
 def cmd_grade(args, paths: Paths) -> int:
     from .runner import run_isolated
 
@@ -134,7 +166,19 @@ def cmd_grade(args, paths: Paths) -> int:
         return EXIT_BAD_INPUT
     titles = [(t.name, t.title) for t in problem.tests]
     report = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
-    print(json.dumps(report, indent=1) if args.json else format_report(report))
+    if args.shapes or args.test:
+        shapes = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles,
+                              mode="shapes", test=args.test)
+        if args.test and shapes.get("error", {}) and shapes["error"].get("kind") == "test":
+            print(f"error: {shapes['error']['message']}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        report["shapes"] = shapes
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(format_report(report))
+        if "shapes" in report:
+            print(format_shapes(code, report["shapes"]))
     return EXIT_OK if report["status"] == "pass" else EXIT_FAIL
 
 
@@ -225,6 +269,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--shapes", action="store_true", help="also run one test with your lines traced and "
+                   "show, next to each line, the shapes and dtypes of what it assigned (the first test "
+                   "that fails, or --test's)")
+    p.add_argument("--test", metavar="NAME", help="the hidden test --shapes traces (implies --shapes)")
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("grade-class", help="grade the answer files learners exported into a gradebook "

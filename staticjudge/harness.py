@@ -618,6 +618,105 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     }
 
 
+def _shapes_module():
+    """The line tracer (shapes.py, a sibling file), imported only when shapes are asked for."""
+    if __package__:
+        from . import shapes  # native: staticjudge.shapes
+    else:  # pragma: no cover - Pyodide: shapes.py sits next to harness.py
+        import shapes
+    return shapes
+
+
+def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = None,
+                 time_limit: float | None = None, load=None, tracer=None,
+                 tests_filename: str = TESTS_FILE) -> dict:
+    """Shapes on every line: run one hidden test with the learner's own lines traced.
+
+    The test is the one named ``test``, else the first that does not pass (each test runs
+    traced until one does not: a test that never ends is then the one shown, stopped by the
+    tracer), else the first. ``tracer`` has ``start(seconds)`` and ``stop() -> observations``:
+    by default ``shapes.ShapeTracer(code)`` in this process; native isolated grading passes one
+    that traces in the learner's process. Past 90% of ``time_limit`` the tracer stops the
+    learner's code and keeps what it saw.
+    Ordinary grading (``grade``) never gets here: it installs no tracer.
+
+    Returns plain data::
+
+        {"test": None | {"name", "title", "status", "message", "line"},   # the traced run
+         "lines": [{"line", "name", "first", "last", "passes"}, …],      # by line
+         "raised": [{"line", "error", "times"}, …],   # lines an exception went through
+         "calls": int, "call": None | int,   # calls of the learner's functions in the test; the
+                                             # one shown (the first that raised), None: all of them
+         "stopped": None | "timeout",
+         "error": None | {"kind", "message", "line", "traceback"}}        # as a Report's
+    """
+    started = _perf_counter()
+    entries = list(entries)
+    result = {"test": None, "lines": [], "raised": [], "calls": 0, "call": None, "stopped": None, "error": None}
+    saved_stdout, saved_stderr = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = _CappedOutput()  # the learner's output is not shown here
+    snapshot = None
+    try:
+        try:
+            test_module, tests = _load_tests(tests_source, tests_filename)
+        except Exception as exc:  # the author's mistake, not the learner's
+            result["error"] = _broken_tests_report(exc, tests_filename)["error"]
+            return result
+        snapshot = _Snapshot(_protected_namespaces(test_module))
+        guard = _input_guard(snapshot)
+        if tracer is None:
+            tracer = _shapes_module().ShapeTracer(code)  # made before learner code runs
+        try:
+            namespace = (load or load_learner_code)(code)
+        except TimeUp:
+            raise
+        except _BaseException as exc:
+            result["error"] = _load_error(exc)
+            return result
+        snapshot.restore()
+
+        def traced(item) -> bool:
+            """Run one test under a fresh trace; whether it is the one to show (it did not pass)."""
+            result["test"] = {"name": item[0], "title": item[1], "status": ERROR, "message": "", "line": None}
+            seconds = None if time_limit is None else max(0.05, 0.9 * time_limit - (_perf_counter() - started))
+            tracer.start(seconds)
+            try:
+                outcome = _run_one(*item, namespace, entries, tests_filename, guard)
+            finally:  # also when the browser's deadline (TimeUp) ends the run: keep what was seen
+                seen = tracer.stop()
+                result.update((key, seen[key]) for key in ("lines", "raised", "calls", "call", "stopped"))
+            snapshot.restore()
+            result["test"].update(status=outcome["status"], message=outcome["message"], line=outcome["line"])
+            return outcome["status"] != PASS
+
+        if test is not None:
+            chosen = [item for item in tests if item[0] == test]
+            if not chosen:
+                names = ", ".join(name for name, _title, _fn in tests) or "none"
+                result["error"] = {"kind": "test", "message": f"No hidden test is named {test!r} (they are: "
+                                   f"{names}).", "line": None, "traceback": ""}
+                return result
+            traced(chosen[0])
+        elif not any(traced(item) for item in tests) and tests:
+            traced(tests[0])  # every test passes: show the first
+    except TimeUp:  # the browser's deadline
+        result["stopped"] = "timeout"
+    finally:
+        if snapshot is not None:
+            snapshot.restore()
+        sys.stdout, sys.stderr = saved_stdout, saved_stderr
+    if result["stopped"] == "timeout" and result["test"] is not None:
+        result["test"].update(status=ERROR, message="Stopped at the time limit: the shapes up to there are shown.")
+    return result
+
+
+def trace_shapes_json(code: str, tests_source: str, entries_json: str, test: str | None,
+                      time_limit: float | None) -> str:
+    """JSON in, JSON out: the entry point the browser worker calls for "Show shapes"."""
+    return json.dumps(trace_shapes(code, tests_source, json.loads(entries_json), test=test or None,
+                                   time_limit=time_limit or None))
+
+
 def run_script(code: str, *, on_event=None) -> dict:
     """Run learner code as a script (``__name__ == "__main__"``), without grading."""
     emit = on_event or (lambda _event: None)

@@ -36,14 +36,21 @@ def _limit_memory(headroom: int = MEMORY_HEADROOM) -> None:
         pass  # not Linux: the time limit still stops the run
 
 
-def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], learner_sock=None) -> None:
+def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], learner_sock=None,
+           shapes: dict | None = None) -> None:
     _limit_memory()
     def emit(event):
         if event.get("type") in ("test_start", "test_end"):
             conn.send(("event", event))
 
     try:
-        if learner_sock is not None:
+        if mode == "shapes" and learner_sock is not None:
+            from .grading.isolated import shapes_in_tests_process
+
+            report = shapes_in_tests_process(learner_sock, code, tests_source, entries, **shapes)
+        elif mode == "shapes":
+            report = harness.trace_shapes(code, tests_source, entries, **shapes)
+        elif learner_sock is not None:
             from .grading.isolated import grade_in_tests_process
 
             report = grade_in_tests_process(learner_sock, code, tests_source, entries, emit)
@@ -77,22 +84,32 @@ def stopped_report(titles: list[tuple[str, str]], finished: dict, running: str |
             "tests": tests, "stdout": "", "stdout_truncated": False, "error": error, "stopped": why}
 
 
+def stopped_shapes(message: str, why: str) -> dict:
+    """What ``trace_shapes`` gives for a run that had to be killed: nothing seen, and why."""
+    return {"test": None, "lines": [], "raised": [], "calls": 0, "call": None, "stopped": why,
+            "error": {"kind": why, "message": message, "line": None, "traceback": ""}}
+
+
 def run_isolated(code: str, tests_source: str, entries, time_limit: float,
-                 test_titles: list[tuple[str, str]], mode: str = "grade", isolate: bool = True) -> dict:
+                 test_titles: list[tuple[str, str]], mode: str = "grade", isolate: bool = True,
+                 test: str | None = None) -> dict:
     """Grade (or, with mode="script", just run) ``code`` in a child process within ``time_limit``.
 
-    With ``isolate`` (grading only), the learner's code runs in a confined process of its own.
+    mode="shapes" runs ``harness.trace_shapes`` instead (for the hidden test named ``test``, or
+    the first that fails) and returns its result. With ``isolate`` (grading and shapes), the
+    learner's code runs in a confined process of its own, where the tracer runs too.
     """
     import numpy  # noqa: F401  (imported before forking so every child starts with it)
 
     learner = None
-    if isolate and mode == "grade":
+    if isolate and mode in ("grade", "shapes"):
         from .grading.isolated import LearnerRun
 
         learner = LearnerRun(code, list(entries), time_limit)
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
-    args = (child, mode, code, tests_source, list(entries), learner.tests_end if learner else None)
+    shapes = {"test": test, "time_limit": time_limit} if mode == "shapes" else None
+    args = (child, mode, code, tests_source, list(entries), learner.tests_end if learner else None, shapes)
     process = ctx.Process(target=_child, args=args, daemon=True)
     try:
         process.start()
@@ -112,6 +129,8 @@ def run_isolated(code: str, tests_source: str, entries, time_limit: float,
         else:
             process.join(1)
             message = CRASH_MESSAGE.format(code=process.exitcode)
+        if mode == "shapes":
+            return stopped_shapes(message, why)
         return stopped_report(test_titles, finished, running, message, why)
 
     try:

@@ -33,7 +33,8 @@ from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_confi
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SITE_DIR = PACKAGE_DIR.parent / "site"  # templates + page assets of this checkout
-HARNESS_FILES = ("harness.py", "judge.py", "warmup.py")  # shipped to the browser, loaded by the worker
+# Shipped to the browser, loaded by the worker (and part of its memory snapshot's key).
+HARNESS_FILES = ("harness.py", "judge.py", "warmup.py", "shapes.py")
 
 
 class BuildError(Exception):

@@ -34,7 +34,7 @@ def test_default_build_loads_pyodide_from_the_cdn_and_ships_a_minified_editor_bu
     assert code == 0
     data = runtime(out)
     assert data["pyodide_url"].startswith("https://") and data["pyodide_version"] in data["pyodide_url"]
-    assert data["wheels"] == {} and data["harness"] == ["harness.py", "judge.py", "warmup.py"]
+    assert data["wheels"] == {} and data["harness"] == ["harness.py", "judge.py", "warmup.py", "shapes.py"]
     assert not (out / "pyodide").exists()
     bundle = (out / "assets" / "editor.js").read_text()
     assert len(bundle) > 50_000 and bundle.count("\n") < 50, "the editor bundle is minified"

@@ -8,6 +8,7 @@ import { setupPanes } from "./panes.js";
 import { PythonRunner } from "./pyclient.js";
 import { tabsToSpaces } from "./indentation.js";
 import { ResultsView, offendingLine } from "./results.js";
+import { ShapesView, isShapeError } from "./shapes-view.js";
 import { Store } from "./storage.js";
 import { notify, setupTransfer } from "./transfer.js";
 
@@ -15,7 +16,8 @@ const $ = (id) => document.getElementById(id);
 const page = $("problem");
 const slug = page.dataset.slug;
 const statusLine = $("python-status");
-const buttons = { tests: $("run-tests"), code: $("run-code"), stop: $("stop-run"), reset: $("reset-code") };
+const buttons = { tests: $("run-tests"), code: $("run-code"), stop: $("stop-run"), reset: $("reset-code"),
+  shapes: $("show-shapes") };
 const results = new ResultsView($("results"), (line) => editor.goToLine(line), () => {
   editor.editCode(tabsToSpaces(editor.getCode()));
   editor.focus();
@@ -32,7 +34,7 @@ const python = new PythonRunner({
     statusLine.dataset.state = state;
     statusLine.dataset.spare = spare; // ready | none | off: a standby worker makes restarts instant
     statusLine.textContent = text;
-    if (state === "ready" && busy) results.say(busy === "grade" ? "Running the tests…" : "Running your code…");
+    if (state === "ready" && (busy === "grade" || busy === "script")) results.say(busy === "grade" ? "Running the tests…" : "Running your code…");
   },
 });
 // Known from the page itself, so Python starts loading them before problem.json arrives.
@@ -58,7 +60,7 @@ function save(code) {
 
 function setBusy(kind) {
   busy = kind;
-  for (const button of [buttons.tests, buttons.code]) button.setAttribute("aria-disabled", String(Boolean(kind)));
+  for (const button of [buttons.tests, buttons.code, buttons.shapes]) button.setAttribute("aria-disabled", String(Boolean(kind)));
   buttons.stop.hidden = !kind;
 }
 
@@ -87,6 +89,25 @@ async function run(kind) {
     store.markSolved(slug, code);
     showSolved(true);
   }
+  // A shape or broadcasting error: show the shapes each line assigned in that test, unasked.
+  const failing = kind === "grade" ? report.tests?.find((t) => t.status !== "pass") : null;
+  if (failing && isShapeError(failing.message)) showShapes(failing.name);
+}
+
+// ---- "Show shapes": one test run with the learner's lines traced (harness.trace_shapes) ----
+const shapesView = new ShapesView($("results"), (line) => editor.goToLine(line));
+
+/** test: a hidden test's name, or null for the first that fails. */
+async function showShapes(test = null) {
+  if (busy || !data || !editor) return;
+  const code = editor.getCode();
+  setBusy("shapes");
+  shapesView.start(data.tests.find((t) => t.name === test)?.title);
+  const result = await python.shapes({ code, tests_source: data.tests_source, entries: data.entry, test,
+    timeLimit: data.time_limit });
+  setBusy(false);
+  if (!result || editor.getCode() !== code) return shapesView.clear(); // replaced, or edited since
+  editor.showShapes(shapesView.show(result));
 }
 
 function reset() {
@@ -94,6 +115,7 @@ function reset() {
   const starter = data ? data.starter : starterFromPage();
   editor.setCode(starter);
   editor.highlightLine(null);
+  shapesView.clear();
   save(starter);
   editor.focus();
 }
@@ -106,7 +128,7 @@ async function mountEditor(code) {
   const host = $("editor");
   const options = {
     parent: host, doc: code, label: `Your code for ${document.querySelector("h1")?.firstChild?.textContent.trim() || slug}`,
-    onChange: save, onRun: () => run("grade"),
+    onChange: (code) => { save(code); shapesView.clear(); }, onRun: () => run("grade"),
   };
   let create = createTextareaEditor;
   try {
@@ -128,6 +150,7 @@ async function main() {
     if (!slugs.includes(slug) || !editor) return;
     const fresh = store.load(slug).record;
     editor.setCode(fresh.code);
+    shapesView.clear();
     showSolved(fresh.solved);
   });
   const { record, unreadable } = store.load(slug);
@@ -147,6 +170,7 @@ async function main() {
   setBusy(false);
   buttons.tests.addEventListener("click", () => run("grade"));
   buttons.code.addEventListener("click", () => run("script"));
+  buttons.shapes.addEventListener("click", () => showShapes());
   buttons.stop.addEventListener("click", () => python.stop());
   buttons.reset.addEventListener("click", reset);
   // Ctrl/Cmd+Enter anywhere on the page (the editor handles it itself when focused).

@@ -33,6 +33,7 @@ export function createTextareaEditor({ parent, doc, label, onChange, onRun }) {
       onChange?.(text);
     },
     highlightLine() {},
+    showShapes() {}, // a textarea cannot annotate its lines: the list below it (shapes-view.js) shows them
     goToLine(n) {
       const at = lineStart(n);
       area.focus();

@@ -46,6 +46,9 @@ export function roomForSpare(nav = navigator, media = globalThis.matchMedia) {
 
 /** The Report of a run that had to be stopped (mirrors staticjudge/runner.py's stopped_report). */
 export function stoppedReport(job, message, why) {
+  if (job.kind === "shapes") { // mirrors runner.py's stopped_shapes
+    return { test: null, lines: [], raised: [], calls: 0, call: null, stopped: why, error: { kind: why, message, line: null, traceback: "" } };
+  }
   if (job.kind === "script") {
     return { status: "error", stdout: job.stdout, stdout_truncated: false, stopped: why,
       error: { kind: why, message, line: null, traceback: "" } };
@@ -154,7 +157,7 @@ export class PythonRunner {
   }
 
   /**
-   * Run a job: {kind: "grade"|"script", code, tests_source, entries, tests, timeLimit, onEvent}.
+   * Run a job: {kind: "grade"|"script"|"shapes", code, tests_source, entries, tests, timeLimit, onEvent}.
    * Resolves with a Report, or with null when a newer job replaced this one in the queue.
    */
   run(job) {
@@ -164,6 +167,15 @@ export class PythonRunner {
       this.pending = { ...job, resolve, id: this.nextId++, running: null, finished: {}, stdout: "" };
       this.dispatch();
     });
+  }
+
+  /**
+   * "Show shapes": run one hidden test (`test`, or null for the first that fails) with the
+   * learner's lines traced. Queued and time-limited like run(); resolves with trace_shapes'
+   * result {test, lines, raised, calls, call, stopped, error}, or null when a newer job replaced it.
+   */
+  shapes({ code, tests_source, entries, test = null, timeLimit }) {
+    return this.run({ kind: "shapes", code, tests_source, entries, test, tests: [], timeLimit });
   }
 
   /** Stop for good (the page cannot run anything, e.g. its problem data did not load). */
@@ -183,9 +195,9 @@ export class PythonRunner {
     if (!this.ready || this.current || !this.pending) return;
     const job = this.current = this.pending;
     this.pending = null;
-    const message = job.kind === "grade"
-      ? { type: "grade", id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries,
-        time_limit: job.timeLimit }
+    const message = job.kind === "grade" || job.kind === "shapes"
+      ? { type: job.kind, id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries,
+        time_limit: job.timeLimit, ...(job.kind === "shapes" ? { test: job.test } : {}) }
       : { type: "script", id: job.id, code: job.code, time_limit: job.timeLimit };
     this.active.worker.postMessage(message);
     performance.mark("staticjudge:run-started");
@@ -239,6 +251,7 @@ export class PythonRunner {
     else if (message.type === "test_end") { job.finished[message.result.name] = message.result; job.running = null; }
     else if (message.type === "stdout") job.stdout += message.text;
     else if (message.type === "report") return this.finish(message.report);
+    else if (message.type === "shapes") return this.finish(message.result);
     else if (message.type === "timed-out") return this.timedOut();
     else if (message.type === "crashed") return this.kill(CRASH_MESSAGE, "crash");
     job.onEvent?.(message);

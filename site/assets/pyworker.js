@@ -12,6 +12,10 @@
 //     {type: "grade", id, code, tests_source, entries: [name, …], time_limit}
 //     {type: "script", id, code, time_limit}         run the code as a script, no grading
 //                                                    time_limit: seconds for the whole run
+//     {type: "shapes", id, code, tests_source, entries, test, time_limit}
+//                                                    "Show shapes": run the hidden test named `test`
+//                                                    (null: the first that fails) with the learner's
+//                                                    lines traced (harness.trace_shapes, shapes.py)
 //
 //   worker → page
 //     {type: "progress", stage: "python" | "package" | "ready", text}
@@ -32,6 +36,8 @@
 //     {type: "test_end", id, result}                 …and ends (result as in a Report)
 //     {type: "stdout", id, text}                     the learner printed (already capped)
 //     {type: "report", id, report}                   the run is over: a harness Report
+//     {type: "shapes", id, result}                   a "shapes" job is over: trace_shapes' result
+//                                                    {test, lines, raised, calls, call, stopped, error}
 //     {type: "timed-out", id}                        the run passed its time limit and was stopped
 //                                                    inside Python (the worker stays usable)
 //     {type: "crashed", id, message}                 the interpreter itself failed mid-run
@@ -62,7 +68,7 @@ const HOME = "/home/pyodide";
 const runtimeUrl = new URL("runtime.json", import.meta.url);
 
 let pyodide = null;
-let bridge = null; // Python functions: grade(code, tests, entries_json, emit), script(code, emit), warm(…)
+let bridge = null; // Python functions: grade(code, tests, entries_json, emit), script(code, emit), warm(…), shapes(…)
 let packagesWanted;
 const packagesGiven = new Promise((resolve) => { packagesWanted = resolve; });
 const queue = [];
@@ -168,7 +174,11 @@ def _script(code, emit):
 def _warm(kind, tests_source=None, entries_json="[]", code=""):
     warmup.run(kind, tests_source, json.loads(entries_json), code)
 
-(_grade, _script, _warm)
+def _shapes(code, tests_source, entries_json, test, time_limit):
+    signal.signal(signal.SIGINT, harness.raise_time_up)
+    return harness.trace_shapes_json(code, tests_source, entries_json, test, time_limit)
+
+(_grade, _script, _warm, _shapes)
 `;
 
 /**
@@ -297,8 +307,8 @@ async function boot() {
   const startedTaking = performance.now();
   const taken = session && takeSnapshot(session);
   const took = performance.now() - startedTaking;
-  const [grade, script, warm] = pyodide.runPython(BRIDGE).toJs({ depth: 1 });
-  bridge = { grade, script, warm };
+  const [grade, script, warm, shapes] = pyodide.runPython(BRIDGE).toJs({ depth: 1 });
+  bridge = { grade, script, warm, shapes };
   if (session) {
     // The learner need not wait for the 40 MB write either.
     if (!taken) post({ type: "snapshot", saved: false });
@@ -371,6 +381,12 @@ function runJob(job) {
   const emit = (json) => post({ ...JSON.parse(json), id: job.id });
   if (job.time_limit) pyodide.setInterruptBuffer(deadlineSignal(performance.now() + job.time_limit * 1000));
   try {
+    if (job.type === "shapes") {
+      const result = bridge.shapes(job.code, job.tests_source, JSON.stringify(job.entries), job.test ?? null,
+        job.time_limit ?? null);
+      post({ type: "shapes", id: job.id, result: JSON.parse(result) });
+      return;
+    }
     const reportJson = job.type === "grade"
       ? bridge.grade(job.code, job.tests_source, JSON.stringify(job.entries), emit)
       : bridge.script(job.code, emit);
@@ -423,7 +439,7 @@ self.onmessage = ({ data }) => {
     warmUp.steps.push(["starter", data]);
     scheduleWarmUp();
   }
-  else if (data.type === "grade" || data.type === "script") {
+  else if (data.type === "grade" || data.type === "script" || data.type === "shapes") {
     queue.push(data);
     drain();
   }

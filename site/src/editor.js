@@ -8,7 +8,7 @@ import { bracketMatching, indentOnInput, indentUnit, syntaxHighlighting } from "
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { Annotation, EditorState, Prec, StateEffect, StateField } from "@codemirror/state";
 import {
-  Decoration, EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter,
+  Decoration, EditorView, WidgetType, drawSelection, highlightActiveLine, highlightActiveLineGutter,
   highlightSpecialChars, keymap, lineNumbers,
 } from "@codemirror/view";
 import { classHighlighter } from "@lezer/highlight";
@@ -34,6 +34,46 @@ const errorLine = StateField.define({
   provide: (field) => EditorView.decorations.from(field),
 });
 
+// "Show shapes": muted text at the end of each traced line (what it assigned), cleared as soon as
+// the learner edits. Hidden from screen readers, which read the same notes as a list below the
+// editor's toolbar (shapes-view.js) rather than in the middle of the code.
+const setShapeNotes = StateEffect.define();
+
+class ShapeNote extends WidgetType {
+  constructor(text) {
+    super();
+    this.text = text;
+  }
+
+  eq(other) { return other.text === this.text; }
+
+  toDOM() {
+    const note = document.createElement("span");
+    note.className = "cm-shape-note";
+    note.setAttribute("aria-hidden", "true");
+    note.textContent = this.text; // from the learner's run: text, never HTML
+    return note;
+  }
+}
+
+const shapeNotes = StateField.define({
+  create: () => Decoration.none,
+  update(notes, tr) {
+    for (const effect of tr.effects) {
+      if (effect.is(setShapeNotes)) {
+        const { doc } = tr.state;
+        const marks = (effect.value || [])
+          .filter(([number]) => Number.isInteger(number) && number >= 1 && number <= doc.lines)
+          .sort((a, b) => a[0] - b[0])
+          .map(([number, text]) => Decoration.widget({ widget: new ShapeNote(text), side: 1 }).range(doc.line(number).to));
+        return Decoration.set(marks);
+      }
+    }
+    return tr.docChanged ? Decoration.none : notes;
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
 /**
  * Mount an editor in `parent`.
  * onChange(code) runs after every edit by the learner; onRun() on Ctrl/Cmd+Enter.
@@ -48,7 +88,7 @@ export function createEditor({ parent, doc, label, onChange, onRun }) {
         indentUnit.of(" ".repeat(TAB_SIZE)), EditorState.tabSize.of(TAB_SIZE), indentOnInput(), bracketMatching(),
         EditorView.clipboardInputFilter.of((text) => tabsToSpaces(text)), // pasted tabs would make a TabError
         closeBrackets(), highlightActiveLine(), highlightSelectionMatches(),
-        syntaxHighlighting(classHighlighter), python(), errorLine,
+        syntaxHighlighting(classHighlighter), python(), errorLine, shapeNotes,
         // Highest precedence: the default keymap binds Mod-Enter to "insert blank line".
         Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { onRun?.(); return true; } }])),
         // Tab indents; Esc then Tab leaves the editor (CodeMirror's tab-focus escape hatch).
@@ -78,6 +118,10 @@ export function createEditor({ parent, doc, label, onChange, onRun }) {
     highlightLine(number) {
       const valid = Number.isInteger(number) && number >= 1 && number <= view.state.doc.lines;
       view.dispatch({ effects: setErrorLine.of(valid ? number : null) });
+    },
+    /** notes: [[line number, text], …] shown at the ends of those lines; null clears them. */
+    showShapes(notes) {
+      view.dispatch({ effects: setShapeNotes.of(notes) });
     },
     goToLine(number) {
       if (!(number >= 1 && number <= view.state.doc.lines)) return;

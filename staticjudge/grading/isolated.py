@@ -17,7 +17,7 @@ import sys
 import tempfile
 from multiprocessing.connection import Connection
 
-from .. import harness
+from .. import harness, shapes
 from . import sandbox, wire
 from .zygote import Zygote
 
@@ -134,6 +134,21 @@ class LearnerProxy:
                 namespace[name] = self._proxy(name) if kind == "function" else _placeholder(kind)
         return namespace
 
+    def ask(self, op: str, fields: dict, answer: str) -> dict:
+        """Send a request that is not a call; its answer's header (``answer`` expected)."""
+        if self.gone is not None:
+            raise self.gone
+        try:
+            self.conn.send_bytes(wire.encode(op, fields))
+        except OSError:
+            self.gone = harness.LearnerError({"message": GONE, "line": None, "traceback": ""})
+            raise self.gone from None
+        header, _ = self._receive()
+        if header["op"] != answer:
+            self.gone = harness.LearnerError({"message": GONE, "line": None, "traceback": ""})
+            raise self.gone
+        return header
+
     def _proxy(self, name: str):
         def call(*args, **kwargs):
             return self.call(name, args, kwargs)
@@ -176,6 +191,50 @@ class LearnerProxy:
         raise self.gone
 
 
+class RemoteTracer:
+    """``harness.trace_shapes``'s tracer when the learner's code runs in its own process: the
+    learner's process runs the tracer (``shapes.ShapeTracer``, as the browser does) around the
+    calls in between, and sends back what it saw, checked here as any answer of that process."""
+
+    def __init__(self, proxy: LearnerProxy):
+        self.proxy = proxy
+
+    def start(self, seconds: float | None) -> None:
+        self.proxy.ask("trace_start", {"seconds": seconds}, "tracing")
+
+    def stop(self) -> dict:
+        try:
+            header = self.proxy.ask("trace_stop", {}, "traced")
+        except harness.LearnerError:  # the process is gone (killed by a limit): nothing seen
+            return checked_observations({})
+        return checked_observations(header.get("observations"))
+
+
+def checked_observations(seen) -> dict:
+    """What the learner's process says its tracer saw, as plain, bounded data (or nothing)."""
+    seen = seen if type(seen) is dict else {}
+    lines = []
+    raw = seen.get("lines")
+    for entry in (raw if type(raw) is list else [])[:shapes.MAX_ENTRIES]:
+        if type(entry) is not dict:
+            continue
+        line, name, passes = entry.get("line"), entry.get("name"), entry.get("passes")
+        first, last = entry.get("first"), entry.get("last")
+        if type(line) is int and type(passes) is int and all(type(v) is str for v in (name, first, last)):
+            lines.append({"line": line, "name": name[:80], "first": first[:120], "last": last[:120],
+                          "passes": passes})
+    raised = []
+    found = seen.get("raised")
+    for entry in (found if type(found) is list else [])[:shapes.MAX_ENTRIES]:
+        if type(entry) is dict and type(entry.get("line")) is int and type(entry.get("times")) is int \
+                and type(entry.get("error")) is str:
+            raised.append({"line": entry["line"], "error": entry["error"][:80], "times": entry["times"]})
+    calls, call = seen.get("calls"), seen.get("call")
+    return {"lines": lines, "raised": raised, "calls": calls if type(calls) is int else 0,
+            "call": call if type(call) is int else None,
+            "stopped": "timeout" if seen.get("stopped") == "timeout" else None}
+
+
 # ---------------------------------------------------------------------------------------------
 # The grader's side (the process that forks the tests' process)
 # ---------------------------------------------------------------------------------------------
@@ -212,3 +271,12 @@ def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, en
     harness._register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
     return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load)
+
+
+def shapes_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, test, time_limit) -> dict:
+    """``harness.trace_shapes`` in the (forked) tests' process, tracing in the learner's process."""
+    sandbox.protect_grader()
+    harness._register_source(harness.LEARNER_FILE, code)
+    proxy = LearnerProxy(sock)
+    return harness.trace_shapes("", tests_source, entries, test=test, time_limit=time_limit,
+                                load=proxy.load, tracer=RemoteTracer(proxy))

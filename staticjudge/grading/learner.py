@@ -12,6 +12,9 @@ Protocol (``wire`` messages over one socket, the tests' process asking):
   ``raise`` ``{error, exc_type, exc_text}``, ``not_plain`` ``{typename, where}``, or
   ``mutated`` ``{argument}`` (an input list changed in place: the tests never see the change,
   so it is reported instead);
+- ``trace_start`` ``{seconds}`` → ``tracing``: trace the learner's lines during the next calls
+  (``shapes.ShapeTracer``, the browser's tracer; past ``seconds`` it stops the learner's code);
+  ``trace_stop`` → ``traced`` ``{observations}`` (what it saw). Only "Show shapes" asks for it;
 
 every answer also carries ``stdout`` (new text, capped as in the browser) and ``dropped``.
 """
@@ -26,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import harness
+from .. import harness, shapes
 from . import sandbox, wire
 
 _BUILTIN_EXCEPTIONS = {name for name, value in vars(builtins).items()
@@ -120,12 +123,22 @@ def serve(conn, code: str, entries: list[str]) -> None:
         return
     snapshot.restore()
     channel.send("loaded", {"entries": _entries(namespace, entries)})
+    tracer = None
     while True:
         try:
             message = conn.recv_bytes()
         except (EOFError, OSError):
             return
         header, decoder = wire.decode(message, copy=False, make_dict=harness._ReadOnlyDict)
+        if header["op"] == "trace_start":
+            tracer = shapes.ShapeTracer(code)
+            tracer.start(header.get("seconds"))
+            channel.send("tracing")
+            continue
+        if header["op"] == "trace_stop":
+            channel.send("traced", {"observations": tracer.stop() if tracer else {}})
+            tracer = None
+            continue
         fn = namespace.get(header.get("name"))
         args = wire.decode_value(decoder, header["args"])
         kwargs = wire.decode_value(decoder, header["kwargs"])
