@@ -341,8 +341,9 @@ async function bootToSnapshot(load, create, options, wheels, packages, harnessFi
   pyodide = py;
   if (session.preloaded) {
     snapshot.installWheels(pyodide, session);
+    phase("wheels installed");
     importPreloaded(packages);
-    phase("wheels installed, imported");
+    phase("imported");
   } else {
     await loadPackages(runtime, packages);
   }
