@@ -29,6 +29,7 @@ from .model import Problem, ProblemError
 from .parallel import parallel_map
 from .parser import load_problems, parse_or_error
 from .module_graph import static_imports
+from .offline import SERVICE_WORKER, service_worker
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -74,6 +75,7 @@ class SiteConfig:
     tracks: dict = field(default_factory=dict)
     pyodide_version: str = ""
     pyodide_cdn: str = ""
+    offline: bool = True  # write sw.js: the site works offline after one visit (site/sw.js)
 
     @classmethod
     def load(cls, path: Path) -> "SiteConfig":
@@ -110,6 +112,11 @@ def problem_data(problem: Problem) -> dict:
         "tests_source": problem.tests_source,
         "hash": problem_hash(problem),  # carried into exported answers (grading/answers.py)
     }
+
+
+def site_view(config: SiteConfig) -> dict:
+    # offline: "off" makes pages remove an offline copy an earlier build installed (offline.js).
+    return {"name": config.name, "description": config.description, "offline": "on" if config.offline else "off"}
 
 
 def _neighbour(problem: Problem | None) -> dict | None:
@@ -195,7 +202,7 @@ def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, c
     except markup.MathError as exc:
         return ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc))
     page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload)
-    site = {"name": config.name, "description": config.description}
+    site = site_view(config)
     html = template.render(page=page, site=site, problem=view)
     return html, json.dumps(problem_data(problem), indent=1)
 
@@ -320,7 +327,7 @@ class SiteBuilder:
         for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp)):
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
-        site = {"name": config.name, "description": config.description}
+        site = site_view(config)
         preload = tuple(static_imports(self.paths.site / "assets", "index.js"))
         index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp, preload),
                                                       site=site,
@@ -331,6 +338,10 @@ class SiteBuilder:
     def _assets(self, config: SiteConfig, scratch: Path) -> dict[str, bytes]:
         _write_assets(self.paths, config, scratch, self.runtime)
         return {p.relative_to(scratch).as_posix(): p.read_bytes() for p in sorted(scratch.rglob("*")) if p.is_file()}
+
+    def _cdn(self, config: SiteConfig, problems: list[Problem]) -> str:
+        """The Pyodide CDN's URL prefix if pages load anything from it, else ""."""
+        return config.pyodide_cdn if self.runtime.external_origins(config, problems) else ""
 
     def build(self, out: Path | None = None) -> tuple[Path, list[Problem]]:
         """Build the whole site into ``out`` (default ``_site/``); raise BuildError on any problem.
@@ -348,6 +359,9 @@ class SiteBuilder:
             raise BuildError([_template_error(self.paths.site / "templates", exc)]) from None
         with tempfile.TemporaryDirectory(prefix=f".{out.name}-assets-", dir=out.parent) as scratch:
             files.update(self._assets(config, Path(scratch)))
+        worker = config.offline and service_worker(self.paths.site / SERVICE_WORKER, files, self._cdn(config, problems))
+        if worker:
+            files[SERVICE_WORKER] = worker
         digests = {path: hashlib.blake2b(data, digest_size=16).digest() for path, data in files.items()}
         if self._written is not None and self._written[0] == out and out.is_dir():
             _update_in_place(out, files, digests, self._written[1])

@@ -1,5 +1,6 @@
 // The index: marks solved problems (from this browser's saved work) and offers export/import.
 
+import { setupOffline } from "./offline.js";
 import { Store } from "./storage.js";
 import { setupTransfer } from "./transfer.js";
 
@@ -15,3 +16,4 @@ function markSolved() {
 
 markSolved();
 setupTransfer(store, markSolved);
+setupOffline();
