@@ -145,6 +145,16 @@ def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, co
     }
 
 
+def package_sets(problems: list[Problem]) -> str:
+    """The package sets the problems load, the first problem's first (JSON): the index warms each."""
+    sets = []
+    for problem in problems:
+        wanted = sorted(problem.packages)
+        if wanted not in sets:
+            sets.append(wanted)
+    return json.dumps(sets)
+
+
 def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
     """Problems grouped by track: configured tracks first, in their order, then the rest.
 
@@ -331,7 +341,8 @@ class SiteBuilder:
         preload = tuple(static_imports(self.paths.site / "assets", "index.js"))
         index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp, preload),
                                                       site=site,
-                                                      tracks=index_tracks(problems, config))
+                                                      tracks=index_tracks(problems, config),
+                                                      package_sets=package_sets(problems))
         files["index.html"] = index.encode()
         return files
 

@@ -1,6 +1,7 @@
 // The index: marks solved problems (from this browser's saved work) and offers export/import.
 
-import { setupOffline } from "./offline.js";
+import { offlineWanted, setupOffline } from "./offline.js";
+import { prewarm } from "./prewarm.js";
 import { Store } from "./storage.js";
 import { setupTransfer } from "./transfer.js";
 
@@ -16,4 +17,9 @@ function markSolved() {
 
 markSolved();
 setupTransfer(store, markSolved);
-setupOffline();
+const offline = setupOffline();
+const index = document.querySelector("main.index");
+const status = document.getElementById("prewarm-status");
+prewarm(JSON.parse(index?.dataset.packageSets || "[]"), {
+  offline, wanted: offlineWanted(), say: (text) => { status.textContent = text; status.hidden = !text; },
+});
