@@ -73,20 +73,20 @@ async function fromCopy(request) {
   const url = new URL(request.url);
   url.hash = "";
   if (url.pathname.endsWith("/")) url.pathname += "index.html"; // what a static host answers
-  const cache = await caches.open(CACHE);
-  return (await cache.match(url.href, MATCH)) || fetch(request);
+  // caches.match, not caches.open: an offline copy the learner removed is not made again here.
+  return (await caches.match(url.href, { ...MATCH, cacheName: CACHE })) || fetch(request);
 }
 
 /** A file of the Pyodide CDN: kept once fetched (CORS answers only, never a page for a .wasm). */
 async function fromCdn(event) {
-  const cache = await caches.open(CDN_CACHE);
-  const hit = await cache.match(event.request.url, MATCH);
+  const hit = await caches.match(event.request.url, { ...MATCH, cacheName: CDN_CACHE });
   if (hit) return hit;
   const response = await fetch(event.request);
   const type = response.headers.get("Content-Type") || "";
   const wasmOk = !new URL(response.url).pathname.endsWith(".wasm") || type.startsWith("application/wasm");
-  if (response.ok && response.type === "cors" && wasmOk) {
-    event.waitUntil(cache.put(event.request.url, response.clone()).catch(() => {}));
+  if (response.ok && response.type === "cors" && wasmOk && await caches.has(CACHE)) { // not once removed
+    const copy = response.clone();
+    event.waitUntil(caches.open(CDN_CACHE).then((cache) => cache.put(event.request.url, copy)).catch(() => {}));
   }
   return response;
 }

@@ -11,6 +11,24 @@
 const SITE_ROOT = new URL("../", import.meta.url);
 const WORKER_URL = new URL("sw.js", SITE_ROOT);
 const CACHE_PREFIX = `staticjudge-offline|${SITE_ROOT.href}|`; // sw.js names this site's caches so
+const OPTED_OUT = `staticjudge:offline-removed|${SITE_ROOT.href}`; // the learner removed the copy
+const RUNTIME_URL = new URL("runtime.json", import.meta.url); // where snapshot.js keys this site's records
+
+/** Whether the learner wants an offline copy (they did not press "Remove offline copy"). */
+export function offlineWanted() {
+  try {
+    return !localStorage.getItem(OPTED_OUT);
+  } catch (_) {
+    return true;
+  }
+}
+
+function setWanted(wanted) {
+  try {
+    if (wanted) localStorage.removeItem(OPTED_OUT);
+    else localStorage.setItem(OPTED_OUT, new Date().toISOString());
+  } catch (_) { /* nowhere to remember it: the next visit makes the copy again */ }
+}
 
 /** Whether this page can have an offline copy at all. */
 export function offlineSupported(nav = navigator, secure = globalThis.isSecureContext) {
@@ -44,11 +62,16 @@ function offerReload(text, act) {
  */
 export async function setupOffline({ after = null } = {}) {
   if (!offlineSupported()) return null;
-  const container = navigator.serviceWorker;
   if (document.body.dataset.offline === "off") {
     await removeOfflineCopy(); // the site no longer wants one: drop what an earlier build installed
     return null;
   }
+  setupStorageControls();
+  return offlineWanted() ? startOffline(after) : null;
+}
+
+async function startOffline(after) {
+  const container = navigator.serviceWorker;
   const updating = { asked: false };
   const controlled = Boolean(container.controller); // else the first install's claim() is no update
   container.addEventListener("controllerchange", () => {
@@ -84,4 +107,52 @@ export async function removeOfflineCopy() {
   const registration = await navigator.serviceWorker.getRegistration(SITE_ROOT.href);
   if (registration && registration.scope === SITE_ROOT.href) await registration.unregister();
   for (const name of await caches.keys()) if (name.startsWith(CACHE_PREFIX)) await caches.delete(name);
+}
+
+const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** What this browser stores for the site (the whole origin: browsers count no finer), or null. */
+async function stored() {
+  try {
+    return (await navigator.storage?.estimate())?.usage ?? null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** The footer's line: how much is stored, and "Remove offline copy" / "Keep an offline copy". */
+function setupStorageControls() {
+  const line = document.getElementById("offline-copy");
+  if (!line) return;
+  const usage = document.getElementById("offline-usage");
+  const button = document.getElementById("offline-toggle");
+  const show = async (said = "") => {
+    const bytes = await stored();
+    const held = bytes === null ? "" : `This browser holds ${megabytes(bytes)} for this site. `;
+    usage.textContent = said || (offlineWanted()
+      ? `${held}It keeps a copy of the course and of Python so that problems open fast and work offline.`
+      : `${held}No offline copy is kept: pages load from the network.`);
+    button.textContent = offlineWanted() ? "Remove offline copy" : "Keep an offline copy";
+  };
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    if (offlineWanted()) {
+      const before = await stored();
+      setWanted(false);
+      await removeOfflineCopy();
+      const { deleteSiteSnapshots, withDeadline } = await import("./snapshot.js");
+      await withDeadline(deleteSiteSnapshots(RUNTIME_URL), 5000, "deleting the snapshots").catch((error) => console.warn(error));
+      const after = await stored();
+      const freed = before !== null && after !== null ? ` (${megabytes(Math.max(0, before - after))} freed)` : "";
+      await show(`Offline copy removed${freed}: pages now load from the network, and Python boots without a snapshot.`);
+      performance.mark("staticjudge:offline-removed");
+    } else {
+      setWanted(true);
+      await startOffline(null);
+      await show("An offline copy is being made: the course works offline after this page is reloaded.");
+    }
+    button.disabled = false;
+  });
+  line.hidden = false;
+  show();
 }

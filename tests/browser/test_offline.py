@@ -178,3 +178,37 @@ def test_without_service_workers_the_page_still_grades(engine_page, tmp_path, wh
         assert run_tests(page) == "3/3 tests passed · solved!"
     finally:
         served.stop()
+
+
+SNAPSHOT_KEYS = """async () => { const done = (r) => new Promise((ok, no) => { r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  const db = await done(indexedDB.open("staticjudge-snapshots"));
+  try { return (await done(db.transaction("snapshots").objectStore("snapshots").getAllKeys())).length; }
+  catch (_) { return 0; } finally { db.close(); } }"""
+REGISTERED = "async () => Boolean(await navigator.serviceWorker.getRegistration())"
+
+
+def test_the_footer_shows_what_is_stored_and_removes_the_offline_copy(engine_page, host):
+    page = engine_page
+    open_problem(page, host.url, "add_numbers")
+    wait_offline_copy(page)
+    page.wait_for_function("() => performance.getEntriesByName('staticjudge:snapshot-saved').length > 0",
+                           timeout=BOOT_MS)
+    assert page.evaluate(SNAPSHOT_KEYS) >= 2 and page.evaluate(CACHES)
+    page.wait_for_function("() => /holds \\d+\\.\\d MB for this site/.test(document.getElementById('offline-usage').textContent)")
+    assert page.evaluate("() => document.getElementById('offline-toggle').textContent") == "Remove offline copy"
+
+    page.click("#offline-toggle")
+    page.wait_for_function("() => performance.getEntriesByName('staticjudge:offline-removed').length > 0")
+    assert text_of(page, "#offline-usage").startswith("Offline copy removed")
+    assert page.evaluate(CACHES) == {} and page.evaluate(REGISTERED) is False
+    assert page.evaluate(SNAPSHOT_KEYS) == 0
+
+    page.reload()  # the learner's choice holds: no copy is made again
+    open_problem(page, host.url, "add_numbers")
+    page.wait_for_timeout(2000) if hasattr(page, "wait_for_timeout") else time.sleep(2)
+    assert page.evaluate(REGISTERED) is False and page.evaluate(CACHES) == {}
+    assert page.evaluate("() => document.getElementById('offline-toggle').textContent") == "Keep an offline copy"
+
+    page.click("#offline-toggle")
+    wait_offline_copy(page)
+    assert page.evaluate("() => document.getElementById('offline-toggle').textContent") == "Remove offline copy"
