@@ -8,6 +8,7 @@ leaves a half-written site.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -223,6 +224,7 @@ class RuntimeOptions:
 
     self_host: bool = False
     packages_dir: Path | None = None
+    offline: bool = True  # False: no sw.js whatever site/config.yaml says (`serve`: reloads show the latest build)
 
     def external_origins(self, config: SiteConfig, problems: list[Problem]) -> list[str]:
         """The origins pages fetch Pyodide from besides the site: the CDN, unless nothing needs it."""
@@ -362,6 +364,8 @@ class SiteBuilder:
         """
         out = Path(out or self.paths.default_out).resolve()
         config = SiteConfig.load(self.paths.site / "config.yaml")
+        if not self.runtime.offline:
+            config = dataclasses.replace(config, offline=False)
         problems = load_all(self.paths, self._parse_many)
         out.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -61,3 +61,9 @@ def test_offline_false_writes_no_service_worker_and_tells_pages(project):
     out, _ = SiteBuilder(Paths(project)).build(project / "_site")
     assert not (out / "sw.js").exists()
     assert 'data-offline="off"' in (out / "index.html").read_text()
+
+
+def test_serve_builds_without_an_offline_copy(project):
+    """While authoring, a reload must show the latest build, not a cached one."""
+    out, _ = SiteBuilder(Paths(project), runtime=RuntimeOptions(offline=False)).build(project / "_site")
+    assert not (out / "sw.js").exists() and 'data-offline="off"' in (out / "index.html").read_text()
