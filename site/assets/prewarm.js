@@ -59,9 +59,12 @@ export async function prewarm(sets, { offline = null, wanted = true, say = () =>
   }
   await idle();
   // With the service worker active, the worker's downloads (the CDN's too) are kept for offline use.
-  const registration = await Promise.race([offline, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  // A first visit waits (10 s at most) for the copy to be made and to control this page.
+  const waited = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const registration = await Promise.race([offline, waited(5000)]);
   if (registration && !navigator.serviceWorker.controller) {
-    await Promise.race([navigator.serviceWorker.ready, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    const controlled = new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+    await Promise.race([controlled, waited(10_000)]);
   }
   say("Preparing Python for the problems…");
   const done = [];

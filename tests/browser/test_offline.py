@@ -7,6 +7,9 @@ request the service worker does not answer then fails, on every engine alike.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import re
 import shutil
 import socket
 import threading
@@ -15,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge.serve import make_server
+from staticjudge.pyodide_assets import CORE_FILES
+from staticjudge.serve import SiteHandler, SiteServer, make_server
 
-from .conftest import FIXTURE, build_into
+from .conftest import FIXTURE, ROOT, build_into
 from .helpers import BOOT_MS, open_problem, ready_boots, run_tests, set_code, text_of
 from .tinywheel import build_wheel
 
@@ -215,3 +219,50 @@ def test_the_footer_shows_what_is_stored_and_removes_the_offline_copy(engine_pag
     page.click("#offline-toggle")
     wait_offline_copy(page)
     assert page.evaluate("() => document.getElementById('offline-toggle').textContent") == "Remove offline copy"
+
+
+class CorsHandler(SiteHandler):
+    """A CDN: every answer may be read by any origin."""
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
+def test_cdn_mode_keeps_what_the_cdn_served(engine_page, tmp_path, wheels):
+    """Pages load Pyodide from a CDN (another origin): once fetched through the service worker, it works offline."""
+    cdn_root = tmp_path / "cdn"
+    core = ROOT / "site" / "node_modules" / "pyodide"
+    (cdn_root / "pyodide").mkdir(parents=True)
+    for name in CORE_FILES:
+        shutil.copyfile(core / name, cdn_root / "pyodide" / name)
+    cdn = SiteServer(("127.0.0.1", 0), functools.partial(CorsHandler, directory=str(cdn_root)))
+    threading.Thread(target=cdn.serve_forever, daemon=True).start()
+    project = make_project(tmp_path / "project")
+    site = project / "site"
+    site.mkdir()
+    for name in ("assets", "templates", "src", "node_modules", "package.json", "package-lock.json", "sw.js"):
+        (site / name).symlink_to(ROOT / "site" / name)
+    config = (ROOT / "site" / "config.yaml").read_text()
+    cdn_url = f"http://127.0.0.1:{cdn.server_address[1]}/pyodide/"
+    (site / "config.yaml").write_text(re.sub(r"(?m)^pyodide_cdn:.*$", f"pyodide_cdn: {cdn_url}", config))
+    build_into(project, tmp_path / "www" / "course", wheels, self_host=False)
+    served = Host(tmp_path / "www")
+    try:
+        page = engine_page
+        page.goto(served.url + "index.html")  # the index warms up through the service worker
+        page.wait_for_function("() => performance.getEntriesByName('staticjudge:prewarm-done').length > 0",
+                               timeout=2 * BOOT_MS)
+        kept = page.evaluate("""async (cdn) => { for (const name of await caches.keys()) if (name.endsWith('|cdn|' + cdn))
+            return (await (await caches.open(name)).keys()).map((r) => r.url.slice(cdn.length)).sort(); return []; }""", cdn_url)
+        assert {"pyodide.asm.wasm", "pyodide.mjs", "python_stdlib.zip"} <= set(kept), kept
+        served.stop()
+        cdn.shutdown()
+        cdn.server_close()
+        open_problem(page, served.url, "add_numbers")
+        set_code(page, CORRECT)
+        assert run_tests(page) == "3/3 tests passed · solved!"
+    finally:
+        served.stop()
+        with contextlib.suppress(OSError):
+            cdn.server_close()
