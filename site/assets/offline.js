@@ -93,7 +93,13 @@ async function startOffline(after) {
       worker.postMessage({ type: "skip-waiting" }); // then controllerchange reloads the page
     });
   };
-  const watch = (worker) => worker?.addEventListener("statechange", () => { if (worker.state === "installed") offer(worker); });
+  const watch = (worker) => worker?.addEventListener("statechange", () => {
+    if (worker.state === "installed") offer(worker);
+    // A copy that could not be made whole (offline midway, a file not this build's): tried again next visit.
+    else if (worker.state === "redundant" && !registration.waiting && registration.active !== worker) {
+      performance.mark("staticjudge:offline-copy-failed");
+    }
+  });
   offer(registration.waiting);
   watch(registration.installing);
   registration.addEventListener("updatefound", () => watch(registration.installing));

@@ -266,3 +266,18 @@ def test_cdn_mode_keeps_what_the_cdn_served(engine_page, tmp_path, wheels):
         served.stop()
         with contextlib.suppress(OSError):
             cdn.server_close()
+
+
+def test_a_copy_taken_mid_deploy_is_refused_then_taken_again(engine_page, host, tmp_path):
+    """A file that is not the build's (an upload half done) fails the install: no mixed copy is ever used."""
+    data = tmp_path / "www" / "course" / "add_numbers" / "problem.json"
+    good = data.read_bytes()
+    data.write_bytes(good.replace(b'"title"', b'"title" ', 1))  # another build's file, same path
+    page = engine_page
+    open_problem(page, host.url, "add_numbers")
+    page.wait_for_function("() => performance.getEntriesByName('staticjudge:offline-copy-failed').length > 0",
+                           timeout=BOOT_MS)
+    assert page.evaluate("() => navigator.serviceWorker.controller") is None
+    data.write_bytes(good)  # the upload is complete
+    page.reload()
+    wait_offline_copy(page)
