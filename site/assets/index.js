@@ -1,4 +1,5 @@
-// The index: marks solved problems (from this browser's saved work) and offers export/import.
+// The index: marks solved problems (from this browser's saved work) and offers export/import;
+// makes the offline copy (offline.js) and, once idle, warms Python up for the problems (prewarm.js).
 
 import { offlineWanted, setupOffline } from "./offline.js";
 import { prewarm } from "./prewarm.js";

@@ -57,8 +57,8 @@ function offerReload(text, act) {
 }
 
 /**
- * Register the service worker (after the performance mark `after`, e.g. Python being ready, so
- * that copying the site never competes with a page's boot). Resolves to the registration, or null.
+ * Register the service worker once the page has loaded and after the performance mark `after`
+ * (e.g. Python being ready), so that copying the site never competes with the page's own loading. Resolves to the registration, or null.
  */
 export async function setupOffline({ after = null } = {}) {
   if (!offlineSupported()) return null;
@@ -78,6 +78,7 @@ async function startOffline(after) {
     if (updating.asked) location.reload();
     else if (controlled) offerReload("This course was updated in another tab — ", () => location.reload());
   });
+  if (document.readyState !== "complete") await new Promise((resolve) => addEventListener("load", resolve, { once: true }));
   await marked(after);
   let registration;
   try {
