@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -41,8 +42,9 @@ def _runtime_options(args) -> RuntimeOptions:
 def cmd_serve(args, paths: Paths) -> int:
     from .serve import serve
 
-    return serve(paths, port=args.port, host=args.host, out=Path(args.out) if args.out else None,
-                 runtime=_runtime_options(args))
+    # No offline copy while authoring: a reload shows the latest build, not the cached one.
+    runtime = dataclasses.replace(_runtime_options(args), offline=False)
+    return serve(paths, port=args.port, host=args.host, out=Path(args.out) if args.out else None, runtime=runtime)
 
 
 def _problems_to_check(paths: Paths, slugs: list[str]):

@@ -8,6 +8,7 @@ leaves a half-written site.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ from .model import Problem, ProblemError
 from .parallel import parallel_map
 from .parser import load_problems, parse_or_error
 from .module_graph import static_imports
+from .offline import SERVICE_WORKER, service_worker
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -75,6 +77,7 @@ class SiteConfig:
     tracks: dict = field(default_factory=dict)
     pyodide_version: str = ""
     pyodide_cdn: str = ""
+    offline: bool = True  # write sw.js: the site works offline after one visit (site/sw.js)
 
     @classmethod
     def load(cls, path: Path) -> "SiteConfig":
@@ -113,6 +116,11 @@ def problem_data(problem: Problem) -> dict:
     }
 
 
+def site_view(config: SiteConfig) -> dict:
+    # offline: "off" makes pages remove an offline copy an earlier build installed (offline.js).
+    return {"name": config.name, "description": config.description, "offline": "on" if config.offline else "off"}
+
+
 def _neighbour(problem: Problem | None) -> dict | None:
     if problem is None:
         return None
@@ -146,6 +154,16 @@ def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, co
         "prev": _neighbour(prev),
         "next": _neighbour(nxt),
     }
+
+
+def package_sets(problems: list[Problem]) -> str:
+    """The package sets the problems load, the first problem's first (JSON): the index warms each."""
+    sets = []
+    for problem in problems:
+        wanted = sorted(problem.packages)
+        if wanted not in sets:
+            sets.append(wanted)
+    return json.dumps(sets)
 
 
 def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
@@ -207,7 +225,7 @@ def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, c
     except ProblemError as exc:  # a ```matrix figure that did not evaluate
         return exc
     page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload)
-    site = {"name": config.name, "description": config.description}
+    site = site_view(config)
     html = template.render(page=page, site=site, problem=view)
     return html, json.dumps(problem_data(problem), indent=1)
 
@@ -218,6 +236,7 @@ class RuntimeOptions:
 
     self_host: bool = False
     packages_dir: Path | None = None
+    offline: bool = True  # False: no sw.js whatever site/config.yaml says (`serve`: reloads show the latest build)
 
     def external_origins(self, config: SiteConfig, problems: list[Problem]) -> list[str]:
         """The origins pages fetch Pyodide from besides the site: the CDN, unless nothing needs it."""
@@ -332,17 +351,22 @@ class SiteBuilder:
         for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp)):
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
-        site = {"name": config.name, "description": config.description}
+        site = site_view(config)
         preload = tuple(static_imports(self.paths.site / "assets", "index.js"))
         index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp, preload),
                                                       site=site,
-                                                      tracks=index_tracks(problems, config))
+                                                      tracks=index_tracks(problems, config),
+                                                      package_sets=package_sets(problems))
         files["index.html"] = index.encode()
         return files
 
     def _assets(self, config: SiteConfig, scratch: Path) -> dict[str, bytes]:
         _write_assets(self.paths, config, scratch, self.runtime)
         return {p.relative_to(scratch).as_posix(): p.read_bytes() for p in sorted(scratch.rglob("*")) if p.is_file()}
+
+    def _cdn(self, config: SiteConfig, problems: list[Problem]) -> str:
+        """The Pyodide CDN's URL prefix if pages load anything from it, else ""."""
+        return config.pyodide_cdn if self.runtime.external_origins(config, problems) else ""
 
     def build(self, out: Path | None = None) -> tuple[Path, list[Problem]]:
         """Build the whole site into ``out`` (default ``_site/``); raise BuildError on any problem.
@@ -352,6 +376,8 @@ class SiteBuilder:
         """
         out = Path(out or self.paths.default_out).resolve()
         config = SiteConfig.load(self.paths.site / "config.yaml")
+        if not self.runtime.offline:
+            config = dataclasses.replace(config, offline=False)
         problems = load_all(self.paths, self._parse_many)
         out.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -360,6 +386,9 @@ class SiteBuilder:
             raise BuildError([_template_error(self.paths.site / "templates", exc)]) from None
         with tempfile.TemporaryDirectory(prefix=f".{out.name}-assets-", dir=out.parent) as scratch:
             files.update(self._assets(config, Path(scratch)))
+        worker = config.offline and service_worker(self.paths.site / SERVICE_WORKER, files, self._cdn(config, problems))
+        if worker:
+            files[SERVICE_WORKER] = worker
         digests = {path: hashlib.blake2b(data, digest_size=16).digest() for path, data in files.items()}
         if self._written is not None and self._written[0] == out and out.is_dir():
             _update_in_place(out, files, digests, self._written[1])

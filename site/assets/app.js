@@ -5,6 +5,7 @@ import { createTextareaEditor } from "./editor-fallback.js";
 import { drawStatementFigures } from "./heatmap.js";
 import { setupHints } from "./hints.js";
 import { setupPanes } from "./panes.js";
+import { setupOffline } from "./offline.js";
 import { PythonRunner } from "./pyclient.js";
 import { tabsToSpaces } from "./indentation.js";
 import { ResultsView, offendingLine } from "./results.js";
@@ -184,3 +185,5 @@ async function main() {
 }
 
 main();
+// The offline copy (sw.js) is made once Python is ready: its downloads never slow the boot.
+setupOffline({ after: "staticjudge:python-ready" });

@@ -1,5 +1,8 @@
-// The index: marks solved problems (from this browser's saved work) and offers export/import.
+// The index: marks solved problems (from this browser's saved work) and offers export/import;
+// makes the offline copy (offline.js) and, once idle, warms Python up for the problems (prewarm.js).
 
+import { offlineWanted, setupOffline } from "./offline.js";
+import { prewarm } from "./prewarm.js";
 import { Store } from "./storage.js";
 import { setupTransfer } from "./transfer.js";
 
@@ -15,3 +18,9 @@ function markSolved() {
 
 markSolved();
 setupTransfer(store, markSolved);
+const offline = setupOffline();
+const index = document.querySelector("main.index");
+const status = document.getElementById("prewarm-status");
+prewarm(JSON.parse(index?.dataset.packageSets || "[]"), {
+  offline, wanted: offlineWanted(), say: (text) => { status.textContent = text; status.hidden = !text; },
+});

@@ -286,6 +286,17 @@ export function deleteSnapshot(base, slot) {
   }).catch(() => {}); // the remade snapshot replaces it anyway
 }
 
+/** Delete every snapshot of this site (the footer's "Remove offline copy"); resolves once done. */
+export function deleteSiteSnapshots(base) {
+  const prefix = recordKey(base, "");
+  return withStore((db) => new Promise((resolve, reject) => {
+    const store = transaction(db, "readwrite");
+    store.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+    store.transaction.oncomplete = resolve;
+    store.transaction.onabort = store.transaction.onerror = () => reject(store.transaction.error);
+  }));
+}
+
 /**
  * The stored snapshot for this slot, or null; Damaged if its sizes are wrong (the id and the rest
  * are checked on restore). Rejects otherwise where the page may keep nothing (no IndexedDB).

@@ -62,10 +62,11 @@ def built_site(tmp_path_factory) -> Path:
     return www
 
 
-def build_into(project: Path, out: Path, wheels: Path | None) -> None:
+def build_into(project: Path, out: Path, wheels: Path | None, self_host: bool = True) -> None:
     """Build ``project`` self-hosted (no network) into ``out``, with the wheels of ``wheels``."""
-    command = [sys.executable, str(ROOT / "build.py"), "--root", str(project), "build", "--out", str(out),
-               "--self-host"]
+    command = [sys.executable, str(ROOT / "build.py"), "--root", str(project), "build", "--out", str(out)]
+    if self_host:
+        command.append("--self-host")
     if wheels:
         command += ["--pyodide-packages", str(wheels)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=900)
