@@ -22,7 +22,9 @@ from conftest import ROOT
 
 PROBLEM = parse_problem(ROOT / "problems" / "self_attention.md", ROOT / "hidden_tests")
 TITLES = [(t.name, t.title) for t in PROBLEM.tests]
-WRONG = "import numpy as np\n\ndef _wrong(Q, K, V):\n    return np.zeros((len(Q), V.shape[1]))\n"
+# Uniform attention: wrong, yet each output row is still a weighted average of V's rows, so only
+# the value comparisons (which the attacks below defeat in one process) can tell.
+WRONG = "import numpy as np\n\ndef _wrong(Q, K, V):\n    return np.tile(np.mean(V, axis=0, dtype=np.float64), (len(Q), 1))\n"
 
 
 def grade(code, isolate=True, problem=PROBLEM):
