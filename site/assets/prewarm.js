@@ -33,8 +33,12 @@ function idle() {
 function warmOne(workerUrl, packages) {
   const started = performance.now();
   const worker = new Worker(workerUrl, { type: "module" });
+  // Leaving the index (a learner picked a problem) ends the warm-up before the page goes: a worker
+  // still loading when its page is torn down has its requests cancelled mid-flight.
+  const leave = () => worker.terminate();
+  addEventListener("pagehide", leave, { once: true });
   return new Promise((resolve) => {
-    const end = (boot) => { clearTimeout(timer); worker.terminate(); resolve({ packages, boot, ms: Math.round(performance.now() - started) }); };
+    const end = (boot) => { clearTimeout(timer); removeEventListener("pagehide", leave); worker.terminate(); resolve({ packages, boot, ms: Math.round(performance.now() - started) }); };
     const timer = setTimeout(() => end("abandoned"), BOOT_LIMIT_MS);
     worker.onerror = (event) => { event.preventDefault(); end("failed"); };
     worker.onmessage = ({ data }) => {

@@ -80,6 +80,9 @@ def test_after_one_visit_every_page_opens_boots_and_grades_offline(engine_page, 
     page = engine_page
     open_problem(page, host.url, "add_numbers")
     wait_offline_copy(page)
+    # Nothing in flight when the network goes: a spare worker still importing Pyodide while the page
+    # navigates away has its request cancelled, which Firefox reports as a page error.
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
     host.stop()  # from here on, the network is gone
 
     open_problem(page, host.url, "shout_wheel")  # never opened online, another package set
