@@ -33,9 +33,9 @@ function idle() {
 function warmOne(workerUrl, packages) {
   const started = performance.now();
   const worker = new Worker(workerUrl, { type: "module" });
-  // Leaving the index (a learner picked a problem) ends the warm-up before the page goes: a worker
-  // still loading when its page is torn down has its requests cancelled mid-flight.
-  const leave = () => worker.terminate();
+  // Leaving the index (a learner picked a problem) ends the warm-up at once; a page kept in the
+  // back-forward cache keeps its worker.
+  const leave = (event) => { if (!event.persisted) worker.terminate(); };
   addEventListener("pagehide", leave, { once: true });
   return new Promise((resolve) => {
     const end = (boot) => { clearTimeout(timer); removeEventListener("pagehide", leave); worker.terminate(); resolve({ packages, boot, ms: Math.round(performance.now() - started) }); };
