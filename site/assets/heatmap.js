@@ -186,6 +186,12 @@ function legend(kind, scale, numbers) {
   return el("p", { className: "heatmap-legend" }, ...parts);
 }
 
+/** Outline the cell at (r, c) of `map` as the one the caption speaks of. */
+function markCurrent(map, r, c) {
+  for (const cell of map.querySelectorAll(".heatmap-cell.current")) cell.classList.remove("current");
+  map.querySelector(`.heatmap-cell[data-row="${r}"][data-col="${c}"]`)?.classList.add("current");
+}
+
 function valuesTable(caption, values, marks) {
   const cols = values.length ? values[0].length : 0;
   const head = el("tr", {}, el("th", { scope: "col" }, "row"),
@@ -216,10 +222,7 @@ export function drawPicture(picture) {
     + (picture.differs?.[r]?.[c] ? " (differs)" : "");
   const show = (r, c) => {
     caption.textContent = describe(r, c);
-    for (const map of maps) {
-      for (const cell of map.querySelectorAll(".heatmap-cell.current")) cell.classList.remove("current");
-      map.querySelector(`.heatmap-cell[data-row="${r}"][data-col="${c}"]`)?.classList.add("current");
-    }
+    for (const map of maps) markCurrent(map, r, c);
   };
   const where = picture.index?.length ? ` at [${picture.index.join(", ")}, :, :]` : "";
   const diffTitle = kind === "bool" ? "Difference (cells that differ)" : "Difference (yours − expected)";
@@ -263,13 +266,14 @@ export function drawStatementFigures(root) {
     const scale = data.kind === "bool" ? 0 : largest(numbers);
     const map = drawMap(picture, "values", "", data.values, numbers, scale, describe, (r, c) => {
       caption.textContent = describe(r, c);
-      for (const cell of map.querySelectorAll(".heatmap-cell.current")) cell.classList.remove("current");
-      map.querySelector(`.heatmap-cell[data-row="${r}"][data-col="${c}"]`)?.classList.add("current");
+      markCurrent(map, r, c);
     });
-    const table = figure.querySelector("table");
     const details = el("details", { className: "heatmap-tables" }, el("summary", {}, "Values as a table"));
-    if (table) table.replaceWith(details);
-    if (table) details.append(table);
+    const table = figure.querySelector("table");
+    if (table) {
+      table.replaceWith(details);
+      details.append(table);
+    } else figure.append(details);
     details.before(map, caption);
   }
 }

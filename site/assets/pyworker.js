@@ -206,11 +206,10 @@ async function snapshotWheels(runtime, names, indexURL, packageBaseUrl) {
 /**
  * What the snapshot store holds for these packages: a record, null, or "damaged". Read as soon as
  * the packages are known, while runtime.json and the loader load. Rejects where the browser lets
- * the page keep nothing (no IndexedDB, private modes) or the store does not answer: then the
+ * the page keep nothing (no OPFS or IndexedDB, private modes) or the store does not answer: then the
  * worker boots cold, and takes and writes no snapshot.
  */
 async function readSnapshots(packages) {
-  if (typeof indexedDB === "undefined") throw new Error("this browser has no IndexedDB");
   const reading = snapshot.readSnapshot(runtimeUrl, snapshot.slotOf(packages));
   const stored = await snapshot.withDeadline(reading, STORE_ANSWERS_MS, "reading the snapshot").catch((error) => {
     if (!(error instanceof snapshot.Damaged)) throw error;

@@ -1,12 +1,10 @@
 // Warm start: restore the interpreter — Python, the problem's wheels (NumPy) imported, the harness
-// loaded — from a memory snapshot kept in IndexedDB. A cold boot plus `import numpy` takes
-// 4-9 s; a restore about 0.5-1 s. Used by pyworker.js only.
+// loaded — from a memory snapshot (kept by snapshot-store.js). A cold boot plus `import numpy`
+// takes 3-9 s; a restore about 0.5-1 s. Used by pyworker.js (and offline.js, to delete them).
 //
-// Why IndexedDB, not Cache Storage: WebKit (2.50) dropped Cache Storage entries that a tab's first
-// page wrote as soon as that page was reloaded or opened again, so a learner coming back to the
-// same problem never got a warm start there; IndexedDB kept them on every engine. It also writes
-// the whole record (memory, files, meta) in one transaction: never half a snapshot, and a second
-// tab that made one too finds the first one's inside its own transaction and writes nothing.
+// Why not Cache Storage: WebKit (2.50) dropped Cache Storage entries that a tab's first page wrote
+// as soon as that page was reloaded or opened again, so a learner coming back to the same problem
+// never got a warm start there; the origin private file system and IndexedDB keep them.
 //
 // Pyodide 314.0.7 cannot snapshot an interpreter that has loaded binary packages (upstream issues
 // #5195, #6254, #6418): NumPy's .so side modules live outside linear memory. So in the run that
@@ -19,18 +17,20 @@
 // used only with the pinned Pyodide version, and pyworker.js falls back to a cold boot (deleting
 // the entry) when anything here throws.
 
+import * as store from "./snapshot-store.js";
+
+export { Damaged } from "./snapshot-store.js";
+
 export const PINNED_PYODIDE = "314.0.7";
 // Part of the cache key: bump it when WARMUP, the stored format or what is imported changes.
 const FORMAT = 2;
-const DB_NAME = "staticjudge-snapshots";
-const STORE = "snapshots";
 const SITE_PACKAGES = "/lib/python3.14/site-packages";
 // Everything imported before the snapshot is free after a restore (the harness's own imports too).
 export const WARMUP = "import ast, contextlib, inspect, io, json, linecache, math, random, statistics, traceback, types";
 
-/** Whether this browser and runtime can use snapshots at all (storage is tried by openStore). */
+/** Whether this browser and runtime can use snapshots at all (a store is looked for when reading). */
 export function supported(runtime) {
-  return runtime.pyodide_version === PINNED_PYODIDE && typeof indexedDB !== "undefined"
+  return runtime.pyodide_version === PINNED_PYODIDE
     && Boolean(globalThis.crypto?.subtle) && typeof DecompressionStream !== "undefined";
 }
 
@@ -207,43 +207,15 @@ export function takeSnapshot(pyodide, session) {
   return { memory, meta, files };
 }
 
-// ---- IndexedDB: per site and slot, the record {id, meta, memory, bundle} and, apart, its id ----
-const recordKey = (base, slot) => new URL(`snapshot/${slot}`, base).href;
-const idKey = (base, slot) => `${recordKey(base, slot)}#id`; // read alone: no 40 MB read to compare ids
-const done = (request) => new Promise((resolve, reject) => {
-  request.onsuccess = () => resolve(request.result);
-  request.onerror = () => reject(request.error);
-});
-
-/** The snapshot store, or a rejection where this browser gives the page no IndexedDB (private modes). */
-function openStore() {
-  const request = indexedDB.open(DB_NAME, 1);
-  request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-  return done(request);
-}
+// ---- Keeping it (snapshot-store.js: the origin private file system, else IndexedDB) ----
 
 /**
- * work(db) on a connection of its own, closed as soon as its transactions end: a worker keeps no
- * connection open, so terminating it (a time limit) never leaves one behind, which WebKit (2.50)
- * did not clean up: later transactions waited behind it for minutes.
- */
-async function withStore(work) {
-  const db = await openStore();
-  try {
-    return await work(db);
-  } finally {
-    db.close(); // takes effect once its transactions have ended
-  }
-}
-
-/**
- * The store's answer, or a rejection after `ms`. WebKit (2.50) leaves a transaction open for good
- * when the worker that ran it is destroyed mid-way (a learner leaving the page while the spare
- * reads the snapshot): every later transaction behind it then waits for minutes, and a boot must
- * never wait on it.
+ * The store's answer, or a rejection after `ms`. WebKit (2.50) leaves an IndexedDB transaction
+ * open for good when the worker that ran it is destroyed mid-way (a learner leaving the page while
+ * the spare reads the snapshot): every later transaction behind it then waits for minutes, and a
+ * boot must never wait on it.
  */
 export class NoAnswer extends Error {}
-export class Damaged extends Error {}
 
 export function withDeadline(promise, ms, what) {
   let timer;
@@ -251,66 +223,25 @@ export function withDeadline(promise, ms, what) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** Transactions that only hold a snapshot: losing the last one to a crash means a cold boot, no more. */
-const transaction = (db, mode) => db.transaction(STORE, mode, { durability: "relaxed" }).objectStore(STORE);
-
 /** Store unless this site already has this snapshot (another tab made it): resolves whether it wrote. */
-export function storeSnapshot(base, key, taken) {
-  return withStore((db) => storeIn(db, base, key, taken));
-}
-
-async function storeIn(db, base, key, { memory, meta, files }) {
+export function storeSnapshot(base, key, { memory, meta, files }) {
   const bundle = pack(files);
-  const store = transaction(db, "readwrite");
-  const committed = new Promise((resolve, reject) => {
-    store.transaction.oncomplete = resolve;
-    store.transaction.onabort = store.transaction.onerror = () => reject(store.transaction.error);
-  });
-  // Inside the one transaction: a snapshot stored meanwhile by another tab is seen here, and kept.
-  const stored = await done(store.get(idKey(base, key.slot))) === key.id;
-  if (!stored) {
-    // Replaces this slot's older snapshot (another Pyodide, wheel or harness): 40 MB each.
-    store.put({ id: key.id, meta: { ...meta, filesBytes: bundle.length }, memory, bundle }, recordKey(base, key.slot));
-    store.put(key.id, idKey(base, key.slot));
-  }
-  await committed;
-  return !stored;
+  return store.writeRecord(base, key.slot, { id: key.id, meta: { ...meta, filesBytes: bundle.length }, memory, bundle });
 }
 
-/** Delete in the background: never awaited, since the transaction may wait behind a stuck one. */
+/** Delete in the background: never awaited, since the store may wait behind a stuck transaction. */
 export function deleteSnapshot(base, slot) {
-  withStore((db) => {
-    const store = transaction(db, "readwrite");
-    store.delete(idKey(base, slot));
-    store.delete(recordKey(base, slot));
-  }).catch(() => {}); // the remade snapshot replaces it anyway
+  store.deleteRecord(base, slot).catch(() => {}); // the remade snapshot replaces it anyway
 }
 
 /** Delete every snapshot of this site (the footer's "Remove offline copy"); resolves once done. */
-export function deleteSiteSnapshots(base) {
-  const prefix = recordKey(base, "");
-  return withStore((db) => new Promise((resolve, reject) => {
-    const store = transaction(db, "readwrite");
-    store.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
-    store.transaction.oncomplete = resolve;
-    store.transaction.onabort = store.transaction.onerror = () => reject(store.transaction.error);
-  }));
-}
+export const deleteSiteSnapshots = (base) => store.deleteSiteRecords(base);
 
 /**
- * The stored snapshot for this slot, or null; Damaged if its sizes are wrong (the id and the rest
- * are checked on restore). Rejects otherwise where the page may keep nothing (no IndexedDB).
+ * The stored snapshot for this slot, or null; Damaged if it is not whole (the id and the rest are
+ * checked on restore). Rejects where the page may keep nothing.
  */
-export function readSnapshot(base, slot) {
-  return withStore(async (db) => {
-    const record = await done(transaction(db, "readonly").get(recordKey(base, slot)));
-    if (!record) return null;
-    if (record.memory?.length !== record.meta?.memoryBytes || record.bundle?.length !== record.meta?.filesBytes) {
-      throw new Damaged("snapshot entry is damaged");
-    }
-    return record;
-  });
-}
+export const readSnapshot = (base, slot) => store.readRecord(base, slot);
 
 // ---- Restoring (later visits, spare workers) ----
 export async function restoreSnapshot(loadPyodide, createPyodideModule, options, { meta, memory, bundle }, phase = () => {}) {

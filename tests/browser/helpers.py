@@ -11,6 +11,12 @@ import re
 
 BOOT_MS = 120_000  # Pyodide boots in ~4-19 s here depending on the engine; a loaded CI machine gets slack
 RUN_MS = 60_000
+# A problem page's snapshot store (site/assets/snapshot-store.js) and the base its records are
+# keyed by: `await (SNAPSHOT_STORE)()` in a page's script gives {store, base}.
+SNAPSHOT_STORE = """async () => {
+  const app = document.querySelector('script[src$="assets/app.js"]').src;
+  return { store: await import(new URL("snapshot-store.js", app).href), base: new URL("runtime.json", app) };
+}"""
 STORAGE_PREFIX = "staticjudge:v1:"
 
 # A paste, as a learner pastes code into the editor: CodeMirror inserts the text as it is (typed

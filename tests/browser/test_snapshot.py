@@ -18,7 +18,7 @@ from staticjudge.parser import parse_problem
 from staticjudge.serve import make_server
 
 from .conftest import ROOT, numpy_wheels
-from .helpers import (BOOT_MS, RUN_MS, open_problem, ready_boots, run_tests, set_code, text_of, wait_run_over,
+from .helpers import (BOOT_MS, RUN_MS, SNAPSHOT_STORE, open_problem, ready_boots, run_tests, set_code, text_of, wait_run_over,
                       wait_snapshot_saved)
 
 CORRECT = "def add(a, b):\n    return a + b\n"
@@ -66,6 +66,21 @@ def test_second_visit_restores_the_core_snapshot_and_grades(context, page, site_
     assert ready_boots(page)[0]["boot"] == "restored"
     set_code(page, CORRECT)
     assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+STORED = f"""async () => {{
+  const {{ store, base }} = await ({SNAPSHOT_STORE})();
+  return {{ kind: await store.storeKind(), slots: await store.storedSlots(base),
+           opfs: Boolean(navigator.storage?.getDirectory) }};
+}}"""
+
+
+def test_the_snapshot_is_one_file_of_the_private_file_system_where_the_engine_has_one(context, page, site_url):
+    first_visit(context, site_url, "add_numbers")
+    open_problem(page, site_url, "add_numbers")
+    stored = page.evaluate(STORED)
+    assert stored["kind"] == ("opfs" if stored["opfs"] else "indexeddb"), stored
+    assert stored["slots"] == ["core"], "one snapshot, of the core interpreter's package set, in one store"
 
 
 def test_coming_back_to_the_same_problem_restores_its_snapshot(page, site_url):
@@ -161,19 +176,38 @@ DAMAGE = {
 
 
 def damage_snapshot(page, how: str) -> None:
-    """Change the one stored snapshot record in IndexedDB (site/assets/snapshot.js) as ``how`` says."""
+    """Change the one stored snapshot record as ``how`` says, in whichever store this engine's worker
+    uses (site/assets/snapshot-store.js: the origin private file system, else IndexedDB)."""
     page.evaluate(f"""async () => {{
+        const {{ store, base }} = await ({SNAPSHOT_STORE})();
+        const slots = await store.storedSlots(base);
+        if (slots.length !== 1) throw new Error(`expected one stored snapshot, found ${{slots.length}}`);
+        const damage = {DAMAGE[how]};
+        if (await store.storeKind() === "opfs") {{
+            const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("staticjudge-snapshots");
+            for await (const site of folder.values()) {{
+                const file = await site.getFileHandle(slots[0]);
+                const record = store.decodeRecord(new Uint8Array(await (await file.getFile()).arrayBuffer()));
+                record.memory = record.memory.slice();
+                record.bundle = record.bundle.slice();
+                damage(record);
+                const writable = await file.createWritable();
+                await writable.write(store.encodeRecord(record));  // "truncated" keeps the old size in meta
+                await writable.close();
+            }}
+            return;
+        }}
         const done = (request) => new Promise((resolve, reject) => {{
             request.onsuccess = () => resolve(request.result); request.onerror = () => reject(request.error); }});
         const db = await done(indexedDB.open("staticjudge-snapshots"));
-        const store = db.transaction("snapshots", "readwrite").objectStore("snapshots");
-        const keys = (await done(store.getAllKeys())).filter((key) => !key.endsWith("#id"));
-        if (keys.length !== 1) throw new Error(`expected one stored snapshot, found ${{keys.length}}`);
-        const record = await done(store.get(keys[0]));
-        ({DAMAGE[how]})(record);
-        store.put(record, keys[0]);
+        const records = db.transaction("snapshots", "readwrite").objectStore("snapshots");
+        const key = (await done(records.getAllKeys())).find((k) => k.endsWith("/" + slots[0]));
+        const record = await done(records.get(key));
+        damage(record);
+        records.put(record, key);
         await new Promise((resolve, reject) => {{  // committed, not just requested
-            store.transaction.oncomplete = resolve; store.transaction.onabort = () => reject(store.transaction.error); }});
+            records.transaction.oncomplete = resolve; records.transaction.onabort = () => reject(records.transaction.error); }});
+        db.close();
     }}""")
 
 
