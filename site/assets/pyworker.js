@@ -62,7 +62,7 @@
 // any snapshot error means a plain cold boot (loadPackage) and the bad stored entry is deleted.
 
 import * as snapshot from "./snapshot.js";
-import { compileEarly, withEarlyModule } from "./wasm-early.js";
+import { compileEarly, withEarlyModule, withoutSecondFetch } from "./wasm-early.js";
 
 const HOME = "/home/pyodide";
 const runtimeUrl = new URL("runtime.json", import.meta.url);
@@ -247,7 +247,8 @@ async function boot() {
   phase("runtime.json");
   const indexURL = new URL(runtime.pyodide_url, runtimeUrl).href;
   const harnessFiles = Promise.all(runtime.harness.map(async (name) => [name, await fetchText(new URL(name, runtimeUrl))]));
-  const compiled = compileEarly(new URL("pyodide.asm.wasm", indexURL).href);
+  const wasmUrl = new URL("pyodide.asm.wasm", indexURL).href;
+  const compiled = compileEarly(wasmUrl);
   compiled.then(() => phase("pyodide.asm.wasm compiled"));
   // Fetched and parsed in parallel: the restore needs both modules, a cold boot the second one too.
   const createModule = import(new URL("pyodide.asm.mjs", indexURL).href).then((m) => {
@@ -273,13 +274,16 @@ async function boot() {
     });
     if (found) {
       const { loadPyodide } = await loader;
-      pyodide = await tryRestore(loadPyodide, await createModule, options, key, packages, found.stored);
+      const create = await createModule;
+      pyodide = await withoutSecondFetch(wasmUrl, compiled,
+        () => tryRestore(loadPyodide, create, options, key, packages, found.stored));
       if (pyodide) {
         how = "restored";
         await setUpHarness(files, false);
       } else {
         try {
-          session = await bootToSnapshot(loadPyodide, await createModule, options, wheels, packages, files, runtime);
+          session = await withoutSecondFetch(wasmUrl, compiled,
+            () => bootToSnapshot(loadPyodide, create, options, wheels, packages, files, runtime));
         } catch (error) {
           console.warn("snapshot boot failed, booting cold:", error);
           notRestored = `${notRestored ? `${notRestored}; then ` : ""}the boot that makes a snapshot failed: ${error?.message ?? error}`;

@@ -6,6 +6,11 @@
 // of its own; so the wrapper below lets it do exactly that and only swaps the one
 // WebAssembly.instantiateStreaming call it makes for an instantiation of the module compiled here.
 // If the early compile failed, Pyodide's own streaming compile runs as before.
+//
+// Pyodide's loader also fetches the module itself, when it builds its settings (before it calls
+// createPyodideModule): a second 10 MB download, never read, which on a cold visit is not yet in
+// the HTTP cache, and which WebKit passes through the page's main thread. withoutSecondFetch
+// answers that one fetch with an empty stand-in while the early module is there.
 
 /** Start compiling; resolves to the WebAssembly.Module, or null if it could not be compiled. */
 export function compileEarly(url) {
@@ -29,4 +34,26 @@ export function withEarlyModule(createPyodideModule, compiled) {
     };
     return createPyodideModule(settings);
   };
+}
+
+/**
+ * Run load() (a loadPyodide call whose createPyodideModule is withEarlyModule's) with the loader's
+ * own fetch of `url` answered by an empty stand-in when the early compile succeeded (the swapped
+ * instantiateStreaming never reads it), or by the network when it failed.
+ */
+export async function withoutSecondFetch(url, compiled, load) {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = function fetchOnce(resource, init) {
+    const target = resource instanceof Request ? resource.url : String(resource);
+    if (target !== url) return realFetch.call(this, resource, init);
+    globalThis.fetch = realFetch;
+    return compiled.then((module) => (module
+      ? new Response(new Uint8Array(0), { headers: { "Content-Type": "application/wasm" } })
+      : realFetch.call(this, resource, init)));
+  };
+  try {
+    return await load();
+  } finally {
+    if (globalThis.fetch !== realFetch) globalThis.fetch = realFetch; // never asked for (an error before)
+  }
 }
