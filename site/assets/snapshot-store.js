@@ -20,6 +20,7 @@ const STORE = "snapshots";
 const FOLDER = "staticjudge-snapshots"; // in the OPFS root: a folder per site, a file per slot
 const MAGIC = new TextEncoder().encode("SJS1");
 const READ_BUSY_MS = 2000; // how long a reader waits for a writer (another tab) to finish
+const HEAD_BYTES = 64 * 1024; // enough for any header: its meta lists a few .so files
 
 export class Damaged extends Error {}
 
@@ -42,8 +43,8 @@ export function encodeRecord({ id, meta, memory, bundle }) {
   return file;
 }
 
-/** A file's record (memory and bundle are views into `file`), null if it is incomplete, Damaged if its sizes are wrong. */
-export function decodeRecord(file) {
+/** A file's header {id, meta, start} (start: where the memory begins); null if it is incomplete. */
+function decodeHeader(file) {
   if (file.length < 8 || MAGIC.some((byte, i) => file[i] !== byte)) return null;
   const length = new DataView(file.buffer, file.byteOffset).getUint32(4, true);
   let head;
@@ -52,10 +53,17 @@ export function decodeRecord(file) {
   } catch (_) {
     throw new Damaged("snapshot file header is damaged");
   }
-  const start = 8 + length;
-  const { memoryBytes, filesBytes } = head.meta ?? {};
+  return { id: head.id, meta: head.meta, start: 8 + length };
+}
+
+/** A file's record (memory and bundle are views into `file`), null if it is incomplete, Damaged if its sizes are wrong. */
+export function decodeRecord(file) {
+  const header = decodeHeader(file);
+  if (!header) return null;
+  const { id, meta, start } = header;
+  const { memoryBytes, filesBytes } = meta ?? {};
   if (start % 16 || file.length !== start + memoryBytes + filesBytes) throw new Damaged("snapshot file has the wrong size");
-  return { id: head.id, meta: head.meta, memory: file.subarray(start, start + memoryBytes), bundle: file.subarray(start + memoryBytes) };
+  return { id, meta, memory: file.subarray(start, start + memoryBytes), bundle: file.subarray(start + memoryBytes) };
 }
 
 // ---- OPFS ----
@@ -131,9 +139,9 @@ async function opfsWrite(root, base, slot, record) {
     throw error;
   }
   try {
-    const head = new Uint8Array(Math.min(access.getSize(), 64 * 1024));
+    const head = new Uint8Array(Math.min(access.getSize(), HEAD_BYTES));
     access.read(head, { at: 0 });
-    if (readId(head) === record.id) return false; // another tab stored it meanwhile
+    if (storedId(head) === record.id) return false; // another tab stored it meanwhile
     const file = encodeRecord(record);
     file.fill(0, 0, MAGIC.length); // "complete" is written last, once the rest is on disk
     access.truncate(0);
@@ -151,13 +159,11 @@ async function opfsWrite(root, base, slot, record) {
 }
 
 /** The id in a complete file's first bytes, or null. */
-function readId(head) {
-  if (head.length < 8 || MAGIC.some((byte, i) => head[i] !== byte)) return null;
-  const length = new DataView(head.buffer).getUint32(4, true);
+function storedId(head) {
   try {
-    return JSON.parse(new TextDecoder().decode(head.subarray(8, 8 + length))).id;
+    return decodeHeader(head)?.id ?? null;
   } catch (_) {
-    return null;
+    return null; // a damaged header: written over
   }
 }
 
@@ -170,13 +176,11 @@ async function opfsSlots(root, base) {
   const folder = await siteFolder(root, base, false);
   const slots = [];
   if (folder) for await (const name of folder.keys()) slots.push(name);
-  return slots;
+  return { folder, slots };
 }
 
 async function opfsDeleteSite(root, base) {
-  const folder = await siteFolder(root, base, false);
-  if (!folder) return;
-  const slots = await opfsSlots(root, base);
+  const { folder, slots } = await opfsSlots(root, base);
   for (const slot of slots) await folder.removeEntry(slot);
 }
 
@@ -306,7 +310,7 @@ export async function deleteRecord(base, slot) {
 /** The slots this site has records for, in either store. */
 export async function storedSlots(base) {
   const root = await opfsRoot();
-  return [...new Set([...(root ? await opfsSlots(root, base) : []), ...await idbSlots(base)])];
+  return [...new Set([...(root ? (await opfsSlots(root, base)).slots : []), ...await idbSlots(base)])];
 }
 
 /** Delete every record of this site, in both stores (the footer's "Remove offline copy"). */
