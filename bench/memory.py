@@ -1,4 +1,4 @@
-"""Memory: what a problem page costs the learner's device, per engine, with and without the spare.
+"""Memory and idle CPU: what a problem page costs the learner's device, per engine, with and without the spare.
 
     python bench/memory.py [--engines chromium,firefox,webkit]
     PYODIDE_PACKAGES=/path/to/wheels python bench/memory.py
@@ -11,7 +11,9 @@ the browser with a blank page (its own cost), then the problem page's first visi
 the snapshot made and stored, the spare worker restored from it, then the reference solution
 graded), then a second visit (restored); where the driver can make the page believe the device
 is short of memory (Chromium: navigator.deviceMemory = 2), a restored visit without a spare too.
-Reported: the peak and the settled figure after each, above the blank page. The page's Python heap (WebAssembly memory) is read from the worker's
+Reported: the peak and the settled figure after each, above the blank page, and the CPU the
+browser's processes use while the page sits idle once settled (% of one core over IDLE_S seconds;
+target ≈ 0: a page left open must not drain a laptop's battery). The page's Python heap (WebAssembly memory) is read from the worker's
 ready mark. The driver's own processes (node, WebKitWebDriver, Xvfb) are left out.
 """
 
@@ -46,20 +48,45 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+IDLE_S = 4.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def browser_pids() -> list[int]:
+    """The browser's processes under this bench, not the driver's."""
+    pids = []
+    for pid in descendants(os.getpid()):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() not in DRIVERS:
+                pids.append(pid)
+        except OSError:
+            continue
+    return pids
+
+
 def browser_pss_mb() -> float:
     """PSS of the browser processes under this bench, in MB."""
     total = 0
-    for pid in descendants(os.getpid()):
+    for pid in browser_pids():
         try:
-            name = Path(f"/proc/{pid}/comm").read_text().strip()
-            if name in DRIVERS:
-                continue
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
                     total += int(line.split()[1])
         except OSError:
             continue
     return total / 1024
+
+
+def browser_cpu_s() -> float:
+    """CPU time (user + system, all threads) the browser processes have used so far, in seconds."""
+    total = 0
+    for pid in browser_pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / CLOCK_TICKS
 
 
 class Sampler:
@@ -83,9 +110,12 @@ class Sampler:
         self._thread.join()
 
 
-def settle(seconds: float = 3.0) -> float:
+def settle(seconds: float = 3.0) -> tuple[float, float]:
+    """Wait for the page to settle; its PSS (MB) then, and its idle CPU (% of one core) over IDLE_S."""
     time.sleep(seconds)
-    return browser_pss_mb()
+    before = browser_cpu_s()
+    time.sleep(IDLE_S)
+    return browser_pss_mb(), 100 * (browser_cpu_s() - before) / IDLE_S
 
 
 def visit(page, base: str, problem, sampler: Sampler, spare: str = "ready") -> tuple[float, dict]:
@@ -118,22 +148,21 @@ def measure(browser, base: str, site) -> None:
             page.close()
             page = context.new_page()
             lonely_peak, _ = visit(page, base, problem, sampler, spare="off")
-            lonely = (lonely_peak, settle())
+            lonely = (lonely_peak, *settle())
         context.close()
     finally:
         sampler.stop()
     heap = (cold.get("heap_bytes") or 0) / 2**20
-    rows = [["browser, blank page", f"{blank:.0f}", "", ""],
-            ["first visit (cold, makes the snapshot; spare restored; one grade)", f"{cold_peak:.0f}",
-             f"{cold_peak - blank:.0f}", f"{cold_settled - blank:.0f}"],
-            ["second visit (restored; spare restored; one grade)", f"{warm_peak:.0f}",
-             f"{warm_peak - blank:.0f}", f"{warm_settled - blank:.0f}"]]
+    def row(state, peak, settled):
+        return [state, f"{peak:.0f}", f"{peak - blank[0]:.0f}", f"{settled[0] - blank[0]:.0f}", f"{settled[1]:.1f}"]
+    rows = [["browser, blank page", f"{blank[0]:.0f}", "", "", f"{blank[1]:.1f}"],
+            row("first visit (cold, makes the snapshot; spare restored; one grade)", cold_peak, cold_settled),
+            row("second visit (restored; spare restored; one grade)", warm_peak, warm_settled)]
     if lonely:
-        rows.append(["visit without a spare (a device reporting < 4 GB; restored; one grade)", f"{lonely[0]:.0f}",
-                     f"{lonely[0] - blank:.0f}", f"{lonely[1] - blank:.0f}"])
+        rows.append(row("visit without a spare (a device reporting < 4 GB; restored; one grade)", lonely[0], lonely[1:]))
     print(f"\n{browser.name} {browser.version}: memory (PSS, MB) of the browser's processes; "
           f"boots: {cold['boot']}, {warm['boot']}; Python heap per worker {heap:.0f} MB")
-    print(table(rows, ["state", "peak", "peak above blank", "settled above blank"]), flush=True)
+    print(table(rows, ["state", "peak", "peak above blank", "settled above blank", "idle CPU, % of a core"]), flush=True)
 
 
 def main() -> None:
