@@ -12,8 +12,8 @@ the snapshot made and stored, the spare worker restored from it, then the refere
 graded), then a second visit (restored); where the driver can make the page believe the device
 is short of memory (Chromium: navigator.deviceMemory = 2), a restored visit without a spare too.
 Reported: the peak and the settled figure after each, above the blank page, and the CPU the
-browser's processes use while the page sits idle once settled (% of one core over IDLE_S seconds;
-target ≈ 0: a page left open must not drain a laptop's battery). The page's Python heap (WebAssembly memory) is read from the worker's
+browser's processes use while the page sits idle once settled (% of one core over IDLE_S seconds,
+the editor focused after the run, its cursor blinking; a page left open must not drain a battery). The page's Python heap (WebAssembly memory) is read from the worker's
 ready mark. The driver's own processes (node, WebKitWebDriver, Xvfb) are left out.
 """
 
@@ -110,7 +110,7 @@ class Sampler:
         self._thread.join()
 
 
-def settle(seconds: float = 3.0) -> tuple[float, float]:
+def settle(seconds: float = 6.0) -> tuple[float, float]:
     """Wait for the page to settle; its PSS (MB) then, and its idle CPU (% of one core) over IDLE_S."""
     time.sleep(seconds)
     before = browser_cpu_s()
