@@ -13,8 +13,8 @@ graded), then a second visit (restored); where the driver can make the page beli
 is short of memory (Chromium: navigator.deviceMemory = 2), a restored visit without a spare too.
 Reported: the peak and the settled figure after each, above the blank page, and the CPU the
 browser's processes use while the page sits idle once settled (% of one core over IDLE_S seconds,
-the editor focused after the run, its cursor blinking; a page left open must not drain a battery). The page's Python heap (WebAssembly memory) is read from the worker's
-ready mark. The driver's own processes (node, WebKitWebDriver, Xvfb) are left out.
+the editor focused after the run, its cursor blinking; a page left open must not drain a battery).
+The page's Python heap (WebAssembly memory) is read from the worker's ready mark. The driver's own processes (node, WebKitWebDriver, Xvfb) are left out.
 """
 
 from __future__ import annotations
