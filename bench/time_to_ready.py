@@ -8,8 +8,8 @@ The bare page boots the same Pyodide from the same server in a module worker and
 cache, empty Cache Storage): the first visit is "cold" (it also makes the memory snapshot); the
 second, in the same tab as a learner following a link to the next problem, is "warm" (restores
 it); a third, in a new tab, is reported too (opening a tab costs Chromium a new renderer process
-and ~0.2 s of CPU on 2 cores, which lands in a visit this short). The bare page is visited the same way. Both are timed
-from navigation start to their ready mark. Order alternates between runs; medians are reported.
+and ~0.2 s of CPU on 2 cores, which lands in a visit this short). The bare page is visited the
+same way. All are timed from navigation start to their ready mark. Order alternates between runs; medians are reported.
 Each engine is measured against its own bare page, one engine after the other, in one run.
 Targets on every engine: cold ≤ 1.10× the bare page, warm ≤ 0.30× the bare page.
 """
@@ -27,22 +27,23 @@ READY = "staticjudge:python-ready"
 def visits(browser, url: str, mark: str, site: bool) -> tuple[float, float, float]:
     """Cold (first visit, new tab), warm in the same tab (a learner following a link to the next
     problem) and warm in a new tab, in one fresh context: ms from navigation start to `mark`."""
+    def visit(page, boot: str) -> float:
+        page.goto(url)
+        ms = mark_time(page, mark)
+        detail = mark_details(page, mark)[0]
+        assert detail["boot"] == boot if site else detail["ok"], detail
+        return ms
+
     context = browser.new_context()
     try:
         page = context.new_page()
-        page.goto(url)
-        times = [mark_time(page, mark)]
-        if site:  # the second visit restores what the first one stored
-            assert mark_details(page, mark)[0]["boot"] == "made", mark_details(page, mark)
+        times = [visit(page, "made")]
+        if site:  # the next visit restores what this one stores
             mark_time(page, "staticjudge:snapshot-saved")
-        page.goto(url)
-        times.append(mark_time(page, mark))
+        times.append(visit(page, "restored"))
         page.close()
         page = context.new_page()
-        page.goto(url)
-        times.append(mark_time(page, mark))
-        for detail in mark_details(page, mark):
-            assert detail["boot"] == "restored" if site else detail["ok"], detail
+        times.append(visit(page, "restored"))
         page.close()
         return tuple(times)
     finally:
