@@ -62,7 +62,7 @@
 // any snapshot error means a plain cold boot (loadPackage) and the bad stored entry is deleted.
 
 import * as snapshot from "./snapshot.js";
-import { compileEarly, withEarlyModule, withoutSecondFetch } from "./wasm-early.js";
+import { compileEarly, withEarlyModule, withoutSecondFetch, withSmallCompilesAtOnce } from "./wasm-early.js";
 
 const HOME = "/home/pyodide";
 const runtimeUrl = new URL("runtime.json", import.meta.url);
@@ -256,7 +256,7 @@ async function boot() {
     return withEarlyModule(m.default, compiled);
   });
   createModule.catch(() => {}); // unused when snapshots are not supported
-  const loader = import(new URL("pyodide.mjs", indexURL).href);
+  const loader = withSmallCompilesAtOnce(() => import(new URL("pyodide.mjs", indexURL).href));
   loader.then(() => phase("pyodide.mjs"), () => {}); // awaited below
   const packages = await packagesGiven;
   const options = { indexURL };

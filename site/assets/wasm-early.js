@@ -11,6 +11,11 @@
 // createPyodideModule): a second 10 MB download, never read, which on a cold visit is not yet in
 // the HTTP cache, and which WebKit passes through the page's main thread. withoutSecondFetch
 // answers that one fetch with an empty stand-in while the early module is there.
+//
+// pyodide.mjs also compiles a tiny module of its own (jsverror.wasm) as it loads, and awaits it
+// before instantiating. In Firefox an asynchronous compile waits behind the big module's
+// background compilation (its optimising tier), so that compile of a few hundred bytes held every
+// warm boot ~0.1 s after the 10 MB module was ready. withSmallCompilesAtOnce compiles it at once.
 
 /** Start compiling; resolves to the WebAssembly.Module, or null if it could not be compiled. */
 export function compileEarly(url) {
@@ -55,5 +60,27 @@ export async function withoutSecondFetch(url, compiled, load) {
     return await load();
   } finally {
     if (globalThis.fetch !== realFetch) globalThis.fetch = realFetch; // never asked for (an error before)
+  }
+}
+
+/**
+ * Run load() (the import of pyodide.mjs) with WebAssembly.compile compiling modules of at most
+ * `limit` bytes at once, on this thread, rather than queued behind larger compilations; larger
+ * ones, and anything that is not a buffer, go to the engine's compile as before.
+ */
+export async function withSmallCompilesAtOnce(load, limit = 64 * 1024) {
+  const compile = WebAssembly.compile;
+  WebAssembly.compile = function compileSmallAtOnce(bytes, ...rest) {
+    if (!(bytes?.byteLength <= limit)) return compile.call(this, bytes, ...rest);
+    try {
+      return Promise.resolve(new WebAssembly.Module(bytes, ...rest));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  try {
+    return await load();
+  } finally {
+    WebAssembly.compile = compile;
   }
 }

@@ -83,6 +83,38 @@ def test_the_snapshot_is_one_file_of_the_private_file_system_where_the_engine_ha
     assert stored["slots"] == ["core"], "one snapshot, of the core interpreter's package set, in one store"
 
 
+# The smallest valid module, and one of 112 bytes (a custom section named "x" of 100 zero bytes).
+SMALL_COMPILES = """async () => {
+  const { withSmallCompilesAtOnce } = await import(new URL("assets/wasm-early.js", location.href));
+  const header = [0, 97, 115, 109, 1, 0, 0, 0];
+  const tiny = new Uint8Array(header), larger = new Uint8Array([...header, 0, 102, 1, 120, ...new Array(100).fill(0)]);
+  const engines = [];  // what reached the engine's own compile
+  const original = WebAssembly.compile;
+  WebAssembly.compile = (bytes) => { engines.push(bytes.byteLength); return original(bytes); };
+  const spy = WebAssembly.compile;
+  try {
+    const seen = await withSmallCompilesAtOnce(async () => [
+      (await WebAssembly.compile(tiny)) instanceof WebAssembly.Module,
+      (await WebAssembly.compile(larger)) instanceof WebAssembly.Module,
+      await WebAssembly.compile(new Uint8Array([1, 2, 3])).then(() => "compiled", (error) => error.name),
+    ], 64);
+    return { seen, engines, restored: WebAssembly.compile === spy };
+  } finally {
+    WebAssembly.compile = original;
+  }
+}"""
+
+
+def test_small_modules_compile_at_once_while_the_loader_loads_and_compile_is_restored(page, site_url):
+    """pyodide.mjs compiles a tiny module as it loads; in Firefox an asynchronous compile waited
+    behind the 10 MB module's background compilation (~0.1 s of every warm boot)."""
+    page.goto(site_url + "index.html")
+    result = page.evaluate(SMALL_COMPILES)
+    assert result["seen"] == [True, True, "CompileError"], "small modules compile, and a broken one still fails"
+    assert result["engines"] == [112], "only the module above the limit went to the engine's asynchronous compile"
+    assert result["restored"], "WebAssembly.compile is the engine's again once the loader has loaded"
+
+
 def test_coming_back_to_the_same_problem_restores_its_snapshot(page, site_url):
     """WebKit lost Cache Storage entries that a tab's first page wrote once that page was opened again."""
     open_problem(page, site_url, "add_numbers")
