@@ -256,19 +256,20 @@ function idbDelete(base, slot) {
   });
 }
 
+/** Every key of this site's records and ids. */
+const siteRange = (base) => IDBKeyRange.bound(siteKey(base), `${siteKey(base)}\uffff`);
+
 function idbSlots(base) {
-  const prefix = siteKey(base);
   return withDb(async (db) => {
-    const keys = await done(transaction(db, "readonly").getAllKeys(IDBKeyRange.bound(prefix, `${prefix}\uffff`)));
-    return keys.filter((key) => !key.endsWith("#id")).map((key) => key.slice(prefix.length));
+    const keys = await done(transaction(db, "readonly").getAllKeys(siteRange(base)));
+    return keys.filter((key) => !key.endsWith("#id")).map((key) => key.slice(siteKey(base).length));
   }).catch(() => []);
 }
 
 function idbDeleteSite(base) {
-  const prefix = siteKey(base);
   return withDb((db) => {
     const store = transaction(db, "readwrite");
-    store.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+    store.delete(siteRange(base));
     return committed(store);
   });
 }
