@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from staticjudge.parser import load_problems  # noqa: E402
-from staticjudge.serve import serving  # noqa: E402,F401  (re-exported for the benches)
+from staticjudge.content.parser import load_problems  # noqa: E402
+from staticjudge.site.serve import serving  # noqa: E402,F401  (re-exported for the benches)
 from tests.browser.engines import ENGINES, EngineUnavailable, launch  # noqa: E402,F401  (launch: re-exported)
 from tests.browser.helpers import set_code  # noqa: E402,F401  (re-exported for the benches)
 from tests.browser.tinywheel import build_wheel  # noqa: E402

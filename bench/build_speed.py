@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from staticjudge.sitebuild import Paths, SiteBuilder  # noqa: E402
+from staticjudge.project import Paths  # noqa: E402
+from staticjudge.site.build import SiteBuilder  # noqa: E402
 
 TEMPLATE = ROOT / "problems" / "self_attention.md"
 TESTS = ROOT / "hidden_tests" / "self_attention.py"

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from staticjudge.grading.answers import problem_hash  # noqa: E402
-from staticjudge.grading.gradebook import answer_files, grade_class, write_gradebook  # noqa: E402
-from staticjudge.parser import parse_problem  # noqa: E402
-from staticjudge.runner import run_isolated  # noqa: E402
+from staticjudge.model import problem_hash  # noqa: E402
+from staticjudge.classroom.gradebook import answer_files, grade_class, write_gradebook  # noqa: E402
+from staticjudge.content.parser import parse_problem  # noqa: E402
+from staticjudge.grading.runner import run_in_child  # noqa: E402
 
 
 def make_class(folder: Path, problems: list, learners: int) -> list[Path]:
@@ -65,7 +65,7 @@ def test_calls(f):
 def per_call_us(calls: int, isolate: bool, runs: int = 5) -> float:
     def run(n):
         source = CALLS_TESTS.replace("CALLS", str(n))
-        report = run_isolated("def f(x):\n    return x\n", source, ["f"], 60, [("test_calls", "many calls")],
+        report = run_in_child("def f(x):\n    return x\n", source, ["f"], 60, [("test_calls", "many calls")],
                               isolate=isolate)
         assert report["status"] == "pass", report
         return report["tests"][0]["duration_ms"]

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from staticjudge import harness  # noqa: E402
-from staticjudge.parser import load_problems  # noqa: E402
+from staticjudge.runtime import harness# noqa: E402
+from staticjudge.content.parser import load_problems  # noqa: E402
 
 
 def native_times(runs: int, root: Path = ROOT, only: set[str] | None = None) -> dict[str, float]:

@@ -18,7 +18,7 @@ import time
 
 from browser_site import (SUB_PATH, add_engines_argument, built_site, engines, machine, mark_details, mark_time,
                           median, serving, set_code, table)
-from staticjudge.serve import make_server
+from staticjudge.site.serve import make_server
 from time_to_ready import bare_visits
 
 import threading

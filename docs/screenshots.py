@@ -18,7 +18,7 @@ sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
 from browser_site import SUB_PATH, built_site, engines, open_problem, serving  # noqa: E402
 
-from staticjudge.parser import parse_problem  # noqa: E402
+from staticjudge.content.parser import parse_problem  # noqa: E402
 
 SLUG, MUTANT = "masked_attention", "mask_after_softmax"
 VIEWPORT = {"width": 1366, "height": 1300}

@@ -8,9 +8,10 @@ import json
 import sys
 from pathlib import Path
 
-from .model import ProblemError
-from .parser import parse_problem
-from .sitebuild import BuildError, Paths, RuntimeOptions, build_site, load_all
+from .content.parser import load_course, parse_problem
+from .model import BuildError, ProblemError
+from .project import Paths, RuntimeOptions, SiteConfig
+from .site.build import build_site
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -40,7 +41,7 @@ def _runtime_options(args) -> RuntimeOptions:
 
 
 def cmd_serve(args, paths: Paths) -> int:
-    from .serve import serve
+    from .site.serve import serve
 
     # No offline copy while authoring: a reload shows the latest build, not the cached one.
     runtime = dataclasses.replace(_runtime_options(args), offline=False)
@@ -50,7 +51,7 @@ def cmd_serve(args, paths: Paths) -> int:
 def _problems_to_check(paths: Paths, slugs: list[str]):
     """All problems, or only the named ones (so a half-written neighbour does not block them)."""
     if not slugs:
-        return load_all(paths)
+        return load_course(paths)
     unknown = [s for s in slugs if not (paths.problems / f"{s}.md").exists()]
     if unknown:
         raise LookupError(f"unknown problem(s): {', '.join(unknown)} (no such file in {paths.problems})")
@@ -66,7 +67,7 @@ def _problems_to_check(paths: Paths, slugs: list[str]):
 
 
 def cmd_check(args, paths: Paths) -> int:
-    from .checker import check_problem, generated_report, mutation_report, requirements_report, summary_line
+    from .authoring.checker import check_problem, generated_report, mutation_report, requirements_report, summary_line
 
     try:
         problems = _problems_to_check(paths, args.slugs)
@@ -94,29 +95,9 @@ def cmd_check(args, paths: Paths) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
-def format_report(report: dict) -> str:
-    lines = []
-    if report["error"]:
-        lines.append(report["error"]["message"])
-        if report["error"].get("traceback"):
-            lines.append(report["error"]["traceback"].rstrip())
-    for test in report["tests"]:
-        mark = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR"}[test["status"]]
-        lines.append(f"{mark} {test['title']}")
-        if test["status"] != "pass" and test["message"]:
-            lines.extend("      " + line for line in test["message"].splitlines())
-        if test.get("traceback") and test["status"] == "error":
-            lines.extend("      " + line for line in test["traceback"].rstrip().splitlines())
-    if report["stdout"]:
-        lines.append("--- your output ---")
-        lines.append(report["stdout"].rstrip("\n"))
-    lines.append(f"{report['passed']}/{report['total']} tests passed")
-    return "\n".join(lines)
-
-
 def format_shapes(code: str, shapes: dict) -> str:
     """The learner's code with, after each line, the shapes that line assigned (``--shapes``)."""
-    from .shapes import entry_text
+    from .runtime.shapes import entry_text
 
     test = shapes.get("test")
     if shapes.get("error") and not test:
@@ -147,7 +128,8 @@ def format_shapes(code: str, shapes: dict) -> str:
 
 
 def cmd_grade(args, paths: Paths) -> int:
-    from .runner import run_isolated
+    from .grading import grade, trace_shapes
+    from .grading.report import report_text
 
     problem_path = paths.problems / f"{args.slug}.md"
     if not problem_path.exists():
@@ -166,11 +148,9 @@ def cmd_grade(args, paths: Paths) -> int:
     except UnicodeDecodeError:
         print(f"error: {args.file} is not UTF-8 text", file=sys.stderr)
         return EXIT_BAD_INPUT
-    titles = [(t.name, t.title) for t in problem.tests]
-    report = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = grade(problem, code)
     if args.shapes or args.test:
-        shapes = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles,
-                              mode="shapes", test=args.test)
+        shapes = trace_shapes(problem, code, args.test)
         if args.test and shapes.get("error", {}) and shapes["error"].get("kind") == "test":
             print(f"error: {shapes['error']['message']}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -178,15 +158,14 @@ def cmd_grade(args, paths: Paths) -> int:
     if args.json:
         print(json.dumps(report, indent=1))
     else:
-        print(format_report(report))
+        print(report_text(report))
         if "shapes" in report:
             print(format_shapes(code, report["shapes"]))
     return EXIT_OK if report["status"] == "pass" else EXIT_FAIL
 
 
 def cmd_grade_class(args, paths: Paths) -> int:
-    from .grading.gradebook import answer_files, grade_class, write_gradebook
-    from .sitebuild import SiteConfig
+    from .classroom.gradebook import answer_files, grade_class, write_gradebook
 
     missing = [f for f in args.files if not Path(f).exists()]
     if missing:
@@ -197,12 +176,12 @@ def cmd_grade_class(args, paths: Paths) -> int:
         print("error: no answer files found (give exported .json files or folders holding them)", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        problems = load_all(paths)
+        problems = load_course(paths)
     except BuildError as exc:
         _say_errors(exc.errors)
         return EXIT_BAD_INPUT
     try:
-        site = SiteConfig.load(paths.site / "config.yaml").name
+        site = SiteConfig.load(paths.config).name
     except Exception:  # noqa: BLE001 - a project without site/config.yaml still grades
         site = paths.root.name
     rows = grade_class(problems, files, args.jobs)
@@ -216,8 +195,8 @@ def cmd_grade_class(args, paths: Paths) -> int:
 
 
 def cmd_new(args, paths: Paths) -> int:
-    from .parser import load_problems
-    from .scaffold import new_problem
+    from .authoring.scaffold import new_problem
+    from .content.parser import load_problems
 
     problems, _errors = load_problems(paths.problems, paths.hidden_tests)
     order = max((p.order for p in problems), default=0) + 1

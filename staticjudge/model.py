@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,14 @@ class ProblemError(Exception):
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
         return f"{where}: {self.message}"
+
+
+class BuildError(Exception):
+    """The build (or a check) stopped; ``errors`` says why, one located message each."""
+
+    def __init__(self, errors: list):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ class Problem:
     tests_path: Path
     mutants: tuple[Mutant, ...] = ()
     examples: tuple[Example, ...] = ()
-    figures: tuple[Example, ...] = ()  # ```matrix blocks of the statement (staticjudge/figures.py)
+    figures: tuple[Example, ...] = ()  # ```matrix blocks of the statement (staticjudge/content/figures.py)
     requirements: tuple[Requirement, ...] = ()
     equivalent_mutants: tuple[EquivalentMark, ...] = ()
     time_limit: float = DEFAULT_TIME_LIMIT
@@ -103,3 +113,13 @@ class Problem:
     track: str = ""
     summary: str = ""
     extra: dict = field(default_factory=dict, compare=False)
+
+
+def problem_hash(problem: Problem) -> str:
+    """What makes a problem the same problem to grade: statement, entry functions, hidden tests,
+    time limit, packages (not hints, solution or mutants). 32 hex digits."""
+    content = {"slug": problem.slug, "title": problem.title, "statement": problem.statement,
+               "entry": list(problem.entry), "tests_source": problem.tests_source,
+               "time_limit": problem.time_limit, "packages": list(problem.packages)}
+    data = json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:32]

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from staticjudge import harness, judge
-from staticjudge.parser import load_problems
+from staticjudge.runtime import harness, judge
+from staticjudge.content.parser import load_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG = Path(__file__).resolve().parent / "solutions"
@@ -221,7 +221,7 @@ def test_causes_are_read_for_a_proxy_of_the_learner_function():
         try:
             return real(*args, **kwargs)
         except ValueError as exc:
-            raise Remote(str(exc), harness._learner_line(exc)) from None
+            raise Remote(str(exc), harness.learner_line(exc)) from None
 
     proxy.__name__ = "masked_attention"
     tests = harness._load_tests(BY_SLUG["masked_attention"].tests_source, harness.TESTS_FILE)[0]
@@ -235,12 +235,12 @@ def test_causes_are_read_for_a_proxy_of_the_learner_function():
 def test_isolated_native_grading_names_the_cause_too():
     """build.py grade runs the learner's code in a process of its own; the tests' process still reads
     the learner's lines (as text) to name the cause."""
-    from staticjudge.runner import run_isolated
+    from staticjudge.grading.runner import run_in_child
 
     problem = BY_SLUG["masked_attention"]
     code = (WRONG / "masked_attention" / "wrong" / "k_dot_T.py").read_text()
     titles = [(t.name, t.title) for t in problem.tests]
-    report = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles)
     tests = {t["name"]: t for t in report["tests"]}
     message = only_the_batch_test_fails(tests)
     assert "because `K.T` reverses all three axes of a 3-D array" in message

@@ -8,7 +8,9 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from staticjudge.sitebuild import BuildError, Paths, build_site
+from staticjudge.model import BuildError
+from staticjudge.project import Paths
+from staticjudge.site.build import build_site
 
 from conftest import ROOT, line_of
 
@@ -47,7 +49,7 @@ def test_writes_index_pages_data_and_harness(site):
         # The page names its packages too, so Python starts loading them before problem.json arrives.
         main = re.search(r'<main [^>]*id="problem"[^>]*>', (site / slug / "index.html").read_text()).group(0)
         assert f'data-packages="{" ".join(data["packages"])}"' in main and data["packages"] == ["numpy"]
-    assert (site / "assets" / "harness.py").read_text() == (ROOT / "staticjudge" / "harness.py").read_text()
+    assert (site / "assets" / "harness.py").read_text() == (ROOT / "staticjudge" / "runtime" / "harness.py").read_text()
     assert (site / "assets" / "judge.py").is_file()
 
 
@@ -72,7 +74,7 @@ def test_base_url_only_sets_canonical_links(site):
 def test_index_lists_problems_in_order_with_difficulty_and_tags(site):
     html = (site / "index.html").read_text()
     slugs = re.findall(r'data-slug="([a-z0-9_]+)"', html)
-    from staticjudge.parser import load_problems
+    from staticjudge.content.parser import load_problems
     problems, _ = load_problems(ROOT / "problems", ROOT / "hidden_tests")
     assert sorted(slugs) == sorted(p.slug for p in problems)
     assert "difficulty-easy" in html and "<li>attention</li>" in html
@@ -138,7 +140,7 @@ def test_index_groups_tracks_and_keeps_sequence_numbers(site):
 
 
 def test_every_problem_links_to_previous_and_next(site):
-    from staticjudge.parser import load_problems
+    from staticjudge.content.parser import load_problems
     problems, _ = load_problems(ROOT / "problems", ROOT / "hidden_tests")
     for before, after in zip(problems, problems[1:]):
         assert f'<a rel="next" href="../{after.slug}/index.html">' in (site / before.slug / "index.html").read_text()
@@ -146,7 +148,7 @@ def test_every_problem_links_to_previous_and_next(site):
 
 
 def test_rebuild_with_one_builder_rewrites_only_what_changed(project):
-    from staticjudge.sitebuild import SiteBuilder
+    from staticjudge.site.build import SiteBuilder
 
     md = project / "problems" / "self_attention.md"
     other = project / "problems" / "second.md"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge.checker import check_problem, mutation_report
-from staticjudge.cli import format_report
-from staticjudge.parser import load_problems
-from staticjudge.runner import run_isolated
+from staticjudge.authoring.checker import check_problem, mutation_report
+from staticjudge.grading.report import report_text as format_report
+from staticjudge.content.parser import load_problems
+from staticjudge.grading.runner import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = Path(__file__).resolve().parent / "solutions"
@@ -43,5 +43,5 @@ ALTERNATIVES = sorted(SOLUTIONS.glob("*/*.py"))
 def test_alternative_solution_passes(path):
     problem = BY_SLUG[path.parent.name]
     titles = [(t.name, t.title) for t in problem.tests]
-    report = run_isolated(path.read_text(), problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = run_in_child(path.read_text(), problem.tests_source, problem.entry, problem.time_limit, titles)
     assert report["status"] == "pass", format_report(report)

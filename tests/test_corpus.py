@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge.parser import parse_problem
-from staticjudge.runner import run_isolated
+from staticjudge.content.parser import parse_problem
+from staticjudge.grading.runner import run_in_child
 
 from conftest import ROOT
 from corpus.bad_submissions import CASES, verdict_problems
@@ -31,14 +31,14 @@ def test_corpus_is_large_and_varied():
 def test_native_verdict(case):
     problem = PROBLEMS[case.problem]
     titles = [(t.name, t.title) for t in problem.tests]
-    report = run_isolated(case.code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = run_in_child(case.code, problem.tests_source, problem.entry, problem.time_limit, titles)
     assert not verdict_problems(case, report), "\n".join(verdict_problems(case, report))
 
 
 def test_a_correct_run_after_a_runaway_one_passes():
     problem = PROBLEMS["scale_list"]
     titles = [(t.name, t.title) for t in problem.tests]
-    runaway = run_isolated("def scale(xs, k):\n    while True: pass\n", problem.tests_source, problem.entry, 1, titles)
+    runaway = run_in_child("def scale(xs, k):\n    while True: pass\n", problem.tests_source, problem.entry, 1, titles)
     assert runaway["stopped"] == "timeout"
-    good = run_isolated(problem.solution.code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    good = run_in_child(problem.solution.code, problem.tests_source, problem.entry, problem.time_limit, titles)
     assert good["status"] == "pass"

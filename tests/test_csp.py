@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge.csp import content_security_policy, origin
-from staticjudge.sitebuild import BuildError, Paths, RuntimeOptions, SiteConfig, build_site
+from staticjudge.site.csp import content_security_policy, origin
+from staticjudge.model import BuildError
+from staticjudge.project import Paths, RuntimeOptions, SiteConfig
+from staticjudge.site.build import build_site, external_origins
 
 from conftest import ROOT
 
@@ -62,7 +64,7 @@ def test_the_cdn_is_allowed_only_when_something_comes_from_it(tmp_path, self_hos
         (tmp_path / name).write_bytes(b"")
     runtime = RuntimeOptions(self_host=self_host, packages_dir=tmp_path if wheels else None)
     config = SiteConfig(pyodide_cdn=f"{CDN}/pyodide/v314.0.7/full/")
-    assert runtime.external_origins(config, [_Problem(*packages), _Problem()]) == expected
+    assert external_origins(runtime, config, [_Problem(*packages), _Problem()]) == expected
 
 
 def test_every_built_page_carries_the_policy_of_its_build(tmp_path):

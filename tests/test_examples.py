@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from staticjudge.examples import run_example
+from staticjudge.content.examples import run_example
 from staticjudge.model import Example
 
 SOLUTION = "import numpy as np\n\ndef third(x):\n    return np.asarray(x, dtype=float) / 3\n"

@@ -9,16 +9,17 @@ import jsonschema
 import pandas
 import pytest
 
-from staticjudge.grading import answers
-from staticjudge.grading.gradebook import answer_files, grade_class, write_gradebook
-from staticjudge.parser import parse_problem
+from staticjudge.classroom import answers
+from staticjudge.model import problem_hash
+from staticjudge.classroom.gradebook import answer_files, grade_class, write_gradebook
+from staticjudge.content.parser import parse_problem
 
 from conftest import ROOT
 
 SLUGS = ["softmax", "self_attention"]
 PROBLEMS = [parse_problem(ROOT / "problems" / f"{s}.md", ROOT / "hidden_tests") for s in SLUGS]
 BY_SLUG = {p.slug: p for p in PROBLEMS}
-HASH = {p.slug: answers.problem_hash(p) for p in PROBLEMS}
+HASH = {p.slug: problem_hash(p) for p in PROBLEMS}
 SCHEMA = json.loads(answers.SCHEMA_PATH.read_text())
 
 

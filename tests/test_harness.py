@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from staticjudge import harness
-from staticjudge.judge import assert_close, assert_dtype, assert_equal, assert_shape, assert_true
+from staticjudge.runtime import harness
+from staticjudge.runtime.judge import assert_close, assert_dtype, assert_equal, assert_shape, assert_true
 
 TESTS = '''
 import numpy as np
@@ -358,7 +358,7 @@ def test_restore_undoes_a_key_moved_between_namespaces():
     # Moving the last key of one namespace to the front of the next keeps the joined sequence of
     # keys and of values as it was; the sizes of the namespaces tell.
     first, second = {"a": 1, "moved": 2}, {"b": 3}
-    snapshot = harness._Snapshot([first, second])
+    snapshot = harness.Snapshot([first, second])
     del first["moved"]
     rebuilt = {"moved": 2, **second}
     second.clear()
@@ -392,5 +392,5 @@ def test_time_up_ends_the_whole_run_instead_of_counting_as_the_learners_error():
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    assert sys.stdout is sys.__stdout__ or not isinstance(sys.stdout, harness._CappedOutput), "output restored"
+    assert sys.stdout is sys.__stdout__ or not isinstance(sys.stdout, harness.CappedOutput), "output restored"
     assert grade("def double(x):\n    return 2 * x\n")["status"] == "pass", "the interpreter is usable after"

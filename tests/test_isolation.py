@@ -1,7 +1,7 @@
 """Native grading runs the learner's code in a confined process of its own: attacks that beat
 the in-process harness (the browser's) get a failing grade here.
 
-Each attack is first shown to *pass* with ``isolate=False`` (one process, as in the browser),
+Each attack is first shown to *pass* with ``separate_learner=False`` (one process, as in the browser),
 so the test proves isolation is what stops it.
 """
 
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from staticjudge.grading import sandbox, wire
-from staticjudge.parser import parse_problem
-from staticjudge.runner import run_isolated
+from staticjudge.content.parser import parse_problem
+from staticjudge.grading import grade as grade_problem
 
 from conftest import ROOT
 
@@ -27,9 +27,8 @@ TITLES = [(t.name, t.title) for t in PROBLEM.tests]
 WRONG = "import numpy as np\n\ndef _wrong(Q, K, V):\n    return np.tile(np.mean(V, axis=0, dtype=np.float64), (len(Q), 1))\n"
 
 
-def grade(code, isolate=True, problem=PROBLEM):
-    titles = [(t.name, t.title) for t in problem.tests]
-    return run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles, isolate=isolate)
+def grade(code, separate_learner=True, problem=PROBLEM):
+    return grade_problem(problem, code, separate_learner=separate_learner)
 
 
 ATTACKS = {
@@ -83,7 +82,7 @@ self_attention = _wrong
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
 def test_attack_beats_one_process_but_fails_isolated(name):
-    in_process = grade(ATTACKS[name], isolate=False)
+    in_process = grade(ATTACKS[name], separate_learner=False)
     assert in_process["status"] == "pass", f"the attack no longer works in one process: {in_process}"
     isolated = grade(ATTACKS[name])
     assert isolated["status"] != "pass"

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from staticjudge.mutation import MAX_GENERATED, OPERATORS, count_sites, generate, mutate
+from staticjudge.authoring.mutation import MAX_GENERATED, OPERATORS, count_sites, generate, mutate
 
 
 def body(code: str) -> str:

@@ -1,10 +1,11 @@
-"""The build's service worker (staticjudge/offline.py): its version and its list of files to copy."""
+"""The build's service worker (staticjudge/site/offline.py): its version and its list of files to copy."""
 
 import hashlib
 import json
 import shutil
 
-from staticjudge.sitebuild import Paths, RuntimeOptions, SiteBuilder
+from staticjudge.project import Paths, RuntimeOptions
+from staticjudge.site.build import SiteBuilder
 
 from conftest import ROOT
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from staticjudge.model import ProblemError
-from staticjudge.parser import load_problems, parse_problem
+from staticjudge.content.parser import load_problems, parse_problem
 
 from conftest import BASE_SLUG, line_of
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from staticjudge import harness
-from staticjudge.figures import figure_data, render_figures
-from staticjudge.judge import PICTURE_MAX, CheckFailed, assert_close, assert_equal, with_hint
+from staticjudge.runtime import harness
+from staticjudge.content.figures import figure_data, render_figures
+from staticjudge.runtime.judge import PICTURE_MAX, CheckFailed, assert_close, assert_equal, with_hint
 from staticjudge.model import ProblemError
-from staticjudge.parser import parse_problem
-from staticjudge.runner import run_isolated
+from staticjudge.content.parser import parse_problem
+from staticjudge.grading.runner import run_in_child
 
 from conftest import line_of
 
@@ -178,7 +178,7 @@ def test_isolated_native_grading_carries_hint_and_picture():
     problem = parse_problem(ROOT / "problems" / "causal_mask.md", ROOT / "hidden_tests")
     code = problem.mutants[0].code  # strict_diagonal: the diagonal blocked
     titles = [(t.name, t.title) for t in problem.tests]
-    report = run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles)
     square = next(t for t in report["tests"] if t["name"] == "test_square_boolean_mask")
     assert square["hint"].startswith("the diagonal is blocked")
     picture = square["picture"]
@@ -246,7 +246,9 @@ def test_a_broken_figure_is_an_error_at_its_file_and_line(tmp_path):
 
 
 def test_the_build_writes_figures_and_stops_at_a_broken_one(project):
-    from staticjudge.sitebuild import BuildError, Paths, build_site
+    from staticjudge.model import BuildError
+    from staticjudge.project import Paths
+    from staticjudge.site.build import build_site
 
     md = project / "problems" / "self_attention.md"
     text = md.read_text()

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge.checker import check_problem
+from staticjudge.authoring.checker import check_problem
 from staticjudge.model import ProblemError
-from staticjudge.parser import parse_problem
+from staticjudge.content.parser import parse_problem
 
 from conftest import BASE_SLUG, line_of
 

@@ -5,8 +5,8 @@ import threading
 import time
 import urllib.request
 
-from staticjudge.serve import serve
-from staticjudge.sitebuild import Paths
+from staticjudge.site.serve import serve
+from staticjudge.project import Paths
 
 
 def free_port() -> int:

@@ -1,4 +1,4 @@
-"""Shapes on every line (staticjudge/shapes.py, harness.trace_shapes): what the tracer records, in
+"""Shapes on every line (staticjudge/runtime/shapes.py, harness.trace_shapes): what the tracer records, in
 one process (as in the browser) and with the learner's code in its own process (as `grade` runs
 it), and that ordinary grading never traces."""
 
@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-from staticjudge import harness
-from staticjudge.runner import run_isolated
-from staticjudge.shapes import ShapeTracer, binding_lines, describe, entry_text
+from staticjudge.runtime import harness
+from staticjudge.grading.runner import run_in_child
+from staticjudge.runtime.shapes import ShapeTracer, binding_lines, describe, entry_text
 
 from conftest import BASE_SLUG, ROOT
 
@@ -74,7 +74,7 @@ def shapes(request):
     def run(code, tests=TESTS, entries=("attend",), test=None, time_limit=5.0):
         if request.param == "one process":
             return harness.trace_shapes(code, tests, list(entries), test=test, time_limit=time_limit)
-        return run_isolated(code, tests, list(entries), time_limit, [], mode="shapes", test=test)
+        return run_in_child(code, tests, list(entries), time_limit, [], mode="shapes", test=test)
     return run
 
 
@@ -200,16 +200,16 @@ def test_ordinary_grading_installs_no_tracer():
     code = "import sys\n\ndef attend(Q, K, V):\n    assert sys.gettrace() is None, 'traced'\n    return Q\n"
     tests = "def test_untraced(attend):\n    attend(1, 2, 3)\n"
     assert harness.grade(code, tests, ["attend"])["tests"][0]["status"] == "pass"
-    report = run_isolated(code, tests, ["attend"], 5.0, [("test_untraced", "")])
+    report = run_in_child(code, tests, ["attend"], 5.0, [("test_untraced", "")])
     assert report["tests"][0]["status"] == "pass", report
     # …whereas under trace_shapes it does (the check above could fail)
     assert harness.trace_shapes(code, tests, ["attend"])["test"]["status"] == "error"
 
 
 def test_grade_does_not_import_the_tracer():
-    done = subprocess.run([sys.executable, "-c", "import sys\nfrom staticjudge import harness\n"
+    done = subprocess.run([sys.executable, "-c", "import sys\nfrom staticjudge.runtime import harness\n"
                            "harness.grade('def f(x):\\n    return x\\n', 'def test_a(f):\\n    f(1)\\n', ['f'])\n"
-                           "print('staticjudge.shapes' in sys.modules)"],
+                           "print('staticjudge.runtime.shapes' in sys.modules)"],
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from staticjudge.cli import main
-from staticjudge.frontend import needs_install
-from staticjudge.module_graph import static_imports
-from staticjudge.pyodide_assets import CORE_FILES, distribution_name
+from staticjudge.site.frontend import needs_install
+from staticjudge.site.module_graph import static_imports
+from staticjudge.site.pyodide_assets import CORE_FILES, distribution_name
 
 from browser.tinywheel import build_wheel
 from conftest import ROOT

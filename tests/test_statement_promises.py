@@ -4,10 +4,10 @@ import re
 
 import pytest
 
-from staticjudge import harness
-from staticjudge.judge import assert_close
-from staticjudge.parser import load_problems
-from staticjudge.runner import run_isolated
+from staticjudge.runtime import harness
+from staticjudge.runtime.judge import assert_close
+from staticjudge.content.parser import load_problems
+from staticjudge.grading.runner import run_in_child
 
 from conftest import ROOT
 
@@ -19,7 +19,7 @@ FLOAT64_PROMISED = [p for p in PROBLEMS if any(m.name == "float32_output" for m 
 def grade(slug, code):
     problem = BY_SLUG[slug]
     titles = [(t.name, t.title) for t in problem.tests]
-    return run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles)
 
 
 def not_passed(report):
@@ -93,7 +93,7 @@ def test_kv_cache_that_stores_into_the_cache_it_was_given_fails_at_that_line():
 
 def tolerances_used(problem):
     """Every (rtol, atol) the hidden tests hand assert_close while grading the reference solution."""
-    harness._judge_module()  # what `from judge import ...` finds
+    harness.judge_module()  # what `from judge import ...` finds
     used = set()
 
     def recording(got, expected, *, rtol=1e-6, atol=1e-6, **options):
@@ -176,7 +176,7 @@ def test_writing_into_an_argument_is_named(slug, mutant):
 def test_the_inputs_test_names_the_argument_a_function_changed():
     """Without the harness's read-only copies (e.g. a learner who sets writeable back), the test's own
     comparison names the argument."""
-    harness._judge_module()
+    harness.judge_module()
     namespace = {}
     exec(compile(BY_SLUG["masked_attention"].tests_source, "tests.py", "exec"), namespace)
 

@@ -1,6 +1,6 @@
 """The browser's warm-up runs grade as intended (natively here; the worker runs the same module)."""
 
-from staticjudge import harness, warmup
+from staticjudge.runtime import harness, warmup
 
 
 def test_sample_problem_exercises_a_passing_and_a_failing_test():

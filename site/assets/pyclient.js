@@ -44,7 +44,7 @@ export function roomForSpare(nav = navigator, media = globalThis.matchMedia) {
   return !touchOnly;
 }
 
-/** The Report of a run that had to be stopped (mirrors staticjudge/runner.py's stopped_report). */
+/** The Report of a run that had to be stopped (mirrors staticjudge/grading/runner.py's stopped_report). */
 export function stoppedReport(job, message, why) {
   if (job.kind === "shapes") { // mirrors runner.py's stopped_shapes
     return { test: null, lines: [], raised: [], calls: 0, call: null, stopped: why, error: { kind: why, message, line: null, traceback: "" } };

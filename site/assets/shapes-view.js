@@ -14,7 +14,7 @@ export const isShapeError = (message) => SHAPE_ERROR.test(message || "");
 
 /**
  * One observation as shown: "scores (2, 6, 6) float64"; a loop's "x (6,) → (5,) float64 ×3"
- * (arrays of one dtype name it once). As staticjudge/shapes.py's entry_text.
+ * (arrays of one dtype name it once). As staticjudge/runtime/shapes.py's entry_text.
  */
 export function noteText({ name, first, last, passes }) {
   let shown = first;

@@ -8,7 +8,7 @@
 const PREFIX = "staticjudge:v1:";
 export const EXPORT_FORMAT = "staticjudge-answers";
 // Version 2 adds site_root, learner and each answer's problem_hash; the format is documented by
-// staticjudge/grading/answers.schema.json. Import reads versions 1 and 2.
+// staticjudge/classroom/answers.schema.json. Import reads versions 1 and 2.
 export const EXPORT_VERSION = 2;
 const HASH = /^[0-9a-f]{8,64}$/;
 

@@ -1,11 +1,41 @@
-"""Grading a class natively: the learner's code isolated from the tests, and gradebooks.
+"""Grading natively: one way to grade a problem, used by ``grade``, ``check`` and the gradebook.
 
-- ``wire.py``: the plain data that crosses between the two processes (no pickle);
-- ``zygote.py``: a clean interpreter that forks one learner process per run;
-- ``learner.py``: the learner's process (loads the code, answers calls);
-- ``sandbox.py``: what confines it (limits, capabilities, seccomp, Landlock);
-- ``isolated.py``: the tests' side (proxies for the entry functions, used by ``runner.py``);
-- ``answers.py``: the page's exported answer files (``answers.schema.json``), read and checked;
-- ``gradebook.py``: ``build.py grade-class``: every answer of every file, on every core, to a
-  CSV, a JSON and one HTML report per learner.
+Imports only ``runtime``, ``model`` and ``project``. ``runner.py`` runs the harness in a child
+process within the time limit; the learner's code runs in a confined process of its own
+(``isolated.py`` the tests' side, ``learner.py`` the learner's, ``zygote.py`` forks it,
+``sandbox.py`` confines it, ``wire.py`` the plain data between them, ``limits.py`` memory).
 """
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ..model import Problem
+from .runner import run_in_child
+
+# Each run is a child process of its own and the thread only waits on it: one per core.
+DEFAULT_WORKERS = max(2, os.cpu_count() or 1)
+
+
+def _titles(problem: Problem) -> list[tuple[str, str]]:
+    return [(t.name, t.title) for t in problem.tests]
+
+
+def grade(problem: Problem, code: str, *, separate_learner: bool = True) -> dict:
+    """The Report of ``code`` against ``problem``'s hidden tests (runtime/report.schema.json)."""
+    return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
+                        separate_learner=separate_learner)
+
+
+def trace_shapes(problem: Problem, code: str, test: str | None = None) -> dict:
+    """The shapes each line of ``code`` assigned while the hidden test ``test`` (else the first
+    that fails) ran: ``harness.trace_shapes``'s result."""
+    return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
+                        mode="shapes", test=test)
+
+
+def grade_many(problem: Problem, codes: list[str], workers: int | None = None) -> list[dict]:
+    """The Reports of many programs against one problem, in order, one child process per core."""
+    with ThreadPoolExecutor(max_workers=workers or DEFAULT_WORKERS) as pool:
+        return list(pool.map(lambda code: grade(problem, code), codes))

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from multiprocessing.connection import Connection
 
-from .. import harness, shapes
+from ..runtime import harness, shapes
 from . import sandbox, wire
 from .zygote import Zygote
 
@@ -268,7 +268,7 @@ def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, en
     read the learner's lines, as they do in the browser (judge.assert_batched names the cause).
     """
     sandbox.protect_grader()
-    harness._register_source(harness.LEARNER_FILE, code)
+    harness.register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
     return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load)
 
@@ -276,7 +276,7 @@ def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, en
 def shapes_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, test, time_limit) -> dict:
     """``harness.trace_shapes`` in the (forked) tests' process, tracing in the learner's process."""
     sandbox.protect_grader()
-    harness._register_source(harness.LEARNER_FILE, code)
+    harness.register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
     return harness.trace_shapes("", tests_source, entries, test=test, time_limit=time_limit,
                                 load=proxy.load, tracer=RemoteTracer(proxy))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import harness, shapes
+from ..runtime import harness, shapes
 from . import sandbox, wire
 
 _BUILTIN_EXCEPTIONS = {name for name, value in vars(builtins).items()
@@ -39,7 +39,7 @@ _BUILTIN_EXCEPTIONS = {name for name, value in vars(builtins).items()
 class _Channel:
     def __init__(self, conn):
         self.conn = conn
-        self.out = harness._CappedOutput()
+        self.out = harness.CappedOutput()
         self.sent_chars = 0
         self.sent_dropped = 0
 
@@ -63,8 +63,8 @@ def _exception_type(exc: BaseException) -> str | None:
 
 
 def _call_error(exc: BaseException) -> dict:
-    return {"error": {"message": harness._error_message(exc), "line": harness._learner_line(exc),
-                      "traceback": harness._trimmed_traceback(exc)},
+    return {"error": {"message": harness.error_message(exc), "line": harness.learner_line(exc),
+                      "traceback": harness.trimmed_traceback(exc)},
             "exc_type": _exception_type(exc), "exc_text": _safe_str(exc)}
 
 
@@ -81,7 +81,7 @@ def _entries(namespace: dict, names: list[str]) -> dict:
     for name in names:
         if name in namespace:
             value = namespace[name]
-            found[name] = "function" if callable(value) else wire.type_name(value)
+            found[name] = "function" if callable(value) else shapes.type_name(value)
     return found
 
 
@@ -89,23 +89,23 @@ def _entries(namespace: dict, names: list[str]) -> dict:
 # (code that looks at its caller, ``inspect.getsource(sys._getframe(1))``, sees this, not an error).
 _CALLER_FILE = "grader.py"
 _CALLER_SOURCE = "def call(fn, args, kwargs):\n    return fn(*args, **kwargs)\n"
-harness._register_source(_CALLER_FILE, _CALLER_SOURCE)
+harness.register_source(_CALLER_FILE, _CALLER_SOURCE)
 _caller: dict = {}
 exec(compile(_CALLER_SOURCE, _CALLER_FILE, "exec"), _caller)
 _call = _caller["call"]
 
 
 _CORE = ["builtins", "json", "json.encoder", "json.decoder", "struct", __name__, "staticjudge.grading.wire"]
-_LIBRARIES = ["multiprocessing.connection", "staticjudge.harness", "math", "sys", "time", "traceback", "judge", "numpy", "numpy.linalg", "numpy.random",
+_LIBRARIES = ["multiprocessing.connection", "staticjudge.runtime.harness", "math", "sys", "time", "traceback", "judge", "numpy", "numpy.linalg", "numpy.random",
               "numpy.fft", "numpy.testing", "numpy._core.numeric"]
 
 
-def _protected(names: list[str]) -> "harness._Snapshot":
+def _protected(names: list[str]) -> "harness.Snapshot":
     """What this process relies on, as the harness protects it in the browser. All of it is
     restored once the code has loaded, so patching ``builtins`` or ``np.exp`` at load time breaks
     neither this loop nor (as in the browser) the learner's own functions; what this loop itself
     uses (``_CORE``, ~250 names) is also restored after every call."""
-    return harness._Snapshot([sys.modules[n].__dict__ for n in names if n in sys.modules])
+    return harness.Snapshot([sys.modules[n].__dict__ for n in names if n in sys.modules])
 
 
 def serve(conn, code: str, entries: list[str]) -> None:
@@ -119,7 +119,7 @@ def serve(conn, code: str, entries: list[str]) -> None:
         namespace = harness.load_learner_code(code)
     except BaseException as exc:  # noqa: BLE001 - learner code may raise anything
         snapshot.restore()
-        channel.send("load_error", {"error": harness._load_error(exc)})
+        channel.send("load_error", {"error": harness.load_error(exc)})
         return
     snapshot.restore()
     channel.send("loaded", {"entries": _entries(namespace, entries)})
@@ -129,7 +129,7 @@ def serve(conn, code: str, entries: list[str]) -> None:
             message = conn.recv_bytes()
         except (EOFError, OSError):
             return
-        header, decoder = wire.decode(message, copy=False, make_dict=harness._ReadOnlyDict)
+        header, decoder = wire.decode(message, copy=False, make_dict=harness.ReadOnlyDict)
         if header["op"] == "trace_start":
             tracer = shapes.ShapeTracer(code)
             tracer.start(header.get("seconds"))

@@ -130,9 +130,9 @@ def _limits(time_limit: float) -> list[str]:
         import resource
     except ImportError:
         return []
-    from ..runner import _limit_memory
+    from .limits import limit_memory
 
-    _limit_memory()
+    limit_memory()
     done = ["memory"]
     cpu = int(time_limit) + 3
     for name, value in (("RLIMIT_CPU", cpu), ("RLIMIT_NPROC", 0), ("RLIMIT_FSIZE", MAX_FILE_BYTES),

@@ -23,6 +23,8 @@ import struct
 
 import numpy as np
 
+from ..runtime.shapes import type_name
+
 MAX_MESSAGE = 512 * 1024**2  # bytes: a larger result is refused, not read
 MAX_DEPTH = 64               # nesting of lists, tuples and dicts
 MAX_DIMS = 32
@@ -41,12 +43,6 @@ class NotPlain(TypeError):
 
 class BadMessage(ValueError):
     """A message that is not what this module writes (malformed, oversized or inconsistent)."""
-
-
-def type_name(value) -> str:
-    """A learner type's name, read without running learner code (no ``__getattr__``, no ``__repr__``)."""
-    name = type.__dict__["__name__"].__get__(type(value))
-    return name if isinstance(name, str) else "object"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,7 +78,7 @@ def _encode(value, buffers: list, depth: int, where: str):
         return [_encode(v, buffers, depth + 1, f"{where}[{i}]") for i, v in enumerate(value)]
     if kind is tuple:
         return {"t": [_encode(v, buffers, depth + 1, f"{where}[{i}]") for i, v in enumerate(value)]}
-    if isinstance(value, dict) and (kind is dict or kind.__module__ == "staticjudge.harness"):
+    if isinstance(value, dict) and (kind is dict or kind.__module__ == "staticjudge.runtime.harness"):
         return {"d": [[_encode(k, buffers, depth + 1, f"{where} (a key)"),
                        _encode(v, buffers, depth + 1, f"{where}[{k!r}]")]
                       for k, v in dict.items(value)]}

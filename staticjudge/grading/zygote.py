@@ -122,10 +122,11 @@ def main() -> None:
     import numpy.linalg
     import numpy.random  # noqa: F401  (imported once here, not from disk in every learner process)
 
-    from .. import harness, runner  # noqa: F401  (runner: the memory limit)
+    from ..runtime import harness
+    from . import limits  # noqa: F401  (imported before forking learners)
 
     try:
-        harness._judge_module()  # learner code may `import judge`, as in the browser
+        harness.judge_module()  # learner code may `import judge`, as in the browser
     except ImportError:
         pass
     from . import learner, wire  # noqa: F401

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge.serve import serving  # noqa: F401  (test modules import it from here)
+from staticjudge.site.serve import serving  # noqa: F401  (test modules import it from here)
 
 from .engines import ENGINES, EngineUnavailable, launch
 from .helpers import RUN_MS

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from staticjudge.parser import parse_problem
+from staticjudge.content.parser import parse_problem
 
 from corpus.bad_submissions import CASES, GOOD_ATTENTION, GOOD_SCALE, verdict_problems
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from staticjudge.parser import parse_problem
+from staticjudge.content.parser import parse_problem
 
 from .conftest import NUMPY_PROBLEMS, ROOT, SUB_PATH, numpy_wheels
 from .helpers import (BOOT_MS, PASTE, editor_text, open_problem, row_statuses, row_text, run_tests, saved_records, set_code,

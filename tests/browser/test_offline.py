@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge.pyodide_assets import CORE_FILES
-from staticjudge.serve import SiteHandler, SiteServer, make_server
+from staticjudge.site.pyodide_assets import CORE_FILES
+from staticjudge.site.serve import SiteHandler, SiteServer, make_server
 
 from .conftest import FIXTURE, ROOT, build_into
 from .helpers import BOOT_MS, SNAPSHOT_STORE, open_problem, ready_boots, run_tests, set_code, text_of

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from staticjudge import harness
-from staticjudge.parser import parse_problem
+from staticjudge.runtime import harness
+from staticjudge.content.parser import parse_problem
 
 from .conftest import ROOT, numpy_wheels
 from .helpers import open_problem, row_statuses, row_text, run_tests, set_code, text_of

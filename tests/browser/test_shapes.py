@@ -6,9 +6,9 @@ wheel in PYODIDE_PACKAGES)."""
 
 import pytest
 
-from staticjudge import harness
-from staticjudge.parser import parse_problem
-from staticjudge.shapes import entry_text
+from staticjudge.runtime import harness
+from staticjudge.content.parser import parse_problem
+from staticjudge.runtime.shapes import entry_text
 
 from .conftest import FIXTURE, ROOT, numpy_wheels
 from .helpers import RUN_MS, open_problem, run_tests, set_code, text_of, wait_run_over

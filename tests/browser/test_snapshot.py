@@ -14,8 +14,8 @@ import threading
 
 import pytest
 
-from staticjudge.parser import parse_problem
-from staticjudge.serve import make_server
+from staticjudge.content.parser import parse_problem
+from staticjudge.site.serve import make_server
 
 from .conftest import ROOT, numpy_wheels
 from .helpers import (BOOT_MS, RUN_MS, SNAPSHOT_STORE, open_problem, ready_boots, run_tests, set_code, text_of, wait_run_over,

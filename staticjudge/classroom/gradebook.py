@@ -1,6 +1,6 @@
 """``build.py grade-class``: grade every answer of every exported file, write a gradebook.
 
-Every (file, problem) pair is graded with isolation (``runner.run_isolated``), on every core.
+Every (file, problem) pair is graded as ``grade`` does (``grading.grade``), on every core.
 Outputs, in ``--out`` (default ``gradebook/``):
 
 - ``grades.csv``: one row per file (learner), one column per problem holding the number of
@@ -26,6 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..grading import grade
+from ..grading.report import report_html
+from ..model import problem_hash
 from . import answers as answers_module
 
 GRADEBOOK_FORMAT = "staticjudge-gradebook"
@@ -66,15 +69,12 @@ def _strip_durations(report: dict) -> dict:
 
 
 def _grade_one(problem, code: str) -> dict:
-    from ..runner import run_isolated
-
-    titles = [(t.name, t.title) for t in problem.tests]
-    return _strip_durations(run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles))
+    return _strip_durations(grade(problem, code))
 
 
 def grade_class(problems: list, files: list[Path], jobs: int | None = None) -> list[Row]:
     by_slug = {p.slug: p for p in problems}
-    hashes = {p.slug: answers_module.problem_hash(p) for p in problems}
+    hashes = {p.slug: problem_hash(p) for p in problems}
     rows: list[Row] = []
     work = []
     for path in files:
@@ -151,7 +151,7 @@ def write_csv(rows: list[Row], problems: list, path: Path) -> None:
 def gradebook_data(rows: list[Row], problems: list, site: str) -> dict:
     return {
         "format": GRADEBOOK_FORMAT, "version": 1, "site": site,
-        "problems": {p.slug: {"title": p.title, "hash": answers_module.problem_hash(p), "tests": len(p.tests)}
+        "problems": {p.slug: {"title": p.title, "hash": problem_hash(p), "tests": len(p.tests)}
                      for p in problems},
         "learners": [{
             "learner": _learner(row) or None, "file": str(row.path), "sha256": row.answers.sha256 if row.answers else None,
@@ -162,34 +162,18 @@ def gradebook_data(rows: list[Row], problems: list, site: str) -> dict:
     }
 
 
-_STATUS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR"}
 _STYLE = """body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 pre{background:#f4f4f4;padding:.6rem;overflow:auto;white-space:pre-wrap}li{margin:.3rem 0}
 .pass{color:#176b2c}.fail,.error{color:#a31515}.note{color:#7a5b00}"""
 
 
-def _report_html(slug: str, title: str, result: dict, code: str | None) -> str:
+def _answer_html(slug: str, title: str, result: dict, code: str | None) -> str:
     e = html.escape
     parts = [f"<section><h2>{e(title)} <small>({e(slug)})</small></h2>"]
     if result.get("note"):
         parts.append(f"<p class=note>{e(result['note'])}</p>")
-    report = result.get("report")
-    if report:
-        parts.append(f"<p class={e(report['status'])}><strong>{report['passed']}/{report['total']} tests passed"
-                     "</strong></p>")
-        if report["error"]:
-            parts.append(f"<pre class=error>{e(report['error']['message'])}\n{e(report['error'].get('traceback') or '')}</pre>")
-        parts.append("<ul>")
-        for test in report["tests"]:
-            parts.append(f"<li><span class={e(test['status'])}>{_STATUS[test['status']]}</span> {e(test['title'])}")
-            if test["status"] != "pass" and test["message"]:
-                parts.append(f"<pre>{e(test['message'])}</pre>")
-            if test["status"] == "error" and test.get("traceback"):
-                parts.append(f"<pre>{e(test['traceback'])}</pre>")
-            parts.append("</li>")
-        parts.append("</ul>")
-        if report["stdout"]:
-            parts.append(f"<h3>Your output</h3><pre>{e(report['stdout'])}</pre>")
+    if result.get("report"):
+        parts.append(report_html(result["report"]))
     if code is not None:
         parts.append(f"<details><summary>Code</summary><pre>{e(code)}</pre></details>")
     parts.append("</section>")
@@ -210,7 +194,7 @@ def write_reports(rows: list[Row], problems: list, folder: Path, site: str) -> l
             body.append(f"<p class=error>Not graded: {e(row.error)}</p>")
         for slug, result in sorted(row.results.items()):
             answer = row.answers.problems.get(slug) if row.answers else None
-            body.append(_report_html(slug, titles.get(slug, slug), result, answer.code if answer else None))
+            body.append(_answer_html(slug, titles.get(slug, slug), result, answer.code if answer else None))
         path.write_text(f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(name)}</title>"
                         f"<style>{_STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n",
                         encoding="utf-8", errors="replace")

@@ -9,7 +9,9 @@ from pathlib import Path
 import frontmatter
 import yaml
 
-from .model import (DEFAULT_PACKAGES, DEFAULT_TIME_LIMIT, DIFFICULTIES, CodeBlock, EquivalentMark, Example,
+from ..project import Paths
+from ..runtime.harness import title_from
+from ..model import (BuildError, DEFAULT_PACKAGES, DEFAULT_TIME_LIMIT, DIFFICULTIES, CodeBlock, EquivalentMark, Example,
                     HiddenTest, Mutant, Problem, ProblemError, Requirement)
 
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
@@ -416,9 +418,7 @@ def parse_hidden_tests(path: Path, entry: tuple[str, ...],
                     raise ProblemError(path, node.lineno,
                                        f"{node.name}() asks for '{param}', which names no entry "
                                        f"function (entry: {', '.join(entry)})")
-            doc = ast.get_docstring(node)
-            title = doc.strip().splitlines()[0].strip() if doc and doc.strip() else \
-                node.name[len("test_"):].replace("_", " ").capitalize()
+            title = title_from(node.name, ast.get_docstring(node))
             tests.append(HiddenTest(name=node.name, title=title, params=params, line=node.lineno,
                                     guards=_guards(path, node, requirement_ids)))
     if not tests:
@@ -497,3 +497,13 @@ def load_problems(problems_dir: Path, tests_dir: Path, parse_many=None) -> tuple
         by_order.setdefault(problem.order, problem)
     problems.sort(key=lambda p: (p.order, p.slug))
     return problems, errors
+
+
+def load_course(paths: Paths, parse_many=None) -> list[Problem]:
+    """Every problem of a course, in order; BuildError with every located mistake, or when it has none."""
+    problems, errors = load_problems(paths.problems, paths.hidden_tests, parse_many)
+    if errors:
+        raise BuildError(errors)
+    if not problems:
+        raise BuildError([ProblemError(paths.problems, None, "no problems found (add a <slug>.md file)")])
+    return problems

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .harness import load_learner_code
-from .model import Example
+from ..model import Example
+from ..runtime.harness import load_learner_code
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ def with_hint(failure: AssertionError, hint: str) -> CheckFailed:
     return CheckFailed(str(failure).strip(), hint)
 
 
-def _json_value(value, kind: str):
+def json_value(value, kind: str):
     """One cell, as JSON can hold it: NaN and ±inf as the strings "nan", "inf", "-inf"."""
     if kind == "bool":
         return bool(value)
@@ -88,7 +88,7 @@ def _json_value(value, kind: str):
     return "nan" if value != value else ("inf" if value > 0 else "-inf")
 
 
-def _picture_kind(*dtypes) -> str | None:
+def picture_kind(*dtypes) -> str | None:
     kinds = {d.kind for d in dtypes}
     if not kinds <= set("biuf"):
         return None
@@ -123,7 +123,7 @@ def _picture(got: np.ndarray, expected: np.ndarray, differs: np.ndarray, kind: s
         return None
 
     def cells(array):
-        return [[_json_value(v, kind) for v in row] for row in array.tolist()]
+        return [[json_value(v, kind) for v in row] for row in array.tolist()]
 
     return {"name": name, "kind": kind, "shape": shape, "index": list(lead), "first": cell,
             "expected": cells(expected), "got": cells(got),
@@ -287,7 +287,7 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     if bool(close.all()):
         return
     own = _view(got, _ndarray).dtype if isinstance(got, _ndarray) else _asarray(got).dtype
-    picture = _picture(array, expected, ~close, _picture_kind(own, _asarray(wanted).dtype), name)
+    picture = _picture(array, expected, ~close, picture_kind(own, _asarray(wanted).dtype), name)
     got_bad = ~_isfinite(array) & _isfinite(expected)
     if got_bad.any():
         index = tuple(int(i) for i in _argwhere(got_bad)[0])
@@ -358,7 +358,7 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
         if array.dtype.kind in "fiub":
             hint = _mistake_hint(array.astype(_float64), mistakes, 0.0, 0.0)
         # -inf == -inf is equal here; NaN never is (as ``==`` says), so NaN cells are outlined.
-        picture = _picture(array, expected, ~same, _picture_kind(array.dtype, expected.dtype), name)
+        picture = _picture(array, expected, ~same, picture_kind(array.dtype, expected.dtype), name)
         raise CheckFailed(message, hint, picture)
 
 

@@ -11,20 +11,14 @@ grades those); every worked example of the statement matches what the reference 
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .examples import run_example
-from .figures import render_figures
-from .model import Problem, ProblemError
+from ..content.examples import run_example
+from ..content.figures import render_figures
+from ..grading import grade, grade_many
+from ..model import Problem, ProblemError
+from ..runtime.warmup import stand_ins as stand_in_code
 from .mutation import GeneratedMutant, generate
-from .runner import run_isolated
-from .warmup import stand_ins as stand_in_code
-
-# Each grade runs in its own child process and the thread only waits on it: one per core.
-GRADING_WORKERS = max(2, os.cpu_count() or 1)
-
 
 @dataclass
 class MutantResult:
@@ -58,15 +52,12 @@ class CheckResult:
         return sum(1 for m in self.mutants if m.killed_by)
 
 
-def _grade(problem: Problem, code: str) -> dict:
-    titles = [(t.name, t.title) for t in problem.tests]
-    return run_isolated(code, problem.tests_source, problem.entry, problem.time_limit, titles)
-
-
-def _grade_all(problem: Problem, codes: list[str]) -> list[dict]:
-    """Grade many programs at once, one child process per core."""
-    with ThreadPoolExecutor(max_workers=GRADING_WORKERS) as pool:
-        return list(pool.map(lambda code: _grade(problem, code), codes))
+def _grade_named(problem: Problem, batches: dict[str, list[str]]) -> dict[str, list[dict]]:
+    """Grade every program of every named batch at once (one child process per core); the
+    Reports come back under the same names, in the same order."""
+    codes = [code for batch in batches.values() for code in batch]
+    reports = iter(grade_many(problem, codes))
+    return {name: [next(reports) for _ in batch] for name, batch in batches.items()}
 
 
 def _not_passed(report: dict) -> list[dict]:
@@ -103,7 +94,7 @@ def check_problem(problem: Problem) -> CheckResult:
     md, tests = problem.source_path, problem.tests_path
     result.errors.extend(_todos(md) + _todos(tests))
 
-    report = _grade(problem, problem.solution.code)
+    report = grade(problem, problem.solution.code)
     if report["error"] and report["error"]["kind"] == "tests":
         result.errors.append(ProblemError(tests, report["error"]["line"], _tests_message(report)))
         return result
@@ -117,10 +108,12 @@ def check_problem(problem: Problem) -> CheckResult:
     solution_ok = report["status"] == "pass"
     # Generated mutants of a failing solution say nothing: grade them only once it passes.
     generated = generate(problem.solution.code, problem.entry) if solution_ok else []
-    reports = _grade_all(problem, [m.code for m in problem.mutants] + [g.code for g in generated]
-                         + [problem.starter.code, stand_in_code(problem.entry)])
-    mutant_reports, generated_reports = reports[:len(problem.mutants)], reports[len(problem.mutants):-2]
-    starter, stand_ins = reports[-2:]
+    reports = _grade_named(problem, {"mutants": [m.code for m in problem.mutants],
+                                     "generated": [g.code for g in generated],
+                                     "starter": [problem.starter.code],
+                                     "stand_ins": [stand_in_code(problem.entry)]})
+    mutant_reports, generated_reports = reports["mutants"], reports["generated"]
+    [starter], [stand_ins] = reports["starter"], reports["stand_ins"]
 
     for mutant, mutant_report in zip(problem.mutants, mutant_reports):
         failed = _not_passed(mutant_report)

@@ -36,7 +36,8 @@ class OutOfTime(BaseException):
 # ---------------------------------------------------------------------------------------------
 # Describing a value without running learner code
 # ---------------------------------------------------------------------------------------------
-def _type_name(value) -> str:
+def type_name(value) -> str:
+    """A learner type's name, read without running learner code (no ``__getattr__``, no ``__repr__``)."""
     name = type.__dict__["__name__"].__get__(type(value))
     return name if isinstance(name, str) else "object"
 
@@ -75,7 +76,7 @@ def describe(value) -> str:
         return f"list[{len(value)}]" + _items(value, numpy)
     if kind is dict:
         return f"dict[{len(value)}]"
-    return _type_name(value)
+    return type_name(value)
 
 
 def _items(items, numpy) -> str:

@@ -4,10 +4,10 @@ The child is forked after NumPy is imported (cheap: no interpreter start-up), ru
 harness, and streams its events back. If the time limit passes, the parent kills it and
 reports "Time limit exceeded" on the test that was running, as the browser page does.
 
-Grading is isolated (``isolate=True``, the default): the child runs the hidden tests only,
-and the learner's code runs in a process of its own, forked from a clean zygote and confined
-(``staticjudge/grading/``); the tests call it through proxies that exchange plain data.
-``isolate=False`` runs both in the one child, as the browser does in its worker.
+By default (``separate_learner=True``) the child runs the hidden tests only, and the learner's
+code runs in a process of its own, forked from a clean zygote and confined (``zygote.py``,
+``sandbox.py``); the tests call it through proxies that exchange plain data.
+``separate_learner=False`` runs both in the one child, as the browser does in its worker.
 """
 
 from __future__ import annotations
@@ -15,44 +15,25 @@ from __future__ import annotations
 import multiprocessing
 import time
 
-from . import harness
-
-TIME_LIMIT_MESSAGE = "Time limit exceeded ({limit:g} s): is there an endless loop, or a much too slow step?"
-CRASH_MESSAGE = "The grader stopped unexpectedly (exit code {code}): your code may have used too much memory or exited the process."
-
-
-MEMORY_HEADROOM = 2 * 1024**3  # bytes a run may allocate beyond what the grader itself uses
-
-
-def _limit_memory(headroom: int = MEMORY_HEADROOM) -> None:
-    """Cap the child's address space so a memory bomb raises MemoryError instead of swapping."""
-    try:
-        import resource
-
-        with open("/proc/self/statm") as statm:
-            size = int(statm.read().split()[0]) * resource.getpagesize()
-        resource.setrlimit(resource.RLIMIT_AS, (size + headroom, size + headroom))
-    except (ImportError, OSError, ValueError):
-        pass  # not Linux: the time limit still stops the run
-
+from ..runtime import harness
+from .isolated import LearnerRun, grade_in_tests_process, shapes_in_tests_process
+from .limits import limit_memory
+from .report import CRASH_MESSAGE, TIME_LIMIT_MESSAGE, stopped_report, stopped_shapes
 
 def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], learner_sock=None,
            shapes: dict | None = None) -> None:
-    _limit_memory()
+    limit_memory()
+
     def emit(event):
         if event.get("type") in ("test_start", "test_end"):
             conn.send(("event", event))
 
     try:
         if mode == "shapes" and learner_sock is not None:
-            from .grading.isolated import shapes_in_tests_process
-
             report = shapes_in_tests_process(learner_sock, code, tests_source, entries, **shapes)
         elif mode == "shapes":
             report = harness.trace_shapes(code, tests_source, entries, **shapes)
         elif learner_sock is not None:
-            from .grading.isolated import grade_in_tests_process
-
             report = grade_in_tests_process(learner_sock, code, tests_source, entries, emit)
         elif mode == "grade":
             report = harness.grade(code, tests_source, entries, on_event=emit)
@@ -68,43 +49,20 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def stopped_report(titles: list[tuple[str, str]], finished: dict, running: str | None, message: str,
-                   why: str) -> dict:
-    """The Report of a run that had to be killed: finished tests keep their results."""
-    tests = []
-    for name, title in titles:
-        if name in finished:
-            tests.append(finished[name])
-            continue
-        text = message if name == running else "Not run: an earlier test did not finish."
-        tests.append({"name": name, "title": title, "status": "error", "message": text,
-                      "duration_ms": 0.0, "line": None, "traceback": ""})
-    error = None if running else {"kind": why, "message": message, "line": None, "traceback": ""}
-    return {"status": "error", "passed": sum(t["status"] == "pass" for t in tests), "total": len(tests),
-            "tests": tests, "stdout": "", "stdout_truncated": False, "error": error, "stopped": why}
-
-
-def stopped_shapes(message: str, why: str) -> dict:
-    """What ``trace_shapes`` gives for a run that had to be killed: nothing seen, and why."""
-    return {"test": None, "lines": [], "raised": [], "calls": 0, "call": None, "stopped": why,
-            "error": {"kind": why, "message": message, "line": None, "traceback": ""}}
-
-
-def run_isolated(code: str, tests_source: str, entries, time_limit: float,
-                 test_titles: list[tuple[str, str]], mode: str = "grade", isolate: bool = True,
+def run_in_child(code: str, tests_source: str, entries, time_limit: float,
+                 test_titles: list[tuple[str, str]], mode: str = "grade", separate_learner: bool = True,
                  test: str | None = None) -> dict:
     """Grade (or, with mode="script", just run) ``code`` in a child process within ``time_limit``.
 
     mode="shapes" runs ``harness.trace_shapes`` instead (for the hidden test named ``test``, or
     the first that fails) and returns its result. With ``isolate`` (grading and shapes), the
-    learner's code runs in a confined process of its own, where the tracer runs too.
+    learner's code runs in a confined process of its own, where the tracer runs too (unless
+    ``separate_learner`` is False).
     """
     import numpy  # noqa: F401  (imported before forking so every child starts with it)
 
     learner = None
-    if isolate and mode in ("grade", "shapes"):
-        from .grading.isolated import LearnerRun
-
+    if separate_learner and mode in ("grade", "shapes"):
         learner = LearnerRun(code, list(entries), time_limit)
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)

@@ -82,7 +82,7 @@ _any, _is_not, _len, _map, _tuple, _zip = any, operator.is_not, len, map, tuple,
 _chain, _dict_values = itertools.chain.from_iterable, dict.values
 
 
-class _Snapshot:
+class Snapshot:
     """The namespaces grading relies on, as they were before learner code ran.
 
     ``restore`` undoes whatever learner code did to them (``np.allclose = …``, patching
@@ -143,10 +143,10 @@ def _protected_namespaces(test_module) -> list[dict]:
     return spaces
 
 
-def _judge_module():
+def judge_module():
     """The helper module hidden tests import as ``judge`` (a sibling file of this one)."""
     if __package__:
-        from . import judge  # native: staticjudge.judge
+        from . import judge  # native: staticjudge.runtime.judge
     else:  # pragma: no cover - Pyodide: judge.py sits next to harness.py
         import judge
     sys.modules["judge"] = judge
@@ -171,7 +171,7 @@ class _Discarded(io.RawIOBase):
         return len(data)
 
 
-class _CappedOutput(io.TextIOBase):
+class CappedOutput(io.TextIOBase):
     """A stdout that keeps the first STDOUT_LIMIT characters and counts the rest.
 
     Once full, it hands ``sys.stdout``/``sys.stderr`` to a C-level buffered writer that only
@@ -239,7 +239,7 @@ def _describe(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def _trimmed_traceback(exc: BaseException) -> str:
+def trimmed_traceback(exc: BaseException) -> str:
     frames = _learner_frames(exc)
     lines = []
     if frames:
@@ -249,7 +249,7 @@ def _trimmed_traceback(exc: BaseException) -> str:
     return "".join(lines)
 
 
-def _learner_line(exc: BaseException) -> int | None:
+def learner_line(exc: BaseException) -> int | None:
     if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
         return exc.lineno
     frames = _learner_frames(exc)
@@ -275,21 +275,21 @@ def _learner_builtins() -> dict:
     return table
 
 
-def _register_source(filename: str, source: str) -> None:
+def register_source(filename: str, source: str) -> None:
     """Let tracebacks show the learner's (or the tests') source lines."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 
 
 def load_learner_code(code: str, module_name: str = "solution") -> dict:
     """Compile and execute learner code; return its namespace. Raises what the code raises."""
-    _register_source(LEARNER_FILE, code)
+    register_source(LEARNER_FILE, code)
     compiled = compile(code, LEARNER_FILE, "exec", dont_inherit=True)
     namespace = {"__name__": module_name, "__file__": LEARNER_FILE, "__builtins__": _learner_builtins()}
     exec(compiled, namespace)
     return namespace
 
 
-def _load_error(exc: BaseException) -> dict:
+def load_error(exc: BaseException) -> dict:
     if isinstance(exc, LearnerError):
         return dict(exc.error)
     if isinstance(exc, SyntaxError) and exc.filename == LEARNER_FILE:
@@ -310,8 +310,8 @@ def _load_error(exc: BaseException) -> dict:
     error = {
         "kind": kind,
         "message": message,
-        "line": _learner_line(exc),
-        "traceback": _trimmed_traceback(exc),
+        "line": learner_line(exc),
+        "traceback": trimmed_traceback(exc),
     }
     if isinstance(exc, TabError) and exc.filename == LEARNER_FILE:
         error["fix"] = "tabs"  # the page offers to convert the indentation
@@ -347,10 +347,10 @@ def _compiled_tests(tests_source: str, tests_filename: str) -> types.CodeType:
 def _load_tests(tests_source: str, tests_filename: str):
     global _check_failed_class
     try:
-        _check_failed_class = _judge_module().CheckFailed
+        _check_failed_class = judge_module().CheckFailed
     except ImportError:  # no NumPy here (a pure-Python problem): tests cannot use judge either
         pass
-    _register_source(tests_filename, tests_source)
+    register_source(tests_filename, tests_source)
     module = types.ModuleType("hidden_tests")
     module.__file__ = tests_filename
     exec(_compiled_tests(tests_source, tests_filename), module.__dict__)
@@ -362,11 +362,16 @@ def _load_tests(tests_source: str, tests_filename: str):
     return module, [(name, test_title(fn), fn) for _, name, fn in found]
 
 
-def test_title(fn) -> str:
-    doc = inspect.getdoc(fn)
-    if doc:
+def title_from(name: str, doc: str | None) -> str:
+    """A hidden test's title for learners: its docstring's first line, else its name in words.
+    (The one rule: the site build reads titles from the test file's source with it too.)"""
+    if doc and doc.strip():
         return doc.strip().splitlines()[0].strip()
-    return fn.__name__[len("test_"):].replace("_", " ").capitalize()
+    return name[len("test_"):].replace("_", " ").capitalize()
+
+
+def test_title(fn) -> str:
+    return title_from(fn.__name__, inspect.getdoc(fn))
 
 
 def test_parameters(fn) -> list[str]:
@@ -430,7 +435,7 @@ def _entry_problem(name: str, namespace: dict) -> str | None:
 _READ_ONLY_DICT = "this dict is an input of your function: it is read-only"
 
 
-class _ReadOnlyDict(dict):
+class ReadOnlyDict(dict):
     """A learner's copy of a dict argument: it reads as any dict, and refuses every change.
 
     A writable copy would hide the change from the test, so a function that stores into a dict
@@ -447,7 +452,7 @@ class _ReadOnlyDict(dict):
         return dict, (dict(self),)
 
 
-def _input_guard(snapshot: _Snapshot):
+def _input_guard(snapshot: Snapshot):
     """Wrap learner functions: read-only copies of NumPy inputs (and of dicts) in, tampering
     undone after.
 
@@ -465,7 +470,7 @@ def _input_guard(snapshot: _Snapshot):
             copy.flags.writeable = False
             return copy
         if isinstance(value, dict):
-            return _ReadOnlyDict({k: protect(v) for k, v in value.items()})
+            return ReadOnlyDict({k: protect(v) for k, v in value.items()})
         if isinstance(value, (list, tuple)) and any(isinstance(v, ndarray) for v in value):
             return type(value)(protect(v) for v in value)
         return value
@@ -484,7 +489,7 @@ def _input_guard(snapshot: _Snapshot):
     return wrap
 
 
-def _error_message(exc: BaseException) -> str:
+def error_message(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return "Your code called sys.exit()/exit(); return a value instead."
     if isinstance(exc, KeyboardInterrupt):
@@ -532,14 +537,14 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
     except AssertionError as exc:
         # An assertion raised inside the learner's own code is their error, not a failed check.
         if _learner_frames(exc):
-            result.update(status=ERROR, message=_describe(exc), line=_learner_line(exc),
-                          traceback=_trimmed_traceback(exc))
+            result.update(status=ERROR, message=_describe(exc), line=learner_line(exc),
+                          traceback=trimmed_traceback(exc))
         else:
             message = _assert_message(exc, tests_filename)
             result.update(status=FAIL, message=message, hint=_hint_of(exc, message), picture=_picture_of(exc))
     except _BaseException as exc:  # learner code may raise anything, SystemExit included
-        result.update(status=ERROR, message=_error_message(exc), line=_learner_line(exc),
-                      traceback=_trimmed_traceback(exc))
+        result.update(status=ERROR, message=error_message(exc), line=learner_line(exc),
+                      traceback=trimmed_traceback(exc))
     result["duration_ms"] = round((_perf_counter() - start) * 1000, 3)
     return result
 
@@ -570,7 +575,7 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     """
     entries = list(entries)
     emit = on_event or (lambda _event: None)
-    out = _CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
+    out = CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
     results: list[dict] = []
     error = snapshot = None
@@ -581,14 +586,14 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
             test_module, tests = _load_tests(tests_source, tests_filename)
         except Exception as exc:  # the author's mistake, not the learner's
             return _broken_tests_report(exc, tests_filename)
-        snapshot = _Snapshot(_protected_namespaces(test_module))
+        snapshot = Snapshot(_protected_namespaces(test_module))
         guard = _input_guard(snapshot)
         try:
             namespace = (load or load_learner_code)(code)
         except TimeUp:
             raise
         except _BaseException as exc:
-            error = _load_error(exc)
+            error = load_error(exc)
         snapshot.restore()
         if error is None:
             for name, title, fn in tests:
@@ -621,7 +626,7 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
 def _shapes_module():
     """The line tracer (shapes.py, a sibling file), imported only when shapes are asked for."""
     if __package__:
-        from . import shapes  # native: staticjudge.shapes
+        from . import shapes  # native: staticjudge.runtime.shapes
     else:  # pragma: no cover - Pyodide: shapes.py sits next to harness.py
         import shapes
     return shapes
@@ -654,7 +659,7 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
     entries = list(entries)
     result = {"test": None, "lines": [], "raised": [], "calls": 0, "call": None, "stopped": None, "error": None}
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = _CappedOutput()  # the learner's output is not shown here
+    sys.stdout = sys.stderr = CappedOutput()  # the learner's output is not shown here
     snapshot = None
     try:
         try:
@@ -662,7 +667,7 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
         except Exception as exc:  # the author's mistake, not the learner's
             result["error"] = _broken_tests_report(exc, tests_filename)["error"]
             return result
-        snapshot = _Snapshot(_protected_namespaces(test_module))
+        snapshot = Snapshot(_protected_namespaces(test_module))
         guard = _input_guard(snapshot)
         if tracer is None:
             tracer = _shapes_module().ShapeTracer(code)  # made before learner code runs
@@ -671,7 +676,7 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
         except TimeUp:
             raise
         except _BaseException as exc:
-            result["error"] = _load_error(exc)
+            result["error"] = load_error(exc)
             return result
         snapshot.restore()
 
@@ -720,7 +725,7 @@ def trace_shapes_json(code: str, tests_source: str, entries_json: str, test: str
 def run_script(code: str, *, on_event=None) -> dict:
     """Run learner code as a script (``__name__ == "__main__"``), without grading."""
     emit = on_event or (lambda _event: None)
-    out = _CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
+    out = CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
     error = None
     sys.stdout = sys.stderr = out
@@ -730,7 +735,7 @@ def run_script(code: str, *, on_event=None) -> dict:
         raise
     except _BaseException as exc:
         if not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
-            error = _load_error(exc)
+            error = load_error(exc)
             if isinstance(exc, SystemExit):
                 error["message"] = f"Your code exited with status {exc.code!r}."
     finally:

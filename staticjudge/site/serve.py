@@ -16,7 +16,9 @@ from pathlib import Path
 
 from watchfiles import watch
 
-from .sitebuild import BuildError, Paths, RuntimeOptions, SiteBuilder
+from ..model import BuildError
+from ..project import Paths, RuntimeOptions
+from .build import SiteBuilder
 
 # Types that Python's table may lack but a module worker and WebAssembly need exactly.
 MIME_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",

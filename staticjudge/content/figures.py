@@ -26,9 +26,9 @@ from contextlib import redirect_stdout
 
 import numpy as np
 
-from .harness import load_learner_code
-from .judge import PICTURE_MAX, _json_value, _picture_kind
-from .model import Example, Problem, ProblemError
+from ..model import Example, Problem, ProblemError
+from ..runtime.harness import load_learner_code
+from ..runtime.judge import PICTURE_MAX, json_value, picture_kind
 
 FILENAME = "<matrix>"
 
@@ -78,7 +78,7 @@ def _cell_text(value) -> str:
 def figure_data(value) -> dict:
     """The JSON that heatmap.js draws: {"kind", "shape", "values"} (a 1-D array is one row)."""
     array = np.asarray(value)
-    kind = _picture_kind(array.dtype)
+    kind = picture_kind(array.dtype)
     if kind is None:
         raise ValueError(f"a ```matrix block must give an array of numbers or booleans, not {array.dtype}")
     if array.ndim not in (1, 2):
@@ -89,7 +89,7 @@ def figure_data(value) -> dict:
         raise ValueError(f"a ```matrix block's array has shape {array.shape}: at most "
                          f"{PICTURE_MAX} × {PICTURE_MAX} can be drawn")
     return {"kind": kind, "shape": [int(n) for n in array.shape],
-            "values": [[_json_value(v, kind) for v in row] for row in rows.tolist()]}
+            "values": [[json_value(v, kind) for v in row] for row in rows.tolist()]}
 
 
 def figure_html(data: dict, caption: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import ProblemError
-from .parser import SLUG_RE
+from ..content.parser import SLUG_RE
+from ..model import ProblemError
 
 PROBLEM_TEMPLATE = '''---
 title: {title}

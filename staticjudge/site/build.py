@@ -15,83 +15,22 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-import yaml
 from markupsafe import Markup
 
-from . import markup
+from ..content import markup
+from ..content.parser import load_course, parse_or_error
+from ..model import BuildError, Problem, ProblemError, problem_hash
+from ..project import Paths, RuntimeOptions, SiteConfig
+from ..runtime import RUNTIME_DIR, RUNTIME_FILES
 from .csp import content_security_policy, origin
 from .frontend import FrontendError, bundle_editor
-from .grading.answers import problem_hash
-from .model import Problem, ProblemError
-from .parallel import parallel_map
-from .parser import load_problems, parse_or_error
 from .module_graph import static_imports
 from .offline import SERVICE_WORKER, service_worker
+from .parallel import parallel_map
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_SITE_DIR = PACKAGE_DIR.parent / "site"  # templates + page assets of this checkout
-# Shipped to the browser, loaded by the worker (and part of its memory snapshot's key).
-HARNESS_FILES = ("harness.py", "judge.py", "warmup.py", "shapes.py")
-
-
-class BuildError(Exception):
-    """The build stopped; ``errors`` says why, one located message each."""
-
-    def __init__(self, errors: list):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
-
-
-@dataclass(frozen=True)
-class Paths:
-    root: Path
-
-    @property
-    def problems(self) -> Path:
-        return self.root / "problems"
-
-    @property
-    def hidden_tests(self) -> Path:
-        return self.root / "hidden_tests"
-
-    @property
-    def site(self) -> Path:
-        """The project's own site/ (templates, assets, config), else this checkout's."""
-        own = self.root / "site"
-        return own if own.exists() or not DEFAULT_SITE_DIR.exists() else DEFAULT_SITE_DIR
-
-    @property
-    def default_out(self) -> Path:
-        return self.root / "_site"
-
-
-@dataclass
-class SiteConfig:
-    name: str = "Problems"
-    description: str = ""
-    tracks: dict = field(default_factory=dict)
-    pyodide_version: str = ""
-    pyodide_cdn: str = ""
-    offline: bool = True  # write sw.js: the site works offline after one visit (site/sw.js)
-
-    @classmethod
-    def load(cls, path: Path) -> "SiteConfig":
-        if not path.exists():
-            return cls()
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise BuildError([ProblemError(path, mark.line + 1 if mark else None, f"invalid YAML: {exc}")])
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise BuildError([ProblemError(path, None, f"unknown setting(s): {', '.join(sorted(unknown))}")])
-        return cls(**data)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -112,7 +51,7 @@ def problem_data(problem: Problem) -> dict:
         "packages": list(problem.packages),
         "tests": [{"name": t.name, "title": t.title} for t in problem.tests],
         "tests_source": problem.tests_source,
-        "hash": problem_hash(problem),  # carried into exported answers (grading/answers.py)
+        "hash": problem_hash(problem),  # carried into exported answers (classroom/answers.py)
     }
 
 
@@ -131,7 +70,7 @@ def _figures(problem: Problem) -> dict[str, str] | None:
     """The statement's ```matrix figures; NumPy and the solution are loaded only when it has some."""
     if not problem.figures:
         return None
-    from .figures import render_figures
+    from ..content.figures import render_figures
 
     return render_figures(problem)
 
@@ -230,49 +169,32 @@ def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, c
     return html, json.dumps(problem_data(problem), indent=1)
 
 
-@dataclass(frozen=True)
-class RuntimeOptions:
-    """Where the browser gets Pyodide from (see pyodide_assets)."""
-
-    self_host: bool = False
-    packages_dir: Path | None = None
-    offline: bool = True  # False: no sw.js whatever site/config.yaml says (`serve`: reloads show the latest build)
-
-    def external_origins(self, config: SiteConfig, problems: list[Problem]) -> list[str]:
-        """The origins pages fetch Pyodide from besides the site: the CDN, unless nothing needs it."""
-        if not config.pyodide_cdn:
+def external_origins(runtime: RuntimeOptions, config: SiteConfig, problems: list[Problem]) -> list[str]:
+    """The origins pages fetch Pyodide from besides the site: the CDN, unless nothing needs it."""
+    if not config.pyodide_cdn:
+        return []
+    if runtime.self_host:
+        given = ({distribution_name(w) for w in Path(runtime.packages_dir).glob("*.whl")}
+                 if runtime.packages_dir and Path(runtime.packages_dir).is_dir() else set())
+        wanted = {re.sub(r"[-_.]+", "-", name).lower() for p in problems for name in p.packages}
+        if wanted <= given:
             return []
-        if self.self_host:
-            given = ({distribution_name(w) for w in Path(self.packages_dir).glob("*.whl")}
-                     if self.packages_dir and Path(self.packages_dir).is_dir() else set())
-            wanted = {re.sub(r"[-_.]+", "-", name).lower() for p in problems for name in p.packages}
-            if wanted <= given:
-                return []
-        return [origin(config.pyodide_cdn)]
+    return [origin(config.pyodide_cdn)]
 
 
 def _write_assets(paths: Paths, config: SiteConfig, out: Path, runtime: RuntimeOptions) -> None:
     assets = out / "assets"
     shutil.copytree(paths.site / "assets", assets, dirs_exist_ok=True)
-    for name in HARNESS_FILES:
-        shutil.copyfile(PACKAGE_DIR / name, assets / name)
+    for name in RUNTIME_FILES:
+        shutil.copyfile(RUNTIME_DIR / name, assets / name)
     (assets / "pygments.css").write_text(markup.pygments_css(), encoding="utf-8")
     try:
         bundle_editor(paths.site, assets)
-        data = runtime_config(paths.site, out, config.pyodide_version, config.pyodide_cdn, HARNESS_FILES,
+        data = runtime_config(paths.site, out, config.pyodide_version, config.pyodide_cdn, RUNTIME_FILES,
                               self_host=runtime.self_host, packages_dir=runtime.packages_dir)
     except (FrontendError, PyodideAssetsError) as exc:
         raise BuildError([ProblemError(paths.site / "package.json", None, str(exc))]) from None
     (assets / "runtime.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
-
-
-def load_all(paths: Paths, parse_many=None) -> list[Problem]:
-    problems, errors = load_problems(paths.problems, paths.hidden_tests, parse_many)
-    if errors:
-        raise BuildError(errors)
-    if not problems:
-        raise BuildError([ProblemError(paths.problems, None, "no problems found (add a <slug>.md file)")])
-    return problems
 
 
 def _fingerprint(*paths: Path) -> str:
@@ -344,7 +266,7 @@ class SiteBuilder:
         """Every rendered file of the site but the assets: {relative path: content}."""
         env = _environment(self.paths.site / "templates")
         try:
-            csp = content_security_policy(self.runtime.external_origins(config, problems))
+            csp = content_security_policy(external_origins(self.runtime, config, problems))
         except ValueError as exc:
             raise BuildError([ProblemError(self.paths.site / "config.yaml", None, f"pyodide_cdn: {exc}")]) from None
         files = {}
@@ -366,7 +288,7 @@ class SiteBuilder:
 
     def _cdn(self, config: SiteConfig, problems: list[Problem]) -> str:
         """The Pyodide CDN's URL prefix if pages load anything from it, else ""."""
-        return config.pyodide_cdn if self.runtime.external_origins(config, problems) else ""
+        return config.pyodide_cdn if external_origins(self.runtime, config, problems) else ""
 
     def build(self, out: Path | None = None) -> tuple[Path, list[Problem]]:
         """Build the whole site into ``out`` (default ``_site/``); raise BuildError on any problem.
@@ -378,7 +300,7 @@ class SiteBuilder:
         config = SiteConfig.load(self.paths.site / "config.yaml")
         if not self.runtime.offline:
             config = dataclasses.replace(config, offline=False)
-        problems = load_all(self.paths, self._parse_many)
+        problems = load_course(self.paths, self._parse_many)
         out.parent.mkdir(parents=True, exist_ok=True)
         try:
             files = self._pages_and_index(problems, config)

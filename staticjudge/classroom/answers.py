@@ -10,7 +10,7 @@ The format is documented by ``answers.schema.json`` (beside this file) and writt
                               "problem_hash": "…" | null}}}
 
 Version 1 (before learner names and hashes) is read too. ``problem_hash`` is the content hash
-(``problem_hash``) of the problem the learner was looking at when the code was last saved, so
+(``model.problem_hash``) of the problem the learner was looking at when the code was last saved, so
 a teacher sees who solved an older version. The file is not signed (a static site holds no
 secret): the grade comes from running the code again, never from ``solved``.
 """
@@ -29,16 +29,6 @@ MAX_FILE_BYTES = 20 * 1024**2
 MAX_CODE_CHARS = 1_000_000
 SLUG = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 SCHEMA_PATH = Path(__file__).with_name("answers.schema.json")
-
-
-def problem_hash(problem) -> str:
-    """What makes a problem the same problem to grade: statement, entry functions, hidden tests,
-    time limit, packages (not hints, solution or mutants). 32 hex digits."""
-    content = {"slug": problem.slug, "title": problem.title, "statement": problem.statement,
-               "entry": list(problem.entry), "tests_source": problem.tests_source,
-               "time_limit": problem.time_limit, "packages": list(problem.packages)}
-    data = json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    return hashlib.sha256(data).hexdigest()[:32]
 
 
 class AnswersError(ValueError):
