@@ -4,3 +4,5 @@ Layers, each importing only those below it: ``runtime`` (what the browser's work
 ``model`` and ``project``; then ``content`` and ``grading``; then ``authoring``, ``classroom``
 and ``site``; then ``cli``. ``tests/test_layers.py`` holds the package to it.
 """
+
+__version__ = "0.2.0"

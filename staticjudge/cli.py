@@ -1,4 +1,5 @@
-"""The command line: ``python build.py build | serve | check | grade | grade-class | new``."""
+"""The command line: ``staticjudge init | new | check | build | serve | grade | grade-class``
+(``python build.py …`` in this repository is the same)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import __version__
 from .content.parser import load_course, parse_problem
 from .model import BuildError, ProblemError
 from .project import Paths, RuntimeOptions, SiteConfig
@@ -35,9 +37,10 @@ def cmd_build(args, paths: Paths) -> int:
 
 
 def _runtime_options(args) -> RuntimeOptions:
-    packages = getattr(args, "pyodide_packages", None)
-    return RuntimeOptions(self_host=getattr(args, "self_host", False),
-                          packages_dir=Path(packages).resolve() if packages else None)
+    packages, dist = getattr(args, "pyodide_packages", None), getattr(args, "pyodide_dist", None)
+    return RuntimeOptions(self_host=getattr(args, "self_host", False) or bool(dist),
+                          packages_dir=Path(packages).resolve() if packages else None,
+                          pyodide_dist=Path(dist).resolve() if dist else None)
 
 
 def cmd_serve(args, paths: Paths) -> int:
@@ -206,23 +209,40 @@ def cmd_new(args, paths: Paths) -> int:
         _say_errors([exc])
         return EXIT_BAD_INPUT
     print(f"wrote {md} and {tests}\n"
-          f"next: edit both, then run `python build.py check {args.slug}` until it says ok")
+          f"next: edit both, then run `staticjudge check {args.slug}` until it says ok")
+    return EXIT_OK
+
+
+def cmd_init(args, paths: Paths) -> int:
+    from .authoring.course import CourseError, init_course
+
+    try:
+        written = init_course(Path(args.dir), force=args.force)
+    except CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    where = Path(args.dir)
+    print(f"wrote a new course into {where} ({len(written)} files)\n"
+          f"next: cd {where} && staticjudge serve    (then open http://127.0.0.1:8000/)")
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------
 def _add_runtime_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--self-host", action="store_true", help="copy the Pyodide core from the pinned npm "
-                   "package into the output instead of loading it from the CDN")
+    p.add_argument("--self-host", action="store_true", help="copy the Pyodide core into the output instead "
+                   "of loading it from the CDN (from --pyodide-dist, else the pinned npm package: needs Node.js)")
+    p.add_argument("--pyodide-dist", metavar="DIR", help="an unpacked Pyodide release or npm package of the "
+                   "pinned version to self-host from (implies --self-host; no Node.js needed)")
     p.add_argument("--pyodide-packages", metavar="DIR", help="copy the wheels in DIR (e.g. NumPy's Pyodide "
                    "wheel) into the output and load them from there instead of the CDN")
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build and check a static site of "
+    parser = argparse.ArgumentParser(prog="staticjudge", description="Build and check a static site of "
                                      "browser-graded coding problems.")
-    parser.add_argument("--root", default=".", help="project folder holding problems/, hidden_tests/ "
-                        "and site/ (default: the current folder)")
+    parser.add_argument("--version", action="version", version=f"staticjudge {__version__}")
+    parser.add_argument("--root", default=None, help="course folder holding problems/, hidden_tests/ "
+                        "and site/ (default: the current folder, or the nearest one above it that has problems/)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("build", help="render the site into a folder (default _site/)")
@@ -263,6 +283,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="runs at once (default: one per core)")
     p.set_defaults(run=cmd_grade_class)
 
+    p = sub.add_parser("init", help="start a new course in DIR: config, one example problem, a README, "
+                       "a .gitignore and a GitHub Pages workflow")
+    p.add_argument("dir", metavar="DIR")
+    p.add_argument("--force", action="store_true", help="write into DIR even if it is not empty "
+                   "(files of the same name are replaced)")
+    p.set_defaults(run=cmd_init)
+
     p = sub.add_parser("new", help="write a skeleton problem and hidden-test file")
     p.add_argument("slug", metavar="SLUG")
     p.set_defaults(run=cmd_new)
@@ -272,5 +299,14 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    paths = Paths(Path(args.root).resolve())
+    paths = Paths(Path(args.root).resolve() if args.root else find_course(Path.cwd()))
     return args.run(args, paths)
+
+
+def find_course(start: Path) -> Path:
+    """The course around ``start``: the nearest folder at or above it holding problems/, else ``start``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "problems").is_dir():
+            return folder
+    return start

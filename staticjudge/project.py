@@ -4,6 +4,7 @@ gets Pyodide (RuntimeOptions). Typed and checked once, here; imports only ``mode
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import yaml
 from .model import BuildError, ProblemError
 
 CONFIG_FILE = "config.yaml"
-DEFAULT_SITE_DIR = Path(__file__).resolve().parent.parent / "site"  # templates + page assets of this checkout
+# The Pyodide the harness is tested with (the theme's package.json pins the same npm package).
+PYODIDE_VERSION = "314.0.7"
+CDN_TEMPLATE = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,8 @@ class Paths:
 
     @property
     def site(self) -> Path:
-        """The project's own site/ (templates, assets, config), else this checkout's."""
-        own = self.root / "site"
-        return own if own.exists() or not DEFAULT_SITE_DIR.exists() else DEFAULT_SITE_DIR
+        """The course's own ``site/``: its config.yaml, and templates or assets that override the theme's."""
+        return self.root / "site"
 
     @property
     def config(self) -> Path:
@@ -44,6 +46,7 @@ class Paths:
         return self.root / "_site"
 
 
+ACCENT_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 # What each setting holds, in the words an author reads in an error.
 _KINDS = {str: "text", bool: "true or false", dict: "a mapping (key: value lines)"}
 
@@ -55,9 +58,10 @@ class SiteConfig:
     name: str = "Problems"
     description: str = ""
     tracks: dict = field(default_factory=dict)  # track key -> heading, in index order
-    pyodide_version: str = ""
-    pyodide_cdn: str = ""
+    pyodide_version: str = PYODIDE_VERSION
+    pyodide_cdn: str = ""  # default: jsDelivr's copy of pyodide_version
     offline: bool = True  # write sw.js: the site works offline after one visit
+    accent: str = ""  # a CSS colour (#1f5fbf) for links and buttons; default: the theme's
 
     @classmethod
     def load(cls, path: Path) -> "SiteConfig":
@@ -91,9 +95,17 @@ class SiteConfig:
             if not isinstance(key, str) or not isinstance(heading, str):
                 errors.append(ProblemError(path, lines.get("tracks"), f"tracks: `{key}: {heading}` must be "
                                            "a track key and its heading, both text"))
+        accent = data.get("accent")
+        if isinstance(accent, str) and accent and not ACCENT_RE.match(accent):
+            errors.append(ProblemError(path, lines.get("accent"), f"accent: {accent!r} is not a colour; write it "
+                                       "as #rgb or #rrggbb (for example \"#1f5fbf\", quoted)"))
         if errors:
             raise BuildError(errors)
         return cls(**data)
+
+    def __post_init__(self):
+        if not self.pyodide_cdn:
+            self.pyodide_cdn = CDN_TEMPLATE.format(version=self.pyodide_version)
 
 
 @dataclass(frozen=True)
@@ -102,4 +114,5 @@ class RuntimeOptions:
 
     self_host: bool = False
     packages_dir: Path | None = None
+    pyodide_dist: Path | None = None  # --pyodide-dist: an unpacked Pyodide to self-host from
     offline: bool = True  # False: no sw.js whatever site/config.yaml says (`serve`: reloads show the latest build)

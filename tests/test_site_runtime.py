@@ -114,4 +114,5 @@ def test_static_imports_follow_the_graph_and_skip_dynamic_imports(tmp_path):
     (tmp_path / "c.js").write_text('import { a } from "./a.js";\n')
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.js").write_text("export const d = 1;\n")
-    assert static_imports(tmp_path, "a.js") == ["b.js", "c.js", "sub/d.js"]
+    files = {p.relative_to(tmp_path).as_posix(): p for p in tmp_path.rglob("*.js")}
+    assert static_imports(files, "a.js") == ["b.js", "c.js", "sub/d.js"]

@@ -25,12 +25,16 @@ from ..content.parser import load_course, parse_or_error
 from ..model import BuildError, Problem, ProblemError, problem_hash
 from ..project import Paths, RuntimeOptions, SiteConfig
 from ..runtime import RUNTIME_DIR, RUNTIME_FILES
+from .. import __version__
 from .csp import content_security_policy, origin
-from .frontend import FrontendError, bundle_editor
+from .frontend import BUNDLE_NAME, FrontendError, editor_bundle
 from .module_graph import static_imports
 from .offline import SERVICE_WORKER, service_worker
 from .parallel import parallel_map
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
+from .theme import Theme
+
+GENERATOR = f"staticjudge {__version__}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +61,10 @@ def problem_data(problem: Problem) -> dict:
 
 def site_view(config: SiteConfig) -> dict:
     # offline: "off" makes pages remove an offline copy an earlier build installed (offline.js).
-    return {"name": config.name, "description": config.description, "offline": "on" if config.offline else "off"}
+    return {"name": config.name, "description": config.description, "offline": "on" if config.offline else "off",
+            "generator": GENERATOR,
+            # a checked colour (project.ACCENT_RE), so it cannot close the style element
+            "style": f":root{{--accent:{config.accent}}}" if config.accent else ""}
 
 
 def _neighbour(problem: Problem | None) -> dict | None:
@@ -130,9 +137,9 @@ def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 # Writing
 # ---------------------------------------------------------------------------------------------
-def _environment(templates: Path) -> jinja2.Environment:
+def _environment(theme: Theme) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=jinja2.FileSystemLoader([str(folder) for folder in theme.template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -182,18 +189,22 @@ def external_origins(runtime: RuntimeOptions, config: SiteConfig, problems: list
     return [origin(config.pyodide_cdn)]
 
 
-def _write_assets(paths: Paths, config: SiteConfig, out: Path, runtime: RuntimeOptions) -> None:
+def _write_assets(paths: Paths, theme: Theme, config: SiteConfig, out: Path, runtime: RuntimeOptions) -> None:
     assets = out / "assets"
-    shutil.copytree(paths.site / "assets", assets, dirs_exist_ok=True)
+    for name, source in theme.assets().items():
+        (assets / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, assets / name)
     for name in RUNTIME_FILES:
         shutil.copyfile(RUNTIME_DIR / name, assets / name)
     (assets / "pygments.css").write_text(markup.pygments_css(), encoding="utf-8")
     try:
-        bundle_editor(paths.site, assets)
-        data = runtime_config(paths.site, out, config.pyodide_version, config.pyodide_cdn, RUNTIME_FILES,
-                              self_host=runtime.self_host, packages_dir=runtime.packages_dir)
+        shutil.copyfile(editor_bundle(), assets / BUNDLE_NAME)
+        data = runtime_config(out, config.pyodide_version, config.pyodide_cdn, RUNTIME_FILES,
+                              self_host=runtime.self_host, packages_dir=runtime.packages_dir,
+                              dist_dir=runtime.pyodide_dist)
     except (FrontendError, PyodideAssetsError) as exc:
-        raise BuildError([ProblemError(paths.site / "package.json", None, str(exc))]) from None
+        raise BuildError([ProblemError(paths.config, None, str(exc))]) from None
+    data["generator"] = GENERATOR
     (assets / "runtime.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
@@ -216,6 +227,7 @@ class SiteBuilder:
         self.paths = paths
         self.base_url = base_url
         self.runtime = runtime or RuntimeOptions()
+        self.theme = Theme(paths.site)
         self._parsed: dict[Path, tuple[str, Problem | ProblemError]] = {}
         self._pages: dict[str, tuple[tuple, tuple[str, str]]] = {}
         self._written: tuple[Path, dict[str, bytes]] | None = None  # output folder, file digests
@@ -233,8 +245,8 @@ class SiteBuilder:
     def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment,
                       csp: str) -> list:
         template = env.get_template("problem.html")
-        preload = tuple(static_imports(self.paths.site / "assets", "app.js"))
-        setting = (repr(config), _fingerprint(*sorted((self.paths.site / "templates").glob("*.html"))),
+        preload = tuple(static_imports(self.theme.assets(), "app.js"))
+        setting = (repr(config), _fingerprint(*self.theme.templates()),
                    self.base_url, csp, preload)
 
         def key(i: int) -> tuple:
@@ -264,17 +276,17 @@ class SiteBuilder:
 
     def _pages_and_index(self, problems: list[Problem], config: SiteConfig) -> dict[str, bytes]:
         """Every rendered file of the site but the assets: {relative path: content}."""
-        env = _environment(self.paths.site / "templates")
+        env = _environment(self.theme)
         try:
             csp = content_security_policy(external_origins(self.runtime, config, problems))
         except ValueError as exc:
-            raise BuildError([ProblemError(self.paths.site / "config.yaml", None, f"pyodide_cdn: {exc}")]) from None
+            raise BuildError([ProblemError(self.paths.config, None, f"pyodide_cdn: {exc}")]) from None
         files = {}
         for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp)):
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
         site = site_view(config)
-        preload = tuple(static_imports(self.paths.site / "assets", "index.js"))
+        preload = tuple(static_imports(self.theme.assets(), "index.js"))
         index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp, preload),
                                                       site=site,
                                                       tracks=index_tracks(problems, config),
@@ -283,7 +295,7 @@ class SiteBuilder:
         return files
 
     def _assets(self, config: SiteConfig, scratch: Path) -> dict[str, bytes]:
-        _write_assets(self.paths, config, scratch, self.runtime)
+        _write_assets(self.paths, self.theme, config, scratch, self.runtime)
         return {p.relative_to(scratch).as_posix(): p.read_bytes() for p in sorted(scratch.rglob("*")) if p.is_file()}
 
     def _cdn(self, config: SiteConfig, problems: list[Problem]) -> str:
@@ -297,7 +309,7 @@ class SiteBuilder:
         and swaps it in; later builds into the same folder replace only the files that changed.
         """
         out = Path(out or self.paths.default_out).resolve()
-        config = SiteConfig.load(self.paths.site / "config.yaml")
+        config = SiteConfig.load(self.paths.config)
         if not self.runtime.offline:
             config = dataclasses.replace(config, offline=False)
         problems = load_course(self.paths, self._parse_many)
@@ -305,10 +317,10 @@ class SiteBuilder:
         try:
             files = self._pages_and_index(problems, config)
         except jinja2.TemplateError as exc:
-            raise BuildError([_template_error(self.paths.site / "templates", exc)]) from None
+            raise BuildError([_template_error(self.theme, exc)]) from None
         with tempfile.TemporaryDirectory(prefix=f".{out.name}-assets-", dir=out.parent) as scratch:
             files.update(self._assets(config, Path(scratch)))
-        worker = config.offline and service_worker(self.paths.site / SERVICE_WORKER, files, self._cdn(config, problems))
+        worker = config.offline and service_worker(self.theme.service_worker, files, self._cdn(config, problems))
         if worker:
             files[SERVICE_WORKER] = worker
         digests = {path: hashlib.blake2b(data, digest_size=16).digest() for path, data in files.items()}
@@ -320,10 +332,10 @@ class SiteBuilder:
         return out, problems
 
 
-def _template_error(templates: Path, exc: jinja2.TemplateError) -> ProblemError:
+def _template_error(theme: Theme, exc: jinja2.TemplateError) -> ProblemError:
     """A template mistake, located where Jinja2 knows the place."""
     name = getattr(exc, "filename", None) or getattr(exc, "name", None)
-    path = Path(name) if name and Path(name).is_absolute() else templates / (name or "")
+    path = Path(name) if name and Path(name).is_absolute() else theme.template_dirs[0] / (name or "")
     return ProblemError(path, getattr(exc, "lineno", None), f"template error: {exc.message or exc}")
 
 

@@ -16,14 +16,16 @@ from pathlib import Path
 STATIC_IMPORT = re.compile(r"""^\s*import\s+(?:[^'"()]*?\s+from\s+)?["'](\./[^"']+\.js)["']""", re.MULTILINE)
 
 
-def static_imports(folder: Path, entry: str) -> list[str]:
-    """Every module reachable from ``entry`` through static imports, in the order found, entry excluded."""
+def static_imports(files: dict[str, Path], entry: str) -> list[str]:
+    """Every module reachable from ``entry`` through static imports, in the order found, entry excluded.
+
+    ``files`` maps each page asset's path (relative to assets/) to the file that holds it."""
     found: list[str] = []
     todo = [entry]
     while todo:
         name = todo.pop(0)
-        path = folder / name
-        if not path.is_file():
+        path = files.get(name)
+        if path is None or not path.is_file():
             continue
         for target in STATIC_IMPORT.findall(path.read_text(encoding="utf-8")):
             module = (Path(name).parent / target).as_posix().removeprefix("./")

@@ -1,8 +1,10 @@
 """Where the browser gets Pyodide and its packages: the CDN, or files copied into the site.
 
 - default: the Pyodide core and named packages come from the CDN of the pinned version;
-- ``self_host``: the core is copied from the pinned npm package (site/node_modules/pyodide)
-  into ``<out>/pyodide/``; packages named by problems still come from the CDN;
+- ``self_host``: the core is copied into ``<out>/pyodide/`` from ``--pyodide-dist DIR`` (an
+  unpacked Pyodide release or npm package), else from the theme's pinned npm package (a
+  checkout), else from the npm registry's package of that version (``npm pack``, cached per
+  user); packages named by problems still come from the CDN;
 - ``packages_dir``: every wheel found there is copied into ``<out>/pyodide-packages/`` and the
   worker loads it by its own file URL. Loading by name would go through the lock file, which
   may name another version than the wheel at hand (314.0.7's names numpy 2.4.6).
@@ -18,12 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import subprocess
+import tarfile
+import tempfile
 from pathlib import Path
 from urllib.parse import quote, unquote
 
-from .frontend import ensure_node_modules
+from .frontend import FRONTEND_DIR, FrontendError, ensure_node_modules
 
 CORE_DIR = "pyodide"
 PACKAGES_DIR = "pyodide-packages"
@@ -40,16 +46,80 @@ def distribution_name(wheel: Path) -> str:
     return re.sub(r"[-_.]+", "-", wheel.name.split("-", 1)[0]).lower()
 
 
-def copy_core(site: Path, out: Path, version: str) -> None:
-    package = ensure_node_modules(site) / "pyodide"
-    found = json.loads((package / "package.json").read_text(encoding="utf-8"))["version"]
-    if version and found != version:
-        raise PyodideAssetsError(f"site/package.json pins pyodide {found}, but site/config.yaml says "
-                                 f"pyodide_version: {version}; make them agree")
+def _version_of(folder: Path) -> str | None:
+    """The Pyodide version a distribution folder holds (its package.json, else its lock file)."""
+    for name, read in (("package.json", lambda d: d["version"]), ("pyodide-lock.json", lambda d: d["info"]["version"])):
+        try:
+            return read(json.loads((folder / name).read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return None
+
+
+def _checked(folder: Path, version: str, where: str) -> Path:
+    missing = [name for name in CORE_FILES if not (folder / name).is_file()]
+    if missing:
+        raise PyodideAssetsError(f"{where}: {folder} is not a Pyodide distribution (no {', '.join(missing)})")
+    found = _version_of(folder)
+    if version and found and found != version:
+        raise PyodideAssetsError(f"{where}: {folder} holds Pyodide {found}, but the site needs {version} "
+                                 "(site/config.yaml's pyodide_version); make them agree")
+    return folder
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "staticjudge"
+
+
+def _from_npm_registry(version: str) -> Path:
+    """Pyodide's npm package of ``version``, fetched once with `npm pack` and kept in the user's cache."""
+    target = _cache_dir() / f"pyodide-{version}"
+    if (target / "package" / CORE_FILES[0]).is_file():
+        return target / "package"
+    npm = shutil.which("npm")
+    if not npm:
+        raise PyodideAssetsError(
+            f"--self-host needs Pyodide {version}'s files, and Node.js is not installed to fetch them: "
+            f"pass --pyodide-dist DIR, a folder holding an unpacked Pyodide {version} release "
+            f"(pyodide-{version}.tar.bz2 from https://github.com/pyodide/pyodide/releases) or npm package "
+            f"(`npm pack pyodide@{version}` on any machine with Node.js), or install Node.js with npm")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        done = subprocess.run([npm, "pack", f"pyodide@{version}", "--pack-destination", scratch,
+                               "--loglevel=error"], capture_output=True, text=True, timeout=600)
+        packed = sorted(Path(scratch).glob("pyodide-*.tgz"))
+        if done.returncode != 0 or not packed:
+            raise PyodideAssetsError(f"npm pack pyodide@{version} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+        unpacked = Path(scratch) / "unpacked"
+        with tarfile.open(packed[0]) as archive:
+            archive.extractall(unpacked, filter="data")
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(unpacked, target)
+    return target / "package"
+
+
+def pyodide_distribution(version: str, dist_dir: Path | None = None) -> Path:
+    """A folder holding the core files of Pyodide ``version``, from the first source that has it."""
+    if dist_dir:
+        return _checked(Path(dist_dir), version, "--pyodide-dist")
+    pinned = FRONTEND_DIR / "package.json"
+    if pinned.exists() and shutil.which("npm"):
+        wanted = json.loads(pinned.read_text(encoding="utf-8")).get("dependencies", {}).get("pyodide")
+        if wanted == version:
+            try:
+                return _checked(ensure_node_modules(FRONTEND_DIR) / "pyodide", version, "the theme's npm package")
+            except FrontendError as exc:
+                raise PyodideAssetsError(str(exc)) from None
+    return _checked(_from_npm_registry(version), version, "the npm package")
+
+
+def copy_core(out: Path, version: str, dist_dir: Path | None = None) -> None:
+    source = pyodide_distribution(version, dist_dir)
     target = out / CORE_DIR
     target.mkdir(parents=True, exist_ok=True)
     for name in CORE_FILES:
-        shutil.copyfile(package / name, target / name)
+        shutil.copyfile(source / name, target / name)
 
 
 def copy_wheels(packages_dir: Path, out: Path) -> dict[str, str]:
@@ -78,11 +148,11 @@ def wheel_digests(out: Path, wheels: dict[str, str]) -> dict[str, str]:
             for name, url in wheels.items()}
 
 
-def runtime_config(site: Path, out: Path, version: str, cdn: str, harness: tuple[str, ...],
-                   self_host: bool = False, packages_dir: Path | None = None) -> dict:
+def runtime_config(out: Path, version: str, cdn: str, harness: tuple[str, ...], self_host: bool = False,
+                   packages_dir: Path | None = None, dist_dir: Path | None = None) -> dict:
     """Copy what was asked for into ``out`` and return the worker's runtime.json."""
     if self_host:
-        copy_core(site, out, version)
+        copy_core(out, version, dist_dir)
     wheels = copy_wheels(packages_dir, out) if packages_dir else {}
     return {
         "pyodide_version": version,
