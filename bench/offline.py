@@ -4,7 +4,7 @@
     PYODIDE_PACKAGES=/path/to/wheels python bench/offline.py
 
 Per engine, in one run: a fresh profile opens the index, leaves it open `--wait` seconds (it warms
-Python up in the background: site/assets/prewarm.js), then clicks the first problem; the problem
+Python up in the background: theme/assets/prewarm.js), then clicks the first problem; the problem
 page is timed from its navigation start to its "staticjudge:python-ready" mark, against the bare
 page's cold time (a fresh profile; browser_site.BARE_HTML) measured in the same run. Target:
 ≤ 0.30× the bare page. Then offline: after that one visit the server is stopped, and every problem

@@ -11,6 +11,7 @@ import pytest
 from staticjudge.model import BuildError
 from staticjudge.project import Paths
 from staticjudge.site.build import build_site
+from staticjudge.site.theme import THEME_DIR
 
 from conftest import ROOT, line_of
 
@@ -172,11 +173,13 @@ def test_template_mistakes_are_located_errors(tmp_path, project):
     import shutil as _shutil
 
     site = tmp_path / "own_site"
-    _shutil.copytree(ROOT / "site", site, ignore=_shutil.ignore_patterns("node_modules"), symlinks=True)
+    (site / "templates").mkdir(parents=True)
+    _shutil.copyfile(ROOT / "site" / "config.yaml", site / "config.yaml")
     (project / "site").unlink()
     (project / "site").symlink_to(site)
-    page = site / "templates" / "problem.html"
-    page.write_text(page.read_text().replace("{{ problem.title }}", "{{ problem.title }"))
+    page = site / "templates" / "problem.html"  # the course's own, over the theme's
+    page.write_text((THEME_DIR / "templates" / "problem.html").read_text().replace("{{ problem.title }}",
+                                                                                  "{{ problem.title }"))
     with pytest.raises(BuildError) as info:
         build_site(Paths(project), project / "_site")
     [error] = info.value.errors

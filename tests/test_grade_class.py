@@ -13,6 +13,7 @@ from staticjudge.classroom import answers
 from staticjudge.model import problem_hash
 from staticjudge.classroom.gradebook import answer_files, grade_class, write_gradebook
 from staticjudge.content.parser import parse_problem
+from staticjudge.site.theme import THEME_DIR
 
 from conftest import ROOT
 
@@ -155,7 +156,7 @@ s.importData({ format: "staticjudge-answers", version: 1, problems: { rope: { co
 s.setLearnerName("Ada");
 console.log(JSON.stringify(s.exportData("Attention")));
 """ % HASH["softmax"]
-    result = subprocess.run(["node", "--input-type=module", "-e", script, str(ROOT / "site/assets/storage.js")],
+    result = subprocess.run(["node", "--input-type=module", "-e", script, str(THEME_DIR / "assets" / "storage.js")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -3,13 +3,15 @@
 import json
 import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from staticjudge.cli import main
-from staticjudge.site.frontend import needs_install
+from staticjudge.site.frontend import EDITOR_BUNDLE, needs_install
+from staticjudge.site.theme import THEME_DIR
 from staticjudge.site.module_graph import static_imports
 from staticjudge.site.pyodide_assets import CORE_FILES, distribution_name
 
@@ -39,7 +41,9 @@ def test_default_build_loads_pyodide_from_the_cdn_and_ships_a_minified_editor_bu
     bundle = (out / "assets" / "editor.js").read_text()
     assert len(bundle) > 50_000 and bundle.count("\n") < 50, "the editor bundle is minified"
     assert "as createEditor}" in bundle, "an ES module exporting createEditor"
-    assert not (ROOT / "site" / "assets" / "editor.js").exists(), "the bundle is build output only"
+    assert not (THEME_DIR / "assets" / "editor.js").exists(), "the bundle is build output only"
+    assert subprocess.run(["git", "ls-files", "--error-unmatch", str(EDITOR_BUNDLE)], cwd=ROOT,
+                          capture_output=True).returncode != 0, "the bundle is never committed"
     for name in ("app.js", "pyworker.js", "pyclient.js", "style.css"):
         assert (out / "assets" / name).stat().st_size > 0
 
@@ -50,7 +54,7 @@ def test_self_host_copies_the_pinned_pyodide_core_into_the_site(tmp_path):
     assert runtime(out)["pyodide_url"] == "../pyodide/"  # relative to assets/runtime.json
     for name in CORE_FILES:
         assert (out / "pyodide" / name).stat().st_size > 0
-    pinned = json.loads((ROOT / "site" / "package.json").read_text())["dependencies"]["pyodide"]
+    pinned = json.loads((THEME_DIR / "package.json").read_text())["dependencies"]["pyodide"]
     assert pinned == runtime(out)["pyodide_version"]
 
 

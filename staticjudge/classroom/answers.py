@@ -1,7 +1,7 @@
 """The page's exported answer files ("Export my answers"), read and checked for grading.
 
 The format is documented by ``answers.schema.json`` (beside this file) and written by
-``site/assets/storage.js``::
+``theme/assets/storage.js``::
 
     {"format": "staticjudge-answers", "version": 2, "site": "Attention from first principles",
      "site_root": "/courses/attention/", "learner": "Ada Lovelace" | null,

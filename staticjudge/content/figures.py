@@ -11,7 +11,7 @@ The block is Python run like a worked example (``np`` and the reference solution
 leading ``#`` lines are the caption, the last statement is an expression whose value, a 1-D or
 2-D array of numbers or booleans of at most 64 × 64, is the picture. The page gets a static
 <figure> with the values as a text table (readable without JavaScript) and the same values as
-JSON in ``data-matrix``, which ``site/assets/heatmap.js`` draws as a heatmap the way it draws a
+JSON in ``data-matrix``, which ``theme/assets/heatmap.js`` draws as a heatmap the way it draws a
 failed check's picture. An error is the author's, at the block's file:line.
 """
 

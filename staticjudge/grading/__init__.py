@@ -22,17 +22,22 @@ def _titles(problem: Problem) -> list[tuple[str, str]]:
     return [(t.name, t.title) for t in problem.tests]
 
 
+def course_folder(problem: Problem):
+    """The course a problem belongs to (the folder holding its problems/): kept from learner code."""
+    return problem.source_path.resolve().parent.parent
+
+
 def grade(problem: Problem, code: str, *, separate_learner: bool = True) -> dict:
     """The Report of ``code`` against ``problem``'s hidden tests (runtime/report.schema.json)."""
     return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
-                        separate_learner=separate_learner)
+                        separate_learner=separate_learner, course=course_folder(problem))
 
 
 def trace_shapes(problem: Problem, code: str, test: str | None = None) -> dict:
     """The shapes each line of ``code`` assigned while the hidden test ``test`` (else the first
     that fails) ran: ``harness.trace_shapes``'s result."""
     return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
-                        mode="shapes", test=test)
+                        mode="shapes", test=test, course=course_folder(problem))
 
 
 def grade_many(problem: Problem, codes: list[str], workers: int | None = None) -> list[dict]:

@@ -15,11 +15,12 @@ import shutil
 import socket
 import sys
 import tempfile
+from pathlib import Path
 from multiprocessing.connection import Connection
 
 from ..runtime import harness, shapes
 from . import sandbox, wire
-from .zygote import Zygote
+from .zygote import Zygote, private_paths
 
 PLAIN = ("only plain data can be sent back to the tests: NumPy arrays, numbers, bools, strings, "
          "None, and tuples, lists and dicts of those")
@@ -241,14 +242,15 @@ def checked_observations(seen) -> dict:
 class LearnerRun:
     """One learner process, started from the zygote, with its private working directory."""
 
-    def __init__(self, code: str, entries: list[str], time_limit: float):
+    def __init__(self, code: str, entries: list[str], time_limit: float, course: Path | None = None):
         self.workdir = tempfile.mkdtemp(prefix="staticjudge-learner-")
         os.chmod(self.workdir, 0o700)
         self.tests_end, learner_end = socket.socketpair()
         self.zygote = Zygote.get()
         try:
             self.pid = self.zygote.spawn(learner_end, code=code, entries=list(entries),
-                                         time_limit=time_limit, workdir=self.workdir)
+                                         time_limit=time_limit, workdir=self.workdir,
+                                         private=private_paths(course))
         finally:
             learner_end.close()
 

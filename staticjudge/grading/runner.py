@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from pathlib import Path
 
 from ..runtime import harness
 from .isolated import LearnerRun, grade_in_tests_process, shapes_in_tests_process
@@ -51,19 +52,20 @@ def _context():
 
 def run_in_child(code: str, tests_source: str, entries, time_limit: float,
                  test_titles: list[tuple[str, str]], mode: str = "grade", separate_learner: bool = True,
-                 test: str | None = None) -> dict:
+                 test: str | None = None, course: Path | None = None) -> dict:
     """Grade (or, with mode="script", just run) ``code`` in a child process within ``time_limit``.
 
     mode="shapes" runs ``harness.trace_shapes`` instead (for the hidden test named ``test``, or
     the first that fails) and returns its result. With ``isolate`` (grading and shapes), the
     learner's code runs in a confined process of its own, where the tracer runs too (unless
-    ``separate_learner`` is False).
+    ``separate_learner`` is False); it cannot read ``course`` (the course folder) or the current
+    directory.
     """
     import numpy  # noqa: F401  (imported before forking so every child starts with it)
 
     learner = None
     if separate_learner and mode in ("grade", "shapes"):
-        learner = LearnerRun(code, list(entries), time_limit)
+        learner = LearnerRun(code, list(entries), time_limit, course)
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     shapes = {"test": test, "time_limit": time_limit} if mode == "shapes" else None

@@ -137,11 +137,10 @@ def main() -> None:
 # ---------------------------------------------------------------------------------------------
 # The grader's side
 # ---------------------------------------------------------------------------------------------
-def private_paths() -> list[str]:
-    """What the learner's process must never be able to read: this checkout and the current
-    directory (the project's problems, hidden tests and solutions)."""
-    checkout = Path(__file__).resolve().parents[2]
-    return sorted({str(checkout), str(Path.cwd().resolve())})
+def private_paths(course: Path | None = None) -> list[str]:
+    """What the learner's process must never be able to read: the course (its problems, hidden
+    tests and solutions) and the current directory. Installed packages stay readable."""
+    return sorted({str(Path(p).resolve()) for p in (course, Path.cwd()) if p is not None})
 
 
 class Zygote:
@@ -178,9 +177,9 @@ class Zygote:
             return zygote
 
     def spawn(self, sock: socket.socket, *, code: str, entries: list[str], time_limit: float,
-              workdir: str) -> int:
+              workdir: str, private: list[str]) -> int:
         request = {"op": "spawn", "code": code, "entries": entries, "time_limit": time_limit,
-                   "workdir": workdir, "private": private_paths()}
+                   "workdir": workdir, "private": private}
         with self.lock:
             _send(self.control, request, [sock.fileno()])
             return _receive(self.control)[0]["pid"]

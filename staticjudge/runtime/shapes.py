@@ -96,7 +96,7 @@ def _items(items, numpy) -> str:
 
 def entry_text(entry: dict) -> str:
     """One observation as shown: ``scores (2, 6, 6) float64``; a loop's ``x (6,) → (5,) float64 ×3``
-    (arrays of one dtype name it once). site/assets/shapes-view.js writes the same in the page."""
+    (arrays of one dtype name it once). theme/assets/shapes-view.js writes the same in the page."""
     first, last, passes = entry["first"], entry["last"], entry["passes"]
     if passes > 1 and last != first:
         shape, _, dtype = first.rpartition(" ")

@@ -1,4 +1,4 @@
-"""The offline copy: ``sw.js`` at the site's root, the service worker of site/sw.js with its build.
+"""The offline copy: ``sw.js`` at the site's root, the service worker of theme/sw.js with its build.
 
 The build writes one line in front of the worker's source: the build's version (a hash of every
 built file's path and content) and the list of files to copy, each with its SHA-256, which the

@@ -9,7 +9,7 @@
   worker loads it by its own file URL. Loading by name would go through the lock file, which
   may name another version than the wheel at hand (314.0.7's names numpy 2.4.6).
 
-The worker keys its memory snapshot (site/assets/snapshot.js) by each wheel's sha256, written
+The worker keys its memory snapshot (theme/assets/snapshot.js) by each wheel's sha256, written
 next to its URL: a wheel replaced under the same name never restores a stale interpreter.
 
 The result is ``runtime.json`` (written into ``assets/``); its URLs are either absolute or

@@ -19,6 +19,7 @@ from watchfiles import watch
 from ..model import BuildError
 from ..project import Paths, RuntimeOptions
 from .build import SiteBuilder
+from .theme import THEME_DIR
 
 # Types that Python's table may lack but a module worker and WebAssembly need exactly.
 MIME_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
@@ -82,7 +83,9 @@ def serve(paths: Paths, port: int = 8000, host: str = "127.0.0.1", out: Path | N
     server = make_server(out, host, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"serving {out} at http://{host}:{server.server_address[1]}/ (Ctrl+C to stop)", flush=True)
-    watched = [str(p) for p in (paths.problems, paths.hidden_tests, paths.site) if p.exists()]
+    # The theme too where it is being worked on (a checkout: its sources are there).
+    theme = [THEME_DIR] if (THEME_DIR / "src").is_dir() else []
+    watched = [str(p) for p in (paths.problems, paths.hidden_tests, paths.site, *theme) if p.exists()]
     try:
         for _changes in watch(*watched, stop_event=stop_event, watch_filter=_source_filter):
             rebuild(builder, out)

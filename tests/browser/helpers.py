@@ -11,7 +11,7 @@ import re
 
 BOOT_MS = 120_000  # Pyodide boots in ~4-19 s here depending on the engine; a loaded CI machine gets slack
 RUN_MS = 60_000
-# A problem page's snapshot store (site/assets/snapshot-store.js) and the base its records are
+# A problem page's snapshot store (theme/assets/snapshot-store.js) and the base its records are
 # keyed by: `await (SNAPSHOT_STORE)()` in a page's script gives {store, base}.
 SNAPSHOT_STORE = """async () => {
   const app = document.querySelector('script[src$="assets/app.js"]').src;
@@ -44,7 +44,7 @@ def wait_python_ready(page) -> None:
 
 def pasted(code: str, tab_size: int = 4) -> str:
     """What the editor holds after a paste: the tabs of each line's indentation turned into spaces
-    (site/assets/indentation.js), so that Python never meets a TabError from pasted code."""
+    (theme/assets/indentation.js), so that Python never meets a TabError from pasted code."""
     def spaces(match):
         column = 0
         for char in match.group(0):

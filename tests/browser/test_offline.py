@@ -1,4 +1,4 @@
-"""The offline copy (site/sw.js, site/assets/offline.js), on every engine.
+"""The offline copy (theme/sw.js, theme/assets/offline.js), on every engine.
 
 Each test serves its own build on a port of its own, so each has an origin of its own (its own
 service worker, caches and snapshot store), and stops that server to take the network away: any
@@ -20,6 +20,7 @@ import pytest
 
 from staticjudge.site.pyodide_assets import CORE_FILES
 from staticjudge.site.serve import SiteHandler, SiteServer, make_server
+from staticjudge.site.theme import THEME_DIR
 
 from .conftest import FIXTURE, ROOT, build_into
 from .helpers import BOOT_MS, SNAPSHOT_STORE, open_problem, ready_boots, run_tests, set_code, text_of
@@ -236,7 +237,7 @@ class CorsHandler(SiteHandler):
 def test_cdn_mode_keeps_what_the_cdn_served(engine_page, tmp_path, wheels):
     """Pages load Pyodide from a CDN (another origin): once fetched through the service worker, it works offline."""
     cdn_root = tmp_path / "cdn"
-    core = ROOT / "site" / "node_modules" / "pyodide"
+    core = THEME_DIR / "node_modules" / "pyodide"
     (cdn_root / "pyodide").mkdir(parents=True)
     for name in CORE_FILES:
         shutil.copyfile(core / name, cdn_root / "pyodide" / name)
@@ -245,8 +246,6 @@ def test_cdn_mode_keeps_what_the_cdn_served(engine_page, tmp_path, wheels):
     project = make_project(tmp_path / "project")
     site = project / "site"
     site.mkdir()
-    for name in ("assets", "templates", "src", "node_modules", "package.json", "package-lock.json", "sw.js"):
-        (site / name).symlink_to(ROOT / "site" / name)
     config = (ROOT / "site" / "config.yaml").read_text()
     cdn_url = f"http://127.0.0.1:{cdn.server_address[1]}/pyodide/"
     (site / "config.yaml").write_text(re.sub(r"(?m)^pyodide_cdn:.*$", f"pyodide_cdn: {cdn_url}", config))

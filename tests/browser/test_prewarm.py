@@ -1,4 +1,4 @@
-"""The index warms Python up once idle (site/assets/prewarm.js), so the first problem opens warm."""
+"""The index warms Python up once idle (theme/assets/prewarm.js), so the first problem opens warm."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Warm start from a memory snapshot (site/assets/snapshot.js), and the cold boot it falls back to.
+"""Warm start from a memory snapshot (theme/assets/snapshot.js), and the cold boot it falls back to.
 
 The first visit boots cold and snapshots the interpreter before any learner code runs; later
 visits (and the spare worker) restore it. NumPy problems need PYODIDE_PACKAGES; the fixture
@@ -209,7 +209,7 @@ DAMAGE = {
 
 def damage_snapshot(page, how: str) -> None:
     """Change the one stored snapshot record as ``how`` says, in whichever store this engine's worker
-    uses (site/assets/snapshot-store.js: the origin private file system, else IndexedDB)."""
+    uses (theme/assets/snapshot-store.js: the origin private file system, else IndexedDB)."""
     page.evaluate(f"""async () => {{
         const {{ store, base }} = await ({SNAPSHOT_STORE})();
         const slots = await store.storedSlots(base);
