@@ -4,6 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Installing from this checkout builds the editor bundle with the theme's pinned npm packages
+# (staticjudge/theme/package-lock.json; `npm ci` runs by itself), so Node.js comes first.
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "warning: npm is not installed and cannot be installed here; the install and site builds will fail" >&2
+  fi
+fi
+
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
 # The browser tests drive Debian's browsers (test tools cannot download their own here): Chromium
@@ -18,15 +28,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "warning: ${missing[*]} not installed and cannot be installed here; their browser tests will skip" >&2
-  fi
-fi
-
-# The site build bundles the editor with npm packages (it runs `npm ci` in site/ by itself).
-if ! command -v npm >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
-  else
-    echo "warning: npm is not installed and cannot be installed here; site builds will fail" >&2
   fi
 fi
 
