@@ -18,14 +18,12 @@ import tempfile
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 
 from ..content import markup
 from ..content.parser import load_course, parse_or_error
-from ..model import BuildError, Problem, ProblemError, problem_hash
+from ..model import BuildError, Problem, ProblemError
 from ..project import Paths, RuntimeOptions, SiteConfig
 from ..runtime import RUNTIME_DIR, RUNTIME_FILES
-from .. import __version__
 from .csp import content_security_policy, origin
 from .frontend import BUNDLE_NAME, FrontendError, editor_bundle
 from .module_graph import static_imports
@@ -33,110 +31,8 @@ from .offline import SERVICE_WORKER, service_worker
 from .parallel import parallel_map
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
 from .theme import Theme
+from .views import GENERATOR, index_tracks, package_sets, page_view, problem_data, problem_view, site_view
 
-GENERATOR = f"staticjudge {__version__}"
-
-
-# ---------------------------------------------------------------------------------------------
-# View models: everything a template shows, computed here so templates hold no logic
-# ---------------------------------------------------------------------------------------------
-def problem_href(from_root: str, slug: str) -> str:
-    return f"{from_root}{slug}/index.html"
-
-
-def problem_data(problem: Problem) -> dict:
-    """What the page's worker needs to run and grade code (written as problem.json)."""
-    return {
-        "slug": problem.slug,
-        "title": problem.title,
-        "entry": list(problem.entry),
-        "starter": problem.starter.code,
-        "time_limit": problem.time_limit,
-        "packages": list(problem.packages),
-        "tests": [{"name": t.name, "title": t.title} for t in problem.tests],
-        "tests_source": problem.tests_source,
-        "hash": problem_hash(problem),  # carried into exported answers (classroom/answers.py)
-    }
-
-
-def site_view(config: SiteConfig) -> dict:
-    # offline: "off" makes pages remove an offline copy an earlier build installed (offline.js).
-    return {"name": config.name, "description": config.description, "offline": "on" if config.offline else "off",
-            "generator": GENERATOR,
-            # a checked colour (project.ACCENT_RE), so it cannot close the style element
-            "style": f":root{{--accent:{config.accent}}}" if config.accent else ""}
-
-
-def _neighbour(problem: Problem | None) -> dict | None:
-    if problem is None:
-        return None
-    return {"title": problem.title, "href": problem_href("../", problem.slug)}
-
-
-def _figures(problem: Problem) -> dict[str, str] | None:
-    """The statement's ```matrix figures; NumPy and the solution are loaded only when it has some."""
-    if not problem.figures:
-        return None
-    from ..content.figures import render_figures
-
-    return render_figures(problem)
-
-
-def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig) -> dict:
-    return {
-        "slug": problem.slug,
-        "title": problem.title,
-        "difficulty": problem.difficulty,
-        "tags": problem.tags,
-        "entry": problem.entry,
-        "packages": " ".join(problem.packages),  # for the worker to start loading before problem.json
-        "hash": problem_hash(problem),
-        "track_title": config.tracks.get(problem.track, problem.track),
-        "statement_html": Markup(markup.render_markdown(problem.statement, _figures(problem))),
-        "starter_html": Markup(markup.highlight_python(problem.starter.code)),
-        "solution_html": Markup(markup.highlight_python(problem.solution.code)),
-        "hints": [Markup(markup.render_markdown(h)) for h in problem.hints],
-        "test_titles": [t.title for t in problem.tests],
-        "prev": _neighbour(prev),
-        "next": _neighbour(nxt),
-    }
-
-
-def package_sets(problems: list[Problem]) -> str:
-    """The package sets the problems load, the first problem's first (JSON): the index warms each."""
-    sets = []
-    for problem in problems:
-        wanted = sorted(problem.packages)
-        if wanted not in sets:
-            sets.append(wanted)
-    return json.dumps(sets)
-
-
-def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
-    """Problems grouped by track: configured tracks first, in their order, then the rest.
-
-    Each problem keeps its number in the whole sequence (the order prev/next links follow).
-    """
-    number = {p.slug: i for i, p in enumerate(problems, start=1)}
-    keys = list(config.tracks) + sorted({p.track for p in problems} - set(config.tracks))
-    tracks = []
-    for key in keys:
-        members = [p for p in problems if p.track == key]
-        if not members:
-            continue
-        tracks.append({
-            "key": key or "problems",
-            "title": config.tracks.get(key, key.replace("-", " ").capitalize() or "Problems"),
-            "problems": [{"slug": p.slug, "title": p.title, "difficulty": p.difficulty, "tags": p.tags,
-                          "summary": p.summary, "href": problem_href("", p.slug), "number": number[p.slug]}
-                         for p in members],
-        })
-    return tracks
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-# ---------------------------------------------------------------------------------------------
 def _environment(theme: Theme) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(folder) for folder in theme.template_dirs]),
@@ -147,12 +43,6 @@ def _environment(theme: Theme) -> jinja2.Environment:
     )
 
 
-def _page(root: str, title: str, base_url: str, path: str, csp: str, preload: tuple[str, ...]) -> dict:
-    """preload: the modules the page's script imports (module_graph), fetched along with it."""
-    canonical = f"{base_url.rstrip('/')}/{path}" if base_url else ""
-    return {"root": root, "title": title, "canonical": canonical, "csp": csp, "preload": preload}
-
-
 def _line_containing(path: Path, snippet: str) -> int | None:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if snippet in line:
@@ -160,7 +50,7 @@ def _line_containing(path: Path, snippet: str) -> int | None:
     return None
 
 
-def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
+def _problempage_view(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
                   template: jinja2.Template, base_url: str, csp: str,
                   preload: tuple[str, ...]) -> tuple[str, str] | ProblemError:
     """The page and problem.json of one problem, or the located error that stops it."""
@@ -170,7 +60,7 @@ def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, c
         return ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc))
     except ProblemError as exc:  # a ```matrix figure that did not evaluate
         return exc
-    page = _page("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload)
+    page = page_view("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload)
     site = site_view(config)
     html = template.render(page=page, site=site, problem=view)
     return html, json.dumps(problem_data(problem), indent=1)
@@ -261,7 +151,7 @@ class SiteBuilder:
         def render(i: int):
             prev = problems[i - 1] if i > 0 else None
             nxt = problems[i + 1] if i + 1 < len(problems) else None
-            return _problem_page(problems[i], prev, nxt, config, template, self.base_url, csp, preload)
+            return _problempage_view(problems[i], prev, nxt, config, template, self.base_url, csp, preload)
 
         errors = []
         for i, result in zip(stale, parallel_map(render, stale)):
@@ -287,7 +177,7 @@ class SiteBuilder:
             files[f"{problem.slug}/problem.json"] = data.encode()
         site = site_view(config)
         preload = tuple(static_imports(self.theme.assets(), "index.js"))
-        index = env.get_template("index.html").render(page=_page("", config.name, self.base_url, "", csp, preload),
+        index = env.get_template("index.html").render(page=page_view("", config.name, self.base_url, "", csp, preload),
                                                       site=site,
                                                       tracks=index_tracks(problems, config),
                                                       package_sets=package_sets(problems))
