@@ -27,22 +27,17 @@ class ExampleFailure:
     message: str
 
 
-@dataclass(frozen=True)
-class _Step:
-    source: str
-    expected: str
-    line: int
-
-
-def _steps(example: Example) -> list[_Step]:
-    steps: list[_Step] = []
+def _steps(example: Example) -> list[tuple[Example, str]]:
+    """The example's statements, each an example of its own (its source and line) with the
+    output it must print."""
+    steps: list[tuple[Example, str]] = []
     source: list[str] = []
     expected: list[str] = []
     start = example.line
 
     def flush():
         if source:
-            steps.append(_Step("\n".join(source), "\n".join(expected).strip(), start))
+            steps.append((Example("\n".join(source), start), "\n".join(expected).strip()))
 
     for offset, text in enumerate(example.source.splitlines()):
         if text.startswith(">>>"):
@@ -115,7 +110,7 @@ def _run_steps(example: Example, solution_code: str) -> list[ExampleFailure]:
     namespace = load_learner_code(solution_code)
     namespace.setdefault("np", np)
     failures = []
-    for step in _steps(example):
+    for step, expected in _steps(example):
         try:
             with redirect_stdout(io.StringIO()) as printed:
                 try:
@@ -128,14 +123,14 @@ def _run_steps(example: Example, solution_code: str) -> list[ExampleFailure]:
         except Exception as exc:
             failures.append(ExampleFailure(step.line, f"example raised {type(exc).__name__}: {exc}"))
             break
-        if not step.expected:
+        if not expected:
             continue
         if is_expression and value is not None:
-            problem = _same(value, step.expected)
+            problem = _same(value, expected)
         else:
             shown = printed.getvalue().strip()
-            problem = None if shown.split() == step.expected.split() else \
-                f"printed {shown!r}, the statement says {step.expected!r}"
+            problem = None if shown.split() == expected.split() else \
+                f"printed {shown!r}, the statement says {expected!r}"
         if problem:
             failures.append(ExampleFailure(step.line, f"worked example does not match the solution: {problem}"))
     return failures

@@ -3,7 +3,8 @@
 Imports only ``runtime``, ``model`` and ``project``. ``runner.py`` runs the harness in a child
 process within the time limit; the learner's code runs in a confined process of its own
 (``isolated.py`` the tests' side, ``learner.py`` the learner's, ``zygote.py`` forks it,
-``sandbox.py`` confines it, ``wire.py`` the plain data between them, ``limits.py`` memory).
+``sandbox.py`` confines it, ``wire.py`` the plain data between them, ``framing.py`` the
+length-prefixed JSON of both channels, ``limits.py`` memory).
 """
 
 from __future__ import annotations

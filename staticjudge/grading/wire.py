@@ -6,8 +6,9 @@ dicts of those. Anything else is refused by name (:class:`NotPlain`), and the re
 validates every field before it builds a value, so the tests' process never unpickles, imports
 or calls anything the learner's code defined.
 
-A message is ``[4-byte big-endian header length][JSON header][buffer 0][buffer 1]…``; the
-header is ``{"op": str, …fields, "buffers": [length, …]}``. A value inside it is JSON:
+A message is ``[4-byte big-endian header length][JSON header][buffer 0][buffer 1]…`` (the
+length and header as ``framing.py`` frames them); the header is ``{"op": str, …fields,
+"buffers": [length, …]}``. A value inside it is JSON:
 ``null``/``true``/``1``/``1.5``/``"s"``/``[…]`` (a list) stand for themselves (``NaN`` and
 ``Infinity`` as Python's ``json`` writes them), and a one-key object tags the rest:
 ``{"t": […]}`` tuple, ``{"d": [[k, v], …]}`` dict, ``{"c": [re, im]}`` complex,
@@ -16,20 +17,18 @@ header is ``{"op": str, …fields, "buffers": [length, …]}``. A value inside i
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import struct
 
 import numpy as np
 
 from ..runtime.shapes import type_name
+from .framing import Framing
 
 MAX_MESSAGE = 512 * 1024**2  # bytes: a larger result is refused, not read
 MAX_DEPTH = 64               # nesting of lists, tuples and dicts
 MAX_DIMS = 32
 _DTYPE = re.compile(r"^[<>|=]?[biufcmMUS]\d{1,4}(\[[0-9a-zA-Z]{1,8}\])?$")
-_HEADER = struct.Struct(">I")
 
 
 class NotPlain(TypeError):
@@ -43,6 +42,9 @@ class NotPlain(TypeError):
 
 class BadMessage(ValueError):
     """A message that is not what this module writes (malformed, oversized or inconsistent)."""
+
+
+_FRAMING = Framing(">I", separators=(",", ":"), error=BadMessage)  # a 4-byte length, compact JSON
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,8 +95,7 @@ def encode(op: str, fields: dict | None = None, values: dict | None = None) -> b
     for key, value in (values or {}).items():
         header[key] = _encode(value, buffers, 0, "")
     header["buffers"] = [len(b) for b in buffers]
-    text = json.dumps(header, separators=(",", ":")).encode()
-    return b"".join([_HEADER.pack(len(text)), text, *buffers])
+    return b"".join([_FRAMING.pack(header), *buffers])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,18 +172,10 @@ def decode(message: bytes, *, copy: bool = True, make_dict=dict) -> tuple[dict, 
     inputs); ``make_dict`` builds dicts (the learner's side passes read-only ones).
     """
     view = memoryview(message)
-    if len(view) < 4:
-        raise BadMessage("short message")
-    (size,) = _HEADER.unpack(view[:4])
-    if size > len(view) - 4:
-        raise BadMessage("truncated header")
-    try:
-        header = json.loads(bytes(view[4:4 + size]))
-    except (ValueError, RecursionError) as exc:
-        raise BadMessage(f"unreadable header: {type(exc).__name__}") from None
+    header, offset = _FRAMING.unpack(view)
     if type(header) is not dict or type(header.get("op")) is not str or type(header.get("buffers")) is not list:
         raise BadMessage("malformed header")
-    buffers, offset = [], 4 + size
+    buffers = []
     for length in header["buffers"]:
         if type(length) is not int or length < 0 or offset + length > len(view):
             raise BadMessage("bad buffer length")

@@ -7,7 +7,7 @@ learner process forked from the grader itself would, through ``gc``). Forking it
 milliseconds, where starting Python and NumPy afresh costs ~150 ms.
 
 Control protocol over a private socket pair (no path: nothing else can connect), each message
-an 8-byte length and JSON:
+an 8-byte length and JSON (``framing.py``):
 
 - ``{"op": "spawn", code, entries, time_limit, workdir, private}`` plus one file descriptor
   (the learner's end of its socket with the tests' process) → ``{"pid"}``;
@@ -20,48 +20,17 @@ it, and at worst at their CPU limit.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
-_LENGTH = struct.Struct(">Q")
+from .framing import Framing
 
-
-def _read_exactly(sock: socket.socket, size: int) -> bytes:
-    chunks, got = [], 0
-    while got < size:
-        chunk = sock.recv(min(size - got, 1 << 20))
-        if not chunk:
-            raise EOFError("the other side hung up")
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
-
-
-def _send(sock: socket.socket, data: dict, fds: list[int] = ()) -> None:
-    body = json.dumps(data).encode()
-    head = _LENGTH.pack(len(body))
-    if fds:
-        socket.send_fds(sock, [head], list(fds))
-    else:
-        sock.sendall(head)
-    sock.sendall(body)
-
-
-def _receive(sock: socket.socket) -> tuple[dict, list[int]]:
-    head, fds, _flags, _addr = socket.recv_fds(sock, _LENGTH.size, 4)
-    if not head:
-        raise EOFError("the other side hung up")
-    if len(head) < _LENGTH.size:
-        head += _read_exactly(sock, _LENGTH.size - len(head))
-    (size,) = _LENGTH.unpack(head)
-    return json.loads(_read_exactly(sock, size)), fds
+_CONTROL = Framing(">Q")  # an 8-byte length and JSON
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,7 +45,7 @@ def _serve(control: socket.socket) -> None:
     roots: dict[tuple, list[Path]] = {}
     while True:
         try:
-            request, fds = _receive(control)
+            request, fds = _CONTROL.receive(control)
         except (EOFError, OSError):
             return
         if request["op"] == "spawn":
@@ -92,7 +61,7 @@ def _serve(control: socket.socket) -> None:
             for fd in fds:
                 os.close(fd)
             children.add(pid)
-            _send(control, {"pid": pid})
+            _CONTROL.send(control, {"pid": pid})
         elif request["op"] == "kill":
             pid = request["pid"]
             if pid in children:
@@ -102,7 +71,7 @@ def _serve(control: socket.socket) -> None:
                     pass
                 os.waitpid(pid, 0)
                 children.discard(pid)
-            _send(control, {"ok": True})
+            _CONTROL.send(control, {"ok": True})
         for pid in list(children):  # reap those that ended by themselves (never re-used while zombies)
             try:
                 done, _status = os.waitpid(pid, os.WNOHANG)
@@ -130,7 +99,7 @@ def main() -> None:
     except ImportError:
         pass
     from . import learner, wire  # noqa: F401
-    _send(control, {"ready": True})
+    _CONTROL.send(control, {"ready": True})
     _serve(control)
 
 
@@ -164,7 +133,7 @@ class Zygote:
             cwd="/", env=env)
         theirs.close()
         self.control = ours
-        reply, _ = _receive(ours)
+        reply, _ = _CONTROL.receive(ours)
         if not reply.get("ready"):
             raise RuntimeError("the learner-process zygote did not start")
 
@@ -181,13 +150,13 @@ class Zygote:
         request = {"op": "spawn", "code": code, "entries": entries, "time_limit": time_limit,
                    "workdir": workdir, "private": private}
         with self.lock:
-            _send(self.control, request, [sock.fileno()])
-            return _receive(self.control)[0]["pid"]
+            _CONTROL.send(self.control, request, [sock.fileno()])
+            return _CONTROL.receive(self.control)[0]["pid"]
 
     def kill(self, pid: int) -> None:
         with self.lock:
-            _send(self.control, {"op": "kill", "pid": pid})
-            _receive(self.control)
+            _CONTROL.send(self.control, {"op": "kill", "pid": pid})
+            _CONTROL.receive(self.control)
 
 
 if __name__ == "__main__":

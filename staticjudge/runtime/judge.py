@@ -589,73 +589,157 @@ class _LearnerCode:
         return self._find(self._everywhere(), unpack=unpack, line=line, ndim=ndim, kinds=kinds)[:1]
 
     def _find(self, nodes, *, unpack, line, ndim, kinds=ALL_CAUSES) -> list[str]:
-        lines, found = self.lines, []
-        axes = {3: "three", 4: "four", 5: "five"}.get(ndim, str(ndim))
-
-        def add(node, text):
-            if node.lineno != line and "(line" not in text:
-                text = f"{text} (line {node.lineno})"
-            if text not in found:
-                found.append(text)
-
-        for node in nodes if "unpack" in kinds else ():  # a batched shape unpacked into one sequence's names
-            if unpack and isinstance(node, ast.Assign) and isinstance(node.targets[0], (ast.Tuple, ast.List)):
-                shapes = [n for n in ast.walk(node.value) if isinstance(n, ast.Attribute) and n.attr == "shape"]
-                if shapes:
-                    names = len(node.targets[0].elts)
-                    array = _segment(lines, shapes[0].value)
-                    where = "" if node.lineno == line else f" (line {node.lineno})"
-                    add(node, f"`{lines[node.lineno - 1].strip()}`{where} unpacks the shape of a batch, which "
-                              f"has {axes} axes, into {names} names: use `{array}.shape[-{names}:]` or "
-                              f"`{array}.shape[-1]`")
-        for node in nodes if "transpose" in kinds else ():  # transposes that reverse every axis
-            if isinstance(node, ast.Attribute) and node.attr == "T":
-                array = _segment(lines, node.value)
-                add(node, f"`{array}.T` reverses all {axes} axes of a {ndim}-D array, not just the last two: "
-                          f"use np.swapaxes({array}, -1, -2)")
-            elif isinstance(node, ast.Call) and (
-                    (_numpy_call(node, "transpose") and len(node.args) == 1 and not node.keywords)
-                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "transpose"
-                        and not _numpy_call(node, "transpose") and not node.args and not node.keywords)):
-                array = _segment(lines, node.args[0] if node.args else node.func.value)
-                add(node, f"`{_segment(lines, node)}` reverses all {axes} axes of a {ndim}-D array, not just "
-                          f"the last two: use np.swapaxes({array}, -1, -2)")
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "transpose" \
-                    and not _numpy_call(node, "transpose") and len(node.args) >= 2 \
-                    and all(_nonnegative_int(a) for a in node.args):
-                named = {2: "two", 3: "three", 4: "four"}.get(len(node.args), str(len(node.args)))
-                add(node, f"`{_segment(lines, node)}` names {named} axes, but this batch has {axes}: use "
-                          f"np.swapaxes({_segment(lines, node.func.value)}, -1, -2), which swaps the last two "
-                          "axes of an array of any number of them")
-        for node in nodes if "dot" in kinds else ():  # np.dot is no batched matmul
-            if isinstance(node, ast.Call) and (_numpy_call(node, "dot") or (
-                    isinstance(node.func, ast.Attribute) and node.func.attr == "dot")):
-                add(node, f"`{_segment(lines, node)}`: np.dot on {ndim}-D arrays is not a batched matrix product "
-                          "(it pairs every sequence with every other one): use @ or np.matmul")
-        for node in nodes if "front" in kinds else ():  # shapes counted from the front
-            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
-                    and node.value.attr == "shape" and _nonnegative_int(node.slice):
-                array = _segment(lines, node.value.value)
-                add(node, f"`{_segment(lines, node)}` counts axes from the front, so on a batch it is a "
-                          f"different axis than on one sequence: count from the end "
-                          f"(`{array}.shape[-1]` is the last axis, `{array}.shape[-2]` the one before)")
-        for node in nodes if "front" in kinds else ():  # an axis counted from the front
-            if isinstance(node, ast.keyword) and node.arg == "axis" and _nonnegative_int(node.value):
-                add(node.value, f"`axis={_segment(lines, node.value)}` counts axes from the front, so on a batch "
-                                "it is a different axis than on one sequence: count from the end (axis=-1 is "
-                                "the last axis)")
-        for node in nodes if "front" in kinds else ():  # x[:, j] indexes axis 1
-            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and node.slice.elts:
-                lead_slice = node.slice.elts[0]
-                if isinstance(lead_slice, ast.Slice) and not (lead_slice.lower or lead_slice.upper or lead_slice.step) \
-                        and not any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in node.slice.elts):
-                    add(node, f"`{_segment(lines, node)}` indexes axes from the front, so on a batch it picks "
-                              "from a different axis than on one sequence: index from the end with `...`, e.g. "
-                              "`x[..., 0::2]`")
-        for node in nodes if "front" in kinds else ():  # len() of a batch is its batch size
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
-                    and len(node.args) == 1 and isinstance(node.args[0], ast.Name):
-                array = _segment(lines, node.args[0])
-                add(node, f"`{_segment(lines, node)}` is the number of rows of one sequence but the batch size "
-                          f"of a batch: use `{array}.shape[-2]`")
+        """The causes ``nodes`` show, one text each: the rules of ``_CAUSES`` in order, each over
+        every node (of those of a rule's pass, the first that matches a node speaks for it)."""
+        said = _Said(self.lines, line, ndim, unpack)
+        found = []
+        for kind, rules in _CAUSES:
+            if kind not in kinds:
+                continue
+            for node in nodes:
+                says = next((says for matches, says in rules if matches(node, said)), None)
+                if says is None:
+                    continue
+                anchor, text = says(node, said)
+                if anchor.lineno != line and "(line" not in text:
+                    text = f"{text} (line {anchor.lineno})"
+                if text not in found:
+                    found.append(text)
         return found
+
+
+class _Said:
+    """What a batch cause is told about the failure it speaks of."""
+
+    __slots__ = ("lines", "line", "ndim", "axes", "unpack")
+
+    def __init__(self, lines, line, ndim, unpack):
+        self.lines = lines  # the learner's source lines
+        self.line = line  # the failing line, if known
+        self.ndim = ndim  # of the batch
+        self.axes = {3: "three", 4: "four", 5: "five"}.get(ndim, str(ndim))  # ndim, in words
+        self.unpack = unpack  # the failure is a "values to unpack" ValueError
+
+
+def _unpacked_shape(node, said) -> bool:  # a batched shape unpacked into one sequence's names
+    return said.unpack and isinstance(node, ast.Assign) and isinstance(node.targets[0], (ast.Tuple, ast.List)) \
+        and any(isinstance(n, ast.Attribute) and n.attr == "shape" for n in ast.walk(node.value))
+
+
+def _say_unpacked_shape(node, said):
+    shape = next(n for n in ast.walk(node.value) if isinstance(n, ast.Attribute) and n.attr == "shape")
+    names = len(node.targets[0].elts)
+    array = _segment(said.lines, shape.value)
+    where = "" if node.lineno == said.line else f" (line {node.lineno})"
+    return node, (f"`{said.lines[node.lineno - 1].strip()}`{where} unpacks the shape of a batch, which has "
+                  f"{said.axes} axes, into {names} names: use `{array}.shape[-{names}:]` or `{array}.shape[-1]`")
+
+
+def _T_attribute(node, said) -> bool:  # transposes that reverse every axis
+    return isinstance(node, ast.Attribute) and node.attr == "T"
+
+
+def _say_T_attribute(node, said):
+    array = _segment(said.lines, node.value)
+    return node, (f"`{array}.T` reverses all {said.axes} axes of a {said.ndim}-D array, not just the last two: "
+                  f"use np.swapaxes({array}, -1, -2)")
+
+
+def _transpose_method(node) -> bool:
+    """``x.transpose(…)``, not ``np.transpose(…)``."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "transpose" \
+        and not _numpy_call(node, "transpose")
+
+
+def _transpose_all(node, said) -> bool:
+    return isinstance(node, ast.Call) and (
+        (_numpy_call(node, "transpose") and len(node.args) == 1 and not node.keywords)
+        or (_transpose_method(node) and not node.args and not node.keywords))
+
+
+def _say_transpose_all(node, said):
+    array = _segment(said.lines, node.args[0] if node.args else node.func.value)
+    return node, (f"`{_segment(said.lines, node)}` reverses all {said.axes} axes of a {said.ndim}-D array, "
+                  f"not just the last two: use np.swapaxes({array}, -1, -2)")
+
+
+def _transpose_naming_axes(node, said) -> bool:
+    return _transpose_method(node) and len(node.args) >= 2 and all(_nonnegative_int(a) for a in node.args)
+
+
+def _say_transpose_naming_axes(node, said):
+    named = {2: "two", 3: "three", 4: "four"}.get(len(node.args), str(len(node.args)))
+    return node, (f"`{_segment(said.lines, node)}` names {named} axes, but this batch has {said.axes}: use "
+                  f"np.swapaxes({_segment(said.lines, node.func.value)}, -1, -2), which swaps the last two "
+                  "axes of an array of any number of them")
+
+
+def _dot(node, said) -> bool:  # np.dot is no batched matmul
+    return isinstance(node, ast.Call) and (_numpy_call(node, "dot") or (
+        isinstance(node.func, ast.Attribute) and node.func.attr == "dot"))
+
+
+def _say_dot(node, said):
+    return node, (f"`{_segment(said.lines, node)}`: np.dot on {said.ndim}-D arrays is not a batched matrix "
+                  "product (it pairs every sequence with every other one): use @ or np.matmul")
+
+
+def _shape_from_front(node, said) -> bool:  # shapes counted from the front
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) \
+        and node.value.attr == "shape" and _nonnegative_int(node.slice)
+
+
+def _say_shape_from_front(node, said):
+    array = _segment(said.lines, node.value.value)
+    return node, (f"`{_segment(said.lines, node)}` counts axes from the front, so on a batch it is a "
+                  f"different axis than on one sequence: count from the end "
+                  f"(`{array}.shape[-1]` is the last axis, `{array}.shape[-2]` the one before)")
+
+
+def _axis_from_front(node, said) -> bool:  # an axis counted from the front
+    return isinstance(node, ast.keyword) and node.arg == "axis" and _nonnegative_int(node.value)
+
+
+def _say_axis_from_front(node, said):
+    return node.value, (f"`axis={_segment(said.lines, node.value)}` counts axes from the front, so on a batch "
+                        "it is a different axis than on one sequence: count from the end (axis=-1 is "
+                        "the last axis)")
+
+
+def _slice_from_front(node, said) -> bool:  # x[:, j] indexes axis 1
+    if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple) and node.slice.elts):
+        return False
+    lead = node.slice.elts[0]
+    return isinstance(lead, ast.Slice) and not (lead.lower or lead.upper or lead.step) \
+        and not any(isinstance(e, ast.Constant) and e.value is Ellipsis for e in node.slice.elts)
+
+
+def _say_slice_from_front(node, said):
+    return node, (f"`{_segment(said.lines, node)}` indexes axes from the front, so on a batch it picks "
+                  "from a different axis than on one sequence: index from the end with `...`, e.g. "
+                  "`x[..., 0::2]`")
+
+
+def _len_of_batch(node, said) -> bool:  # len() of a batch is its batch size
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
+        and len(node.args) == 1 and isinstance(node.args[0], ast.Name)
+
+
+def _say_len_of_batch(node, said):
+    return node, (f"`{_segment(said.lines, node)}` is the number of rows of one sequence but the batch size "
+                  f"of a batch: use `{_segment(said.lines, node.args[0])}.shape[-2]`")
+
+
+# The batch causes, in the order they are told: (kind of ALL_CAUSES, the rules of one pass over
+# the nodes), a rule being (matches(node, said) -> bool, says(node, said) -> (node to place, text)).
+# A pass of several rules takes, for each node, the first that matches it.
+_CAUSES = (
+    ("unpack", ((_unpacked_shape, _say_unpacked_shape),)),
+    ("transpose", ((_T_attribute, _say_T_attribute), (_transpose_all, _say_transpose_all),
+                   (_transpose_naming_axes, _say_transpose_naming_axes))),
+    ("dot", ((_dot, _say_dot),)),
+    ("front", ((_shape_from_front, _say_shape_from_front),)),
+    ("front", ((_axis_from_front, _say_axis_from_front),)),
+    ("front", ((_slice_from_front, _say_slice_from_front),)),
+    ("front", ((_len_of_batch, _say_len_of_batch),)),
+)
