@@ -27,3 +27,11 @@ def line_of(path: Path, needle: str, nth: int = 1) -> int:
     if len(found) < nth:
         raise AssertionError(f"{needle!r} not {nth} time(s) in {path}")
     return found[nth - 1]
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory):
+    """This checkout's wheel installed into a fresh venv outside it (tests/installed.py), once a session."""
+    from installed import install
+
+    return install(tmp_path_factory.mktemp("installed"))
