@@ -2,7 +2,8 @@
 
 `engine_page` (and `engine_context`, `engine_browser`) run a test once per engine: Chromium,
 Firefox and WebKit, through one driver layer (engines/). An engine that cannot start here skips
-its tests with the reason. `page`, `context` and `browser` are Chromium's Playwright objects, for
+its tests with the reason: one whose start (or a WebKit context's, a WebDriver session of its own)
+fails or hangs past its bound twice, the step named, skips the rest of its tests too. `page`, `context` and `browser` are Chromium's Playwright objects, for
 the tests that use more of Playwright than every engine offers (request events, init scripts,
 dialogs, viewports).
 
@@ -97,9 +98,13 @@ class _Engines:
             try:
                 self.running[engine] = self.stack.enter_context(launch(engine))
             except EngineUnavailable as exc:
-                self.reasons[engine] = f"{engine} cannot run here: {exc}"
-                pytest.skip(self.reasons[engine])
+                self.give_up(engine, exc)
         return self.running[engine]
+
+    def give_up(self, engine: str, exc: EngineUnavailable):
+        """Skip this test, and every later one of ``engine``, with the reason."""
+        self.reasons[engine] = f"{engine} cannot run here: {exc}"
+        pytest.skip(self.reasons[engine])
 
 
 @pytest.fixture(scope="session")
@@ -115,8 +120,11 @@ def engine_browser(request, engines):
 
 
 @pytest.fixture
-def engine_context(engine_browser):
-    context = engine_browser.new_context(timeout_ms=RUN_MS)
+def engine_context(engine_browser, engines):
+    try:
+        context = engine_browser.new_context(timeout_ms=RUN_MS)
+    except EngineUnavailable as exc:  # a WebKit context's session did not start, twice
+        engines.give_up(engine_browser.name, exc)
     yield context
     context.close()
 

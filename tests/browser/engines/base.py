@@ -5,22 +5,151 @@ Chromium is Playwright itself. Firefox (puppeteer-core over WebDriver BiDi) and 
 resolves to JSON text, a real click, a key press, setting a file input, the viewport's size, closing. Everything
 else (evaluate with an argument, waiting for a condition, catching a download) is built here
 once, in terms of those, so the scenarios read the same on every engine.
+
+No start and no page load waits without end: each is bounded (START_TIMEOUT_S,
+PAGE_LOAD_TIMEOUT_S). A start that fails or overruns its bound kills its driver process (and
+the browser under it) and is tried once more with a fresh one; a second failure makes the engine
+unavailable (EngineUnavailable, whose message names the step), so its tests skip. A page load
+past its bound raises PageLoadTimeout, naming the load and its URL.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
+import signal
+import threading
 import time
 from pathlib import Path
+from typing import Callable, TypeVar
 
 DEFAULT_TIMEOUT_MS = 30_000
+# One start of an engine's driver and browser, until it answers (a WebKit context is a start of its
+# own: a WebDriver session, a MiniBrowser of its own). A healthy start takes 1-10 s here.
+START_TIMEOUT_S = 60
+# One page load (goto, reload) until the page's load event; the fixture site loads in well under 5 s.
+PAGE_LOAD_TIMEOUT_S = 60
+# Where a driver keeps a bound of its own (Playwright's, puppeteer's, WebDriver's page-load
+# timeout), how much longer its caller waits before killing it; and how long a kill may take.
+GRACE_S = 10
+T = TypeVar("T")
 _FUNCTION = re.compile(r"^\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[\w$]+\s*=>)")
 
 
 class EngineUnavailable(RuntimeError):
     """This engine cannot start on this machine; the message says why."""
+
+
+class StartFailed(RuntimeError):
+    """One attempt to start a driver failed or overran its bound; the message names the step.
+
+    Its processes are gone by the time it is raised: a fresh attempt may do better."""
+
+
+class PageLoadTimeout(TimeoutError):
+    """A page load did not finish within its bound; the message names the load and its URL."""
+
+
+def start_twice(start: Callable[[], T]) -> T:
+    """``start()``; if it raises StartFailed, once more. Failing twice: EngineUnavailable, naming the step."""
+    try:
+        return start()
+    except StartFailed as exc:
+        first = str(exc)
+    try:
+        return start()
+    except StartFailed as exc:
+        second = str(exc)
+    if second == first:
+        raise EngineUnavailable(f"{first}, twice")
+    raise EngineUnavailable(f"{first}; then, with a fresh driver process: {second}")
+
+
+def process_children() -> dict[int, list[int]]:
+    """Every process's children, from /proc (the machines these tests run on are Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path("/proc", entry.name, "stat").read_text()
+            except OSError:
+                continue  # it has just ended
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    return children
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (a browser's helper processes are its children)."""
+    children, tree = process_children(), [pid]
+    for parent in tree:
+        tree.extend(children.get(parent, ()))
+    return tree
+
+
+def running(pid: int) -> bool:
+    """Whether a process still runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        stat = Path("/proc", str(pid), "stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def kill_tree(process) -> None:
+    """SIGKILL a process (a Popen or a pid) and all its descendants; back once none of them runs."""
+    pid = process if isinstance(process, int) else process.pid
+    tree = process_tree(pid)  # all of them found before any dies, so no orphan is missed
+    for member in tree:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(member, signal.SIGKILL)
+    if not isinstance(process, int):
+        with contextlib.suppress(Exception):
+            process.wait(timeout=GRACE_S)  # reaped: ours
+    deadline = time.monotonic() + GRACE_S
+    while any(running(member) for member in tree) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def within(seconds: float, call: Callable[[], T], kill: Callable[[], None], hung: Callable[[], str] | str,
+           error: type[Exception] = StartFailed) -> T:
+    """``call()``, but for at most ``seconds``: past that, ``kill()`` and ``error("<hung> within N s")``.
+
+    ``call`` runs in the calling thread (Playwright's sync API must stay in its thread); it waits
+    on the driver processes ``kill`` ends (a pipe, a socket), so once they are killed it returns
+    or raises, and whatever it did gives way to ``error``. ``hung`` names the step: a
+    string, or a function asked at the deadline, before the kill (which step was still waiting).
+    """
+    lock, state = threading.Lock(), {"done": False, "expired": None}
+
+    def expire():
+        with lock:
+            if state["done"]:
+                return
+            state["expired"] = hung() if callable(hung) else hung
+        kill()
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        value = call()
+    except Exception:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+        if state["expired"] is None:
+            raise
+        value = None
+    else:
+        timer.cancel()
+        with lock:
+            state["done"] = True
+    if state["expired"] is not None:
+        timer.join()  # the kill has ended
+        raise error(f"{state['expired']} within {seconds:g} s")
+    return value
 
 
 def call_expression(source: str, arg=None) -> str:
@@ -175,6 +304,9 @@ class Context:
 class Browser:
     name: str
     version: str
+    # The bounds this browser's starts and page loads keep (the tests of the bounds shorten them).
+    start_timeout_s: float = START_TIMEOUT_S
+    page_load_timeout_s: float = PAGE_LOAD_TIMEOUT_S
 
     def new_context(self, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Context:
         raise NotImplementedError

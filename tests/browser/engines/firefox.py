@@ -3,6 +3,9 @@
 The bridge is a Node process; this module speaks its one-JSON-object-per-line protocol. No
 geckodriver and no patched browser: the same Firefox a learner runs, with no debugger attached
 (so WebAssembly runs on its optimising tier, as for a learner).
+
+puppeteer bounds the launch and each page load (the bounds are sent with the request); should the
+bridge itself not answer, a kill of it, a little later, ends the wait.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .base import Browser, Context, EngineUnavailable, Page
+from .base import (GRACE_S, Browser, Context, EngineUnavailable, Page, PageLoadTimeout, StartFailed, kill_tree,
+                   start_twice, within)
 
 HERE = Path(__file__).resolve().parent
 FIREFOX = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
@@ -55,20 +59,38 @@ class _Bridge:
             raise RuntimeError(f"the Firefox bridge exited: {self.log.read_text()[-2000:]}")
         answer = json.loads(line)
         if "error" in answer:
-            raise RuntimeError(f"Firefox: {op}: {answer['error']}")
+            raise (TimeoutError if answer.get("timeout") else RuntimeError)(f"Firefox: {op}: {answer['error']}")
         return answer["value"]
+
+    def kill(self) -> None:
+        """The bridge, and the Firefox under it, killed (which ends any wait for its answer)."""
+        kill_tree(self.process)
 
 
 class FirefoxPage(Page):
-    def __init__(self, bridge: _Bridge, handle: int, download_dir: Path):
+    def __init__(self, bridge: _Bridge, handle: int, download_dir: Path, page_load_timeout_s: float):
         super().__init__()
         self._bridge, self._handle, self.download_dir = bridge, handle, download_dir
+        self._page_load_timeout_s = page_load_timeout_s
+        self._loaded = "about:blank"  # the URL a reload loads again
 
     def goto(self, url):
-        self._bridge.call("goto", page=self._handle, url=url)
+        self._loaded = url
+        self._load(f"loading {url}", "goto", url=url)
 
     def reload(self):
-        self._bridge.call("reload", page=self._handle)
+        self._load(f"reloading {self._loaded}", "reload")
+
+    def _load(self, step: str, op: str, **args) -> None:
+        seconds = self._page_load_timeout_s
+        try:
+            within(seconds + GRACE_S,
+                   lambda: self._bridge.call(op, page=self._handle, timeoutMs=round(seconds * 1000), **args),
+                   self._bridge.kill, f"{step}: the Firefox bridge did not answer", error=PageLoadTimeout)
+        except TimeoutError as exc:
+            if isinstance(exc, PageLoadTimeout):
+                raise
+            raise PageLoadTimeout(f"{step} did not finish within {seconds:g} s") from exc
 
     def _evaluate_json(self, expression, timeout_ms):
         return self._bridge.call("evaluate", page=self._handle, expression=expression)
@@ -100,7 +122,7 @@ class FirefoxContext(Context):
 
     def new_page(self):
         page = FirefoxPage(self._browser.bridge, self._browser.bridge.call("newPage", context=self._handle),
-                           self._browser.download_dir)
+                           self._browser.download_dir, self._browser.page_load_timeout_s)
         page.set_default_timeout(self._timeout)
         return page
 
@@ -118,12 +140,30 @@ class FirefoxBrowser(Browser):
         self._scratch = tempfile.TemporaryDirectory(prefix="sj-firefox-")
         self.download_dir = Path(self._scratch.name) / "downloads"
         self.download_dir.mkdir()
-        self.bridge = _Bridge(self.download_dir, Path(self._scratch.name) / "bridge.log")
         try:
-            self.version = self.bridge.call("launch")
+            self.bridge, self.version = start_twice(self._start)
+        except BaseException:
+            self._scratch.cleanup()
+            raise
+
+    def _start(self):
+        """A fresh bridge and the Firefox it launches: puppeteer's own bound on the launch, and
+        past it (should the bridge not answer) a kill of both."""
+        bridge = _Bridge(self.download_dir, Path(self._scratch.name) / "bridge.log")
+        seconds = self.start_timeout_s
+        try:
+            version = within(seconds + GRACE_S,
+                             lambda: bridge.call("launch", timeoutMs=round(seconds * 1000)),
+                             bridge.kill, "the Firefox bridge did not answer its launch request")
+        except TimeoutError as exc:  # puppeteer's bound: it has killed its Firefox
+            bridge.kill()
+            raise StartFailed(f"Firefox did not start (puppeteer's launch) within {seconds:g} s") from exc
         except RuntimeError as exc:
-            self.close()
-            raise EngineUnavailable(f"Firefox did not start: {exc}") from exc
+            bridge.kill()
+            if isinstance(exc, StartFailed):
+                raise
+            raise StartFailed(f"Firefox did not start: {exc}") from exc
+        return bridge, version
 
     def new_context(self, timeout_ms=30_000):
         return FirefoxContext(self, timeout_ms)

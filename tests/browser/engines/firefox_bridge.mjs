@@ -4,6 +4,7 @@
 //
 // Handles: contexts (separate profiles: storage, cache) and pages are numbered here; Python only
 // ever sees the numbers. Page errors are collected per page until Python asks for them.
+// Bounds come from Python (timeoutMs): the launch's, and each page load's.
 import puppeteer from "puppeteer-core";
 import { createInterface } from "node:readline";
 
@@ -21,10 +22,10 @@ const page = (handle) => {
 };
 
 const ops = {
-  async launch() {
+  async launch({ timeoutMs }) {
     browser = await puppeteer.launch({
-      browser: "firefox", executablePath, headless: true,
-      // Grading waits can be long on a loaded machine; the Python side owns every timeout.
+      browser: "firefox", executablePath, headless: true, timeout: timeoutMs,
+      // Grading waits can be long on a loaded machine; the Python side owns every other timeout.
       protocolTimeout: 0,
       extraPrefsFirefox: {
         "browser.download.dir": downloadDir, "browser.download.folderList": 2,
@@ -44,8 +45,8 @@ const ops = {
     return keep(pages, record);
   },
   async closePage({ page: handle }) { await pages.get(handle)?.page.close(); pages.delete(handle); },
-  async goto({ page: handle, url }) { await page(handle).goto(url, { waitUntil: "load", timeout: 0 }); },
-  async reload({ page: handle }) { await page(handle).reload({ waitUntil: "load", timeout: 0 }); },
+  async goto({ page: handle, url, timeoutMs }) { await page(handle).goto(url, { waitUntil: "load", timeout: timeoutMs }); },
+  async reload({ page: handle, timeoutMs }) { await page(handle).reload({ waitUntil: "load", timeout: timeoutMs }); },
   // expression: built by base.py, it resolves to JSON text (the same for every engine's driver).
   async evaluate({ page: handle, expression }) { return page(handle).evaluate(expression); },
   async click({ page: handle, selector }) { await page(handle).click(selector); },
@@ -72,7 +73,7 @@ lines.on("line", async (line) => {
   try {
     answer = { id, value: (await ops[op](args)) ?? null };
   } catch (error) {
-    answer = { id, error: String(error?.message ?? error) };
+    answer = { id, error: String(error?.message ?? error), timeout: error?.name === "TimeoutError" };
   }
   process.stdout.write(JSON.stringify(answer) + "\n");
   if (op === "close") process.exit(0);

@@ -3,6 +3,9 @@
 MiniBrowser has no headless mode, so each browser gets its own Xvfb screen. A context is a
 WebDriver session: a MiniBrowser of its own, whose HOME is a fresh folder (its storage and its
 downloads live there), so two contexts share nothing, as two Playwright contexts do.
+
+Xvfb's start and each session's start are bounded (base.within): Selenium has no timeout of its
+own for the new-session request, which WebKitWebDriver has been seen never to answer.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .base import Browser, Context, EngineUnavailable, Page
+from .base import (GRACE_S, Browser, Context, EngineUnavailable, Page, PageLoadTimeout, StartFailed, kill_tree,
+                   start_twice, within)
 
 WEBDRIVER = shutil.which("WebKitWebDriver") or "/usr/bin/WebKitWebDriver"
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
@@ -24,17 +28,78 @@ KEYS = {"Control": "CONTROL", "Shift": "SHIFT", "Alt": "ALT", "Meta": "META", "E
         "Home": "HOME", "End": "END"}
 
 
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
+def _start_xvfb(seconds: float) -> tuple[subprocess.Popen, str]:
+    """Xvfb on a display of its choosing, which it writes to a pipe once it is ready."""
     read, write = os.pipe()
     process = subprocess.Popen([XVFB, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
                                pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write)
     with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
+        # Killing Xvfb closes the pipe's other end, which ends the read.
+        number = within(seconds, lambda: pipe.readline().strip(), lambda: kill_tree(process),
+                        "Xvfb did not report its display")
     if not number:
-        process.kill()
-        raise EngineUnavailable("Xvfb did not start (Debian package xvfb)")
+        kill_tree(process)
+        raise StartFailed("Xvfb exited before reporting its display")
     return process, f":{number}"
+
+
+def _start_session(browser: "WebKitBrowser"):
+    """A WebDriver session (WebKitWebDriver, and a MiniBrowser of its own in a fresh HOME); the
+    driver and that HOME. Bounded by browser.start_timeout_s; a failure kills what it started."""
+    from selenium import webdriver
+    from selenium.webdriver.webkitgtk.options import Options
+    from selenium.webdriver.webkitgtk.service import Service
+
+    class Steps(Service):
+        """The step the session's start is at, for a start that overruns its bound to name."""
+        step = "WebKitWebDriver did not start listening"
+
+        def start(self):
+            super().start()
+            self.step = "WebKitWebDriver did not answer the new-session request"
+
+    # Its helper processes may still be writing for a moment after quit(): cleanup forgives that.
+    home_dir = tempfile.TemporaryDirectory(prefix="sj-webkit-", ignore_cleanup_errors=True)
+    home = Path(home_dir.name)
+    download_dir = home / "Downloads"
+    download_dir.mkdir()
+    # MiniBrowser saves a download, unasked, in GLib's download folder, which this file names.
+    (home / "config").mkdir()
+    (home / "config" / "user-dirs.dirs").write_text(f'XDG_DOWNLOAD_DIR="{download_dir}"\n')
+    options = Options()
+    options.binary_location = MINIBROWSER
+    options.add_argument("--automation")
+    # No accelerated compositing: with no GPU, WebKitGTK composites through Mesa's software GL
+    # (llvmpipe), and under Xvfb it did so without pause even for a static page: a problem page
+    # open for 5 s, no script running, cost 3.2 CPU-s of llvmpipe threads (0.3 CPU-s without),
+    # which on 2 cores slowed its Python worker's boot by ~1.5 s. A device with a GPU pays
+    # nothing like it; our pages use no 3D transforms or WebGL, which need compositing.
+    env = {**os.environ, "DISPLAY": browser.display, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
+           "XDG_CONFIG_HOME": str(home / "config"), "MESA_SHADER_CACHE_DISABLE": "true",
+           "WEBKIT_DISABLE_COMPOSITING_MODE": "1"}
+    service = Steps(executable_path=WEBDRIVER, env=env)
+
+    def start():
+        driver = webdriver.WebKitGTK(options=options, service=service)
+        service.step = "WebKitWebDriver did not answer its first commands"
+        driver.set_page_load_timeout(browser.page_load_timeout_s)
+        return driver, driver.current_window_handle
+
+    def kill():
+        if getattr(service, "process", None) is not None:
+            kill_tree(service.process)  # WebKitWebDriver, its MiniBrowser and the MiniBrowser's helpers
+
+    try:
+        driver, window = within(browser.start_timeout_s, start, kill, lambda: service.step)
+    except StartFailed:
+        home_dir.cleanup()
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever Selenium raises, this start failed
+        kill()
+        home_dir.cleanup()
+        raise StartFailed(f"WebKitWebDriver could not start MiniBrowser: {exc}") from exc
+    return driver, window, home_dir, service
 
 
 class WebKitPage(Page):
@@ -42,6 +107,7 @@ class WebKitPage(Page):
         super().__init__()
         self._context, self._window = context, window
         self.download_dir = context.download_dir
+        self._loaded = "about:blank"  # the URL a reload loads again
 
     @property
     def _driver(self):
@@ -51,10 +117,23 @@ class WebKitPage(Page):
         return driver
 
     def goto(self, url):
-        self._driver.get(url)
+        self._loaded = url
+        self._load(f"loading {url}", lambda driver: driver.get(url))
 
     def reload(self):
-        self._driver.refresh()
+        self._load(f"reloading {self._loaded}", lambda driver: driver.refresh())
+
+    def _load(self, step: str, load) -> None:
+        """A page load, bounded by WebDriver's page-load timeout; and, should WebKitWebDriver not
+        answer at all, by a kill of this context's driver a little later."""
+        from selenium.common.exceptions import TimeoutException
+
+        driver, seconds = self._driver, self._context.page_load_timeout_s
+        try:
+            within(seconds + GRACE_S, lambda: load(driver), self._context.kill,
+                   f"{step}: WebKitWebDriver did not answer", error=PageLoadTimeout)
+        except TimeoutException as exc:
+            raise PageLoadTimeout(f"{step} did not finish within {seconds:g} s") from exc
 
     def _evaluate_json(self, expression, timeout_ms):
         driver = self._driver
@@ -99,37 +178,12 @@ class WebKitPage(Page):
 
 class WebKitContext(Context):
     def __init__(self, browser: "WebKitBrowser", timeout_ms: int):
-        from selenium import webdriver
-        from selenium.webdriver.webkitgtk.options import Options
-        from selenium.webdriver.webkitgtk.service import Service
-
         self._timeout = timeout_ms
-        # Its helper processes may still be writing for a moment after quit(): cleanup forgives that.
-        self._home = tempfile.TemporaryDirectory(prefix="sj-webkit-", ignore_cleanup_errors=True)
-        home = Path(self._home.name)
-        self.download_dir = home / "Downloads"
-        self.download_dir.mkdir()
-        # MiniBrowser saves a download, unasked, in GLib's download folder, which this file names.
-        (home / "config").mkdir()
-        (home / "config" / "user-dirs.dirs").write_text(f'XDG_DOWNLOAD_DIR="{self.download_dir}"\n')
-        options = Options()
-        options.binary_location = MINIBROWSER
-        options.add_argument("--automation")
-        # No accelerated compositing: with no GPU, WebKitGTK composites through Mesa's software GL
-        # (llvmpipe), and under Xvfb it did so without pause even for a static page: a problem page
-        # open for 5 s, no script running, cost 3.2 CPU-s of llvmpipe threads (0.3 CPU-s without),
-        # which on 2 cores slowed its Python worker's boot by ~1.5 s. A device with a GPU pays
-        # nothing like it; our pages use no 3D transforms or WebGL, which need compositing.
-        env = {**os.environ, "DISPLAY": browser.display, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
-               "XDG_CONFIG_HOME": str(home / "config"), "MESA_SHADER_CACHE_DISABLE": "true",
-               "WEBKIT_DISABLE_COMPOSITING_MODE": "1"}
-        try:
-            self.driver = webdriver.WebKitGTK(options=options, service=Service(executable_path=WEBDRIVER, env=env))
-        except Exception as exc:  # noqa: BLE001 - whatever Selenium raises, the engine is unusable here
-            self._home.cleanup()
-            raise EngineUnavailable(f"WebKitWebDriver could not start MiniBrowser: {exc}") from exc
-        self.driver.set_page_load_timeout(600)
-        self._free = [self.driver.current_window_handle]  # windows no page is using
+        self.page_load_timeout_s = browser.page_load_timeout_s
+        # A start that fails, or hangs, is tried once more with a fresh WebKitWebDriver.
+        self.driver, window, self._home, self._service = start_twice(lambda: _start_session(browser))
+        self.download_dir = Path(self._home.name) / "Downloads"
+        self._free = [window]  # windows no page is using
 
     def new_page(self):
         if self._free:
@@ -147,6 +201,10 @@ class WebKitContext(Context):
         self.driver.switch_to.window(window)
         self.driver.get("about:blank")
         self._free.append(window)
+
+    def kill(self) -> None:
+        """This context's WebKitWebDriver and its MiniBrowser, killed (for a driver that no longer answers)."""
+        kill_tree(self._service.process)
 
     def close(self):
         try:
@@ -166,7 +224,7 @@ class WebKitBrowser(Browser):
             import selenium  # noqa: F401
         except ImportError as exc:
             raise EngineUnavailable("selenium is not installed (pip install -e '.[test]')") from exc
-        self._xvfb, self.display = _start_xvfb()
+        self._xvfb, self.display = start_twice(lambda: _start_xvfb(self.start_timeout_s))
         probe = None
         try:
             probe = self.new_context()
