@@ -23,15 +23,19 @@ def _say_errors(errors) -> None:
         print(f"error: {error}", file=sys.stderr)
 
 
+def _stopped(what: str, exc: BuildError) -> int:
+    _say_errors(exc.errors)
+    print(f"{what} stopped: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
+    return EXIT_FAIL
+
+
 # ---------------------------------------------------------------------------------------------
 def cmd_build(args, paths: Paths) -> int:
     try:
         out, problems = build_site(paths, Path(args.out) if args.out else None, args.base_url,
                                    _runtime_options(args))
     except BuildError as exc:
-        _say_errors(exc.errors)
-        print(f"build stopped: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
-        return EXIT_FAIL
+        return _stopped("build", exc)
     print(f"built {len(problems)} problem(s) into {out}")
     return EXIT_OK
 
@@ -42,9 +46,7 @@ def cmd_scorm(args, paths: Paths) -> int:
     try:
         out, problems = build_package(paths, Path(args.out), args.scorm_version, args.base_url, _runtime_options(args))
     except BuildError as exc:
-        _say_errors(exc.errors)
-        print(f"package stopped: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
-        return EXIT_FAIL
+        return _stopped("package", exc)
     print(f"wrote a SCORM {args.scorm_version} package of {len(problems)} problem(s) to {out}")
     return EXIT_OK
 
