@@ -1,4 +1,4 @@
-"""The command line: ``staticjudge init | new | check | build | serve | grade | grade-class``
+"""The command line: ``staticjudge init | new | check | build | scorm | serve | grade | grade-class``
 (``python build.py …`` in this repository is the same)."""
 
 from __future__ import annotations
@@ -23,16 +23,31 @@ def _say_errors(errors) -> None:
         print(f"error: {error}", file=sys.stderr)
 
 
+def _stopped(what: str, exc: BuildError) -> int:
+    _say_errors(exc.errors)
+    print(f"{what} stopped: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
+    return EXIT_FAIL
+
+
 # ---------------------------------------------------------------------------------------------
 def cmd_build(args, paths: Paths) -> int:
     try:
         out, problems = build_site(paths, Path(args.out) if args.out else None, args.base_url,
                                    _runtime_options(args))
     except BuildError as exc:
-        _say_errors(exc.errors)
-        print(f"build stopped: {len(exc.errors)} error(s); nothing was written", file=sys.stderr)
-        return EXIT_FAIL
+        return _stopped("build", exc)
     print(f"built {len(problems)} problem(s) into {out}")
+    return EXIT_OK
+
+
+def cmd_scorm(args, paths: Paths) -> int:
+    from .site.scorm import build_package
+
+    try:
+        out, problems = build_package(paths, Path(args.out), args.scorm_version, args.base_url, _runtime_options(args))
+    except BuildError as exc:
+        return _stopped("package", exc)
+    print(f"wrote a SCORM {args.scorm_version} package of {len(problems)} problem(s) to {out}")
     return EXIT_OK
 
 
@@ -251,6 +266,15 @@ def make_parser() -> argparse.ArgumentParser:
                    "pages link relatively and work under any prefix")
     _add_runtime_flags(p)
     p.set_defaults(run=cmd_build)
+
+    p = sub.add_parser("scorm", help="write the course as a SCORM package (a zip) for Moodle, Canvas, "
+                       "Blackboard or Brightspace: scores and saved code reach the LMS (see docs/lms.md)")
+    p.add_argument("--out", required=True, metavar="FILE.zip", help="the package to write")
+    p.add_argument("--scorm-version", choices=("1.2", "2004"), default="1.2", help="SCORM 1.2 (default: "
+                   "what every LMS plays best) or 2004 4th edition")
+    p.add_argument("--base-url", default="", help="as for build (canonical links only)")
+    _add_runtime_flags(p)
+    p.set_defaults(run=cmd_scorm)
 
     p = sub.add_parser("serve", help="build, serve on localhost and rebuild on every change")
     p.add_argument("--port", type=int, default=8000)

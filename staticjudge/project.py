@@ -116,3 +116,4 @@ class RuntimeOptions:
     packages_dir: Path | None = None
     pyodide_dist: Path | None = None  # --pyodide-dist: an unpacked Pyodide to self-host from
     offline: bool = True  # False: no sw.js whatever site/config.yaml says (`serve`: reloads show the latest build)
+    lms: str = ""  # "1.2" or "2004": a SCORM package's build (site/scorm.py): no sw.js, plus the launch page

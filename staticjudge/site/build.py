@@ -31,7 +31,7 @@ from .offline import SERVICE_WORKER, service_worker
 from .parallel import parallel_map
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
 from .theme import Theme
-from .views import GENERATOR, index_tracks, package_sets, page_view, problem_data, problem_view, site_view
+from .views import GENERATOR, LAUNCH_PAGE, index_tracks, lms_view, package_sets, page_view, problem_data, problem_view, site_view
 
 def _environment(theme: Theme) -> jinja2.Environment:
     return jinja2.Environment(
@@ -182,6 +182,11 @@ class SiteBuilder:
                                                       tracks=index_tracks(problems, config),
                                                       package_sets=package_sets(problems))
         files["index.html"] = index.encode()
+        if self.runtime.lms:  # a SCORM package's launch page: frames the course, talks to the LMS (lms.js)
+            frames = content_security_policy(external_origins(self.runtime, config, problems), frames=True)
+            launch = env.get_template("lms.html").render(page=page_view("", config.name, self.base_url, "", frames, ()),
+                                                         site=site, lms=lms_view(problems, self.runtime.lms))
+            files[LAUNCH_PAGE] = launch.encode()
         return files
 
     def _assets(self, config: SiteConfig, scratch: Path) -> dict[str, bytes]:
@@ -200,7 +205,7 @@ class SiteBuilder:
         """
         out = Path(out or self.paths.default_out).resolve()
         config = SiteConfig.load(self.paths.config)
-        if not self.runtime.offline:
+        if not self.runtime.offline or self.runtime.lms:  # no offline copy inside an LMS's frame
             config = dataclasses.replace(config, offline=False)
         problems = load_course(self.paths, self._parse_many)
         out.parent.mkdir(parents=True, exist_ok=True)

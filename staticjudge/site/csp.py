@@ -20,8 +20,10 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(extra_origins: list[str] | tuple[str, ...] = ()) -> str:
-    """The policy allowing 'self' and ``extra_origins`` (the Pyodide CDN, when the site uses it)."""
+def content_security_policy(extra_origins: list[str] | tuple[str, ...] = (), frames: bool = False) -> str:
+    """The policy allowing 'self' and ``extra_origins`` (the Pyodide CDN, when the site uses it).
+
+    ``frames``: the page may frame the site's own pages (a SCORM package's launch page, lms.html)."""
     hosts = " ".join(["'self'", *sorted(set(extra_origins))])
     directives = [
         "default-src 'none'",
@@ -35,4 +37,6 @@ def content_security_policy(extra_origins: list[str] | tuple[str, ...] = ()) -> 
         "form-action 'none'",
         "object-src 'none'",
     ]
+    if frames:
+        directives.append("frame-src 'self'")
     return "; ".join(directives)

@@ -12,6 +12,7 @@ from ..model import Problem, problem_hash
 from ..project import SiteConfig
 
 GENERATOR = f"staticjudge {__version__}"
+LAUNCH_PAGE = "lms.html"  # a SCORM package's launch page (theme/templates/lms.html)
 
 
 def problem_href(from_root: str, slug: str) -> str:
@@ -112,3 +113,9 @@ def page_view(root: str, title: str, base_url: str, path: str, csp: str, preload
     """preload: the modules the page's script imports (module_graph), fetched along with it."""
     canonical = f"{base_url.rstrip('/')}/{path}" if base_url else ""
     return {"root": root, "title": title, "canonical": canonical, "csp": csp, "preload": preload}
+
+
+def lms_view(problems: list[Problem], version: str) -> dict:
+    """A SCORM package's launch page: the SCORM version it speaks, its problems in course order (the
+    order of cmi.objectives), the page it frames."""
+    return {"version": version, "problems": " ".join(p.slug for p in problems), "start": "index.html"}

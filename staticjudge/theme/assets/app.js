@@ -4,6 +4,7 @@
 import { createTextareaEditor } from "./editor-fallback.js";
 import { drawStatementFigures } from "./heatmap.js";
 import { setupHints } from "./hints.js";
+import { connectProblem } from "./lms.js";
 import { setupPanes } from "./panes.js";
 import { setupOffline } from "./offline.js";
 import { PythonRunner } from "./pyclient.js";
@@ -24,6 +25,7 @@ const results = new ResultsView($("results"), (line) => editor.goToLine(line), (
   editor.focus();
 });
 const store = new Store(new URL("../", import.meta.url));
+const lms = connectProblem(slug, notify); // inside a SCORM package's LMS session, else null
 
 let data = null; // problem.json: entry, starter, tests, tests_source, time_limit, packages
 let editor = null;
@@ -53,9 +55,10 @@ let saveWarned = false;
 function save(code) {
   // Only ever called for the learner's own edits, so a page that failed to load cannot
   // overwrite saved work with an empty editor.
+  lms?.noteCode(code);
   if (!store.saveCode(slug, code) && !saveWarned) {
     saveWarned = true;
-    notify("Your code could not be saved in this browser: use “Export my answers” to keep it.");
+    notify(lms ? lms.storageNote : "Your code could not be saved in this browser: use “Export my answers” to keep it.");
   }
 }
 
@@ -90,6 +93,7 @@ async function run(kind) {
     store.markSolved(slug, code);
     showSolved(true);
   }
+  if (kind === "grade") lms?.report(report, code);
   // A shape or broadcasting error: show the shapes each line assigned in that test, unasked.
   const failing = kind === "grade" ? report.tests?.find((t) => t.status !== "pass") : null;
   if (failing && isShapeError(failing.message)) showShapes(failing.name);
@@ -154,7 +158,8 @@ async function main() {
     shapesView.clear();
     showSolved(fresh.solved);
   });
-  const { record, unreadable } = store.load(slug);
+  const { record: local, unreadable } = store.load(slug);
+  const record = lms ? lms.restore(local) : local;
   if (unreadable) notify("The code saved for this problem could not be read and was ignored; showing the starter code.");
   showSolved(Boolean(record?.solved));
 

@@ -1,22 +1,25 @@
 // The index: marks solved problems (from this browser's saved work) and offers export/import;
 // makes the offline copy (offline.js) and, once idle, warms Python up for the problems (prewarm.js).
 
+import { connectIndex } from "./lms.js";
 import { offlineWanted, setupOffline } from "./offline.js";
 import { prewarm } from "./prewarm.js";
 import { Store } from "./storage.js";
-import { setupTransfer } from "./transfer.js";
+import { notify, setupTransfer } from "./transfer.js";
 
 const store = new Store(new URL("../", import.meta.url));
+const lms = connectIndex(); // inside a SCORM package's LMS session, else null
 
 function markSolved() {
   const { records } = store.all();
   for (const item of document.querySelectorAll(".problem-item[data-slug]")) {
     const badge = item.querySelector(".solved-badge");
-    if (badge) badge.hidden = !records[item.dataset.slug]?.solved;
+    if (badge) badge.hidden = !(records[item.dataset.slug]?.solved || lms?.solved(item.dataset.slug));
   }
 }
 
 markSolved();
+if (lms?.note()) notify(lms.note());
 setupTransfer(store, markSolved);
 const offline = setupOffline();
 const index = document.querySelector("main.index");

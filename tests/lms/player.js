@@ -1,0 +1,27 @@
+// The test LMS: scorm-again's real runtime as window.API (1.2) or window.API_1484_11 (2004), with a
+// record of what the content set and when it committed. start() frames the package's launch page.
+window.lms = { sets: [], commits: 0, finished: false };
+
+window.start = function start({ version, launch, resume }) {
+  const settings = { autocommit: false, logLevel: 5 };
+  const api = version === "2004" ? new Scorm2004API(settings) : new Scorm12API(settings);
+  if (resume) {
+    api.loadFromJSON(version === "2004" ? { entry: "resume", suspend_data: resume }
+      : { core: { entry: "resume" }, suspend_data: resume });
+  }
+  const names = version === "2004" ? { set: "SetValue", commit: "Commit", finish: "Terminate" }
+    : { set: "LMSSetValue", commit: "LMSCommit", finish: "LMSFinish" };
+  api.on(`${names.set}.cmi.*`, (element, value) => window.lms.sets.push([element, String(value)]));
+  api.on(names.commit, () => { window.lms.commits += 1; });
+  api.on(names.finish, () => { window.lms.finished = true; });
+  window[version === "2004" ? "API_1484_11" : "API"] = api;
+  window.lms.api = api;
+  const frame = Object.assign(document.createElement("iframe"), { id: "scorm_object", name: "scorm_object", src: launch,
+    title: "Activity" });
+  frame.setAttribute("allowfullscreen", "");
+  document.getElementById("scorm_content").append(frame);
+  return true;
+};
+
+/** The values the content set for `element`, in order. */
+window.lms.values = (element) => window.lms.sets.filter(([e]) => e === element).map(([, v]) => v);
