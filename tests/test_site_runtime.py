@@ -10,6 +10,7 @@ import pytest
 
 from staticjudge.cli import main
 from staticjudge.site.frontend import needs_install
+from staticjudge.site.build import messages_module
 from staticjudge.site.module_graph import static_imports
 from staticjudge.site.pyodide_assets import CORE_FILES, distribution_name
 
@@ -34,7 +35,9 @@ def test_default_build_loads_pyodide_from_the_cdn_and_ships_a_minified_editor_bu
     assert code == 0
     data = runtime(out)
     assert data["pyodide_url"].startswith("https://") and data["pyodide_version"] in data["pyodide_url"]
-    assert data["wheels"] == {} and data["harness"] == ["harness.py", "judge.py", "warmup.py", "shapes.py"]
+    assert data["wheels"] == {} and data["harness"] == ["harness.py", "judge.py", "warmup.py", "shapes.py", "bridge.py"]
+    assert (out / "assets" / "messages.js").read_text() == messages_module(), "a stopped run's texts, for pyclient.js"
+    assert not (ROOT / "site" / "assets" / "messages.js").exists(), "written from runtime/messages.json only"
     assert not (out / "pyodide").exists()
     bundle = (out / "assets" / "editor.js").read_text()
     assert len(bundle) > 50_000 and bundle.count("\n") < 50, "the editor bundle is minified"

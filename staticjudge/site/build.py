@@ -24,7 +24,7 @@ from ..content import markup
 from ..content.parser import load_course, parse_or_error
 from ..model import BuildError, Problem, ProblemError, problem_hash
 from ..project import Paths, RuntimeOptions, SiteConfig
-from ..runtime import RUNTIME_DIR, RUNTIME_FILES
+from ..runtime import RUNTIME_DIR, RUNTIME_FILES, messages
 from .csp import content_security_policy, origin
 from .frontend import FrontendError, bundle_editor
 from .module_graph import static_imports
@@ -182,11 +182,22 @@ def external_origins(runtime: RuntimeOptions, config: SiteConfig, problems: list
     return [origin(config.pyodide_cdn)]
 
 
+PAGE_MESSAGES = "messages.js"  # written into the output's assets/, imported by pyclient.js
+
+
+def messages_module() -> str:
+    """``runtime/messages.json`` as the ES module the page imports: a stopped run's texts."""
+    return ("// Written by the site build from staticjudge/runtime/messages.json, which native grading\n"
+            "// reads too: the texts of a stopped run's Report.\n"
+            f"export default Object.freeze({json.dumps(messages(), indent=1, ensure_ascii=False)});\n")
+
+
 def _write_assets(paths: Paths, config: SiteConfig, out: Path, runtime: RuntimeOptions) -> None:
     assets = out / "assets"
     shutil.copytree(paths.site / "assets", assets, dirs_exist_ok=True)
     for name in RUNTIME_FILES:
         shutil.copyfile(RUNTIME_DIR / name, assets / name)
+    (assets / PAGE_MESSAGES).write_text(messages_module(), encoding="utf-8")
     (assets / "pygments.css").write_text(markup.pygments_css(), encoding="utf-8")
     try:
         bundle_editor(paths.site, assets)
