@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from staticjudge.cli import main
+from staticjudge.site.build import messages_module
 from staticjudge.site.frontend import EDITOR_BUNDLE, needs_install
 from staticjudge.site.theme import THEME_DIR
 from staticjudge.site.module_graph import static_imports
@@ -36,7 +37,9 @@ def test_default_build_loads_pyodide_from_the_cdn_and_ships_a_minified_editor_bu
     assert code == 0
     data = runtime(out)
     assert data["pyodide_url"].startswith("https://") and data["pyodide_version"] in data["pyodide_url"]
-    assert data["wheels"] == {} and data["harness"] == ["harness.py", "judge.py", "warmup.py", "shapes.py"]
+    assert data["wheels"] == {} and data["harness"] == ["harness.py", "judge.py", "warmup.py", "shapes.py", "bridge.py"]
+    assert (out / "assets" / "messages.js").read_text() == messages_module(), "a stopped run's texts, for pyclient.js"
+    assert not (ROOT / "site" / "assets" / "messages.js").exists(), "written from runtime/messages.json only"
     assert not (out / "pyodide").exists()
     bundle = (out / "assets" / "editor.js").read_text()
     assert len(bundle) > 50_000 and bundle.count("\n") < 50, "the editor bundle is minified"
@@ -118,5 +121,5 @@ def test_static_imports_follow_the_graph_and_skip_dynamic_imports(tmp_path):
     (tmp_path / "c.js").write_text('import { a } from "./a.js";\n')
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "d.js").write_text("export const d = 1;\n")
-    files = {p.relative_to(tmp_path).as_posix(): p for p in tmp_path.rglob("*.js")}
-    assert static_imports(files, "a.js") == ["b.js", "c.js", "sub/d.js"]
+    sources = {p.relative_to(tmp_path).as_posix(): p.read_text() for p in tmp_path.rglob("*.js")}
+    assert static_imports(sources, "a.js") == ["b.js", "c.js", "sub/d.js"]

@@ -2,17 +2,30 @@
 shown to a reader: as text (``grade``) and as HTML (the gradebook's per-learner pages).
 
 The page draws Reports itself (``assets/results.js``) and builds a stopped run's Report in
-``assets/pyclient.js``; both follow the same schema, and the messages below are the ones the
-page shows (a test compares them).
+``assets/pyclient.js``; both follow the same schema, and take a stopped run's texts from the same
+file, ``runtime/messages.json`` (the site build writes it into the page as ``assets/messages.js``).
 """
 
 from __future__ import annotations
 
 import html
 
-TIME_LIMIT_MESSAGE = "Time limit exceeded ({limit:g} s): is there an endless loop, or a much too slow step?"
-CRASH_MESSAGE = "The grader stopped unexpectedly (exit code {code}): your code may have used too much memory or exited the process."
-NOT_RUN_MESSAGE = "Not run: an earlier test did not finish."
+from ..runtime import messages
+
+_MESSAGES = messages()
+TIME_LIMIT_MESSAGE = _MESSAGES["time_limit"]  # {limit}: seconds
+CRASH_MESSAGE = _MESSAGES["crash"]  # {code}: the grader process's exit code
+NOT_RUN_MESSAGE = _MESSAGES["not_run"]
+
+
+def time_limit_message(limit: float) -> str:
+    """What a run stopped at its time limit says (3.0 s is "3 s", as the page writes it)."""
+    return TIME_LIMIT_MESSAGE.replace("{limit}", format(limit, "g"))
+
+
+def crash_message(exit_code: int | None) -> str:
+    """What a run whose grader process died says."""
+    return CRASH_MESSAGE.replace("{code}", str(exit_code))
 
 
 def stopped_report(titles: list[tuple[str, str]], finished: dict, running: str | None, message: str,

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..runtime import harness
 from .isolated import LearnerRun, grade_in_tests_process, shapes_in_tests_process
 from .limits import limit_memory
-from .report import CRASH_MESSAGE, TIME_LIMIT_MESSAGE, stopped_report, stopped_shapes
+from .report import crash_message, stopped_report, stopped_shapes, time_limit_message
 
 def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], learner_sock=None,
            shapes: dict | None = None) -> None:
@@ -85,10 +85,10 @@ def run_in_child(code: str, tests_source: str, entries, time_limit: float,
 
     def stop(why: str) -> dict:
         if why == "timeout":
-            message = TIME_LIMIT_MESSAGE.format(limit=time_limit)
+            message = time_limit_message(time_limit)
         else:
             process.join(1)
-            message = CRASH_MESSAGE.format(code=process.exitcode)
+            message = crash_message(process.exitcode)
         if mode == "shapes":
             return stopped_shapes(message, why)
         return stopped_report(test_titles, finished, running, message, why)

@@ -5,16 +5,10 @@ Pyodide in the browser, where the worker writes it next to ``judge.py`` and impo
 therefore imports only the standard library (NumPy is imported by the tests themselves) and
 nothing from the generator.
 
-A Report is plain JSON-serialisable data::
-
-    {"status": "pass" | "fail" | "error",   # overall verdict
-     "passed": int, "total": int,
-     "tests": [{"name", "title", "status", "message", "duration_ms", "line", "traceback",
-                "hint", "picture"}],
-     "stdout": str, "stdout_truncated": bool,
-     "error": None | {"kind", "message", "line", "traceback"},   # code (or tests) that did not load
-                                                                 # (+ "fix": "tabs" for a TabError)
-     "stopped": None | "timeout" | "crash"}   # set by a caller that had to kill the run
+A Report is plain JSON data, documented by ``report.schema.json`` (beside this file): what
+``grade`` returns, and ``run_script`` and ``trace_shapes`` (each its own definition there). A
+grading Report from here has ``stopped`` None: a caller that had to stop the run reports that
+(``grading/report.py`` natively, ``assets/pyclient.js`` in the page).
 
 ``line`` numbers always refer to the learner's own code (1-based), ``traceback`` holds only the
 learner's frames, so the page can highlight the offending editor line.
@@ -23,9 +17,8 @@ A failed test's ``hint`` is its targeted "Hint: …" sentence alone (None withou
 ``hint`` of a ``judge.CheckFailed``, or, from any other check, a last message line
 ``"  Hint: …"``. ``message`` still ends with ``"\n  Hint: " + hint``, so text readers lose
 nothing; the page says a hint shared by several tests once. ``picture`` (None unless a
-``judge`` array comparison failed) is the 2-D slice of expected and learner's values around
-the first difference that the page draws as heatmaps (``judge._picture``: JSON-safe, NaN and
-±inf as strings). Tests that did not run carry neither key.
+``judge`` array comparison failed) is what the page draws as heatmaps (``judge._picture``).
+Tests that did not run carry neither key.
 
 ``TimeUp`` (raised by the browser worker's deadline, see ``raise_time_up``) is never reported as
 the learner's error: it ends the whole run, and the caller reports the time limit.
@@ -565,7 +558,7 @@ def _verdict(tests: list[dict], error) -> str:
 
 def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_FILE,
           on_event=None, load=None) -> dict:
-    """Grade ``code`` against ``tests_source``; return a Report (see module docstring).
+    """Grade ``code`` against ``tests_source``; return a Report (``report.schema.json``).
 
     ``on_event`` (optional) receives ``{"type": "test_start", "name", "title"}`` before each
     test, ``{"type": "test_end", "result"}`` after it and ``{"type": "stdout", "text"}`` as the
@@ -645,15 +638,9 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
     learner's code and keeps what it saw.
     Ordinary grading (``grade``) never gets here: it installs no tracer.
 
-    Returns plain data::
-
-        {"test": None | {"name", "title", "status", "message", "line"},   # the traced run
-         "lines": [{"line", "name", "first", "last", "passes"}, …],      # by line
-         "raised": [{"line", "error", "times"}, …],   # lines an exception went through
-         "calls": int, "call": None | int,   # calls of the learner's functions in the test; the
-                                             # one shown (the first that raised), None: all of them
-         "stopped": None | "timeout",
-         "error": None | {"kind", "message", "line", "traceback"}}        # as a Report's
+    Returns plain data (``report.schema.json``'s ``shapes``): the traced test, what each learner
+    line bound and which lines an exception went through; ``stopped`` is "timeout" when the
+    tracer stopped the learner's code at the time limit.
     """
     started = _perf_counter()
     entries = list(entries)
@@ -723,7 +710,8 @@ def trace_shapes_json(code: str, tests_source: str, entries_json: str, test: str
 
 
 def run_script(code: str, *, on_event=None) -> dict:
-    """Run learner code as a script (``__name__ == "__main__"``), without grading."""
+    """Run learner code as a script (``__name__ == "__main__"``), without grading; return its
+    Report (``report.schema.json``'s ``script_report``)."""
     emit = on_event or (lambda _event: None)
     out = CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
     saved_stdout, saved_stderr = sys.stdout, sys.stderr

@@ -23,7 +23,7 @@ from ..content import markup
 from ..content.parser import load_course, parse_or_error
 from ..model import BuildError, Problem, ProblemError
 from ..project import Paths, RuntimeOptions, SiteConfig
-from ..runtime import RUNTIME_DIR, RUNTIME_FILES
+from ..runtime import RUNTIME_DIR, RUNTIME_FILES, messages
 from .csp import content_security_policy, origin
 from .frontend import BUNDLE_NAME, FrontendError, editor_bundle
 from .module_graph import static_imports
@@ -79,6 +79,16 @@ def external_origins(runtime: RuntimeOptions, config: SiteConfig, problems: list
     return [origin(config.pyodide_cdn)]
 
 
+PAGE_MESSAGES = "messages.js"  # written into the output's assets/, imported by pyclient.js
+
+
+def messages_module() -> str:
+    """``runtime/messages.json`` as the ES module the page imports: a stopped run's texts."""
+    return ("// Written by the site build from staticjudge/runtime/messages.json, which native grading\n"
+            "// reads too: the texts of a stopped run's Report.\n"
+            f"export default Object.freeze({json.dumps(messages(), indent=1, ensure_ascii=False)});\n")
+
+
 def _write_assets(paths: Paths, theme: Theme, config: SiteConfig, out: Path, runtime: RuntimeOptions) -> None:
     assets = out / "assets"
     for name, source in theme.assets().items():
@@ -86,6 +96,7 @@ def _write_assets(paths: Paths, theme: Theme, config: SiteConfig, out: Path, run
         shutil.copyfile(source, assets / name)
     for name in RUNTIME_FILES:
         shutil.copyfile(RUNTIME_DIR / name, assets / name)
+    (assets / PAGE_MESSAGES).write_text(messages_module(), encoding="utf-8")
     (assets / "pygments.css").write_text(markup.pygments_css(), encoding="utf-8")
     try:
         shutil.copyfile(editor_bundle(), assets / BUNDLE_NAME)
@@ -132,10 +143,17 @@ class SiteBuilder:
         return [self._parsed[p][1] for p in md_paths]
 
     # -- rendering --------------------------------------------------------------------------------
+    def _page_modules(self) -> dict[str, str]:
+        """{path under assets/: source} of every page module the site ships, the built ones too."""
+        modules = {name: path.read_text(encoding="utf-8") for name, path in self.theme.assets().items()
+                   if name.endswith(".js")}
+        modules[PAGE_MESSAGES] = messages_module()
+        return modules
+
     def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment,
                       csp: str) -> list:
         template = env.get_template("problem.html")
-        preload = tuple(static_imports(self.theme.assets(), "app.js"))
+        preload = tuple(static_imports(self._page_modules(), "app.js"))
         setting = (repr(config), _fingerprint(*self.theme.templates()),
                    self.base_url, csp, preload)
 
@@ -176,7 +194,7 @@ class SiteBuilder:
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
         site = site_view(config)
-        preload = tuple(static_imports(self.theme.assets(), "index.js"))
+        preload = tuple(static_imports(self._page_modules(), "index.js"))
         index = env.get_template("index.html").render(page=page_view("", config.name, self.base_url, "", csp, preload),
                                                       site=site,
                                                       tracks=index_tracks(problems, config),

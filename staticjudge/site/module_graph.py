@@ -9,25 +9,23 @@ Dynamic ``import()`` calls are left out: they load on demand by design.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 # `import … from "./x.js";` and `import "./x.js";` at the start of a line: how the page's own
 # modules import each other (relative, one per line).
 STATIC_IMPORT = re.compile(r"""^\s*import\s+(?:[^'"()]*?\s+from\s+)?["'](\./[^"']+\.js)["']""", re.MULTILINE)
 
 
-def static_imports(files: dict[str, Path], entry: str) -> list[str]:
+def static_imports(sources: dict[str, str], entry: str) -> list[str]:
     """Every module reachable from ``entry`` through static imports, in the order found, entry excluded.
 
-    ``files`` maps each page asset's path (relative to assets/) to the file that holds it."""
+    ``sources`` maps each page module's path (relative to assets/) to its source text."""
     found: list[str] = []
     todo = [entry]
     while todo:
         name = todo.pop(0)
-        path = files.get(name)
-        if path is None or not path.is_file():
+        if name not in sources:
             continue
-        for target in STATIC_IMPORT.findall(path.read_text(encoding="utf-8")):
+        for target in STATIC_IMPORT.findall(sources[name]):
             module = (Path(name).parent / target).as_posix().removeprefix("./")
             if module != entry and module not in found:
                 found.append(module)

@@ -22,12 +22,14 @@
 // "staticjudge:worker-killed"; also "staticjudge:run-started" and "staticjudge:run-finished" around
 // each run and "staticjudge:spare-started", for tests and bench/ to read.
 
-export const TIME_LIMIT_MESSAGE = (limit) =>
-  `Time limit exceeded (${limit} s): is there an endless loop, or a much too slow step?`;
-const CRASH_MESSAGE = "Python stopped unexpectedly: your code may have used too much memory. "
-  + "Python has been restarted; run again when it is ready.";
+// A stopped run's texts, as native grading writes them: messages.js is written by the site build
+// from staticjudge/runtime/messages.json, which staticjudge/grading/report.py reads.
+import MESSAGES from "./messages.js";
+
+export const TIME_LIMIT_MESSAGE = (limit) => MESSAGES.time_limit.replaceAll("{limit}", String(limit));
+export const CRASH_MESSAGE = MESSAGES.crash_in_page;
 const CANCEL_MESSAGE = "Stopped by you.";
-const NOT_RUN = "Not run: an earlier test did not finish.";
+const NOT_RUN = MESSAGES.not_run;
 const SPARE_IDLE_MS = 1000;
 // How long after the time limit a run still going gets its worker terminated: Python loops stop
 // by themselves at the limit (pyworker.js); code stuck in C does not.
@@ -44,9 +46,12 @@ export function roomForSpare(nav = navigator, media = globalThis.matchMedia) {
   return !touchOnly;
 }
 
-/** The Report of a run that had to be stopped (mirrors staticjudge/grading/runner.py's stopped_report). */
+/**
+ * The Report of a run that had to be stopped (staticjudge/runtime/report.schema.json), as
+ * staticjudge/grading/report.py's stopped_report (and, for "shapes", stopped_shapes) makes it natively.
+ */
 export function stoppedReport(job, message, why) {
-  if (job.kind === "shapes") { // mirrors runner.py's stopped_shapes
+  if (job.kind === "shapes") {
     return { test: null, lines: [], raised: [], calls: 0, call: null, stopped: why, error: { kind: why, message, line: null, traceback: "" } };
   }
   if (job.kind === "script") {

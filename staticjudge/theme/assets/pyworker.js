@@ -1,6 +1,6 @@
 // The Python worker: boots Pyodide, loads the problem's packages, then runs and grades learner
-// code with the shared harness (harness.py + judge.py). A module worker, because Pyodide 314
-// ships as an ES module. The page side of this protocol is pyclient.js.
+// code with the shared harness (harness.py + judge.py, called through bridge.py). A module worker,
+// because Pyodide 314 ships as an ES module. The page side of this protocol is pyclient.js.
 //
 // Message protocol (every message is a plain object with a `type`):
 //
@@ -159,27 +159,9 @@ if "numpy" in sys.modules:
     import numpy.fft, numpy.linalg, numpy.random
 `;
 
-// Run after: makes the JS-facing functions (proxies cannot live in a snapshot).
-const BRIDGE = `
-import json, signal, harness, warmup
-
-def _grade(code, tests_source, entries_json, emit):
-    signal.signal(signal.SIGINT, harness.raise_time_up)  # learner code may have changed it
-    return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)))
-
-def _script(code, emit):
-    signal.signal(signal.SIGINT, harness.raise_time_up)
-    return harness.run_script_json(code, lambda e: emit(json.dumps(e)))
-
-def _warm(kind, tests_source=None, entries_json="[]", code=""):
-    warmup.run(kind, tests_source, json.loads(entries_json), code)
-
-def _shapes(code, tests_source, entries_json, test, time_limit):
-    signal.signal(signal.SIGINT, harness.raise_time_up)
-    return harness.trace_shapes_json(code, tests_source, entries_json, test, time_limit)
-
-(_grade, _script, _warm, _shapes)
-`;
+// Run after the snapshot: bridge.py (a harness file) makes the JS-facing functions (proxies
+// cannot live in a snapshot).
+const BRIDGE = "import bridge\n(bridge.grade, bridge.script, bridge.warm, bridge.shapes)";
 
 /**
  * The wheels to preload into a snapshot, [{name, url, sha256}]: shipped with the site, else named
