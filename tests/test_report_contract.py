@@ -24,6 +24,7 @@ from staticjudge.grading.report import (NOT_RUN_MESSAGE, crash_message, stopped_
 from staticjudge.grading.runner import run_in_child
 from staticjudge.runtime import REPORT_SCHEMA, RUNTIME_FILES, bridge, harness, messages
 from staticjudge.site.build import PAGE_MESSAGES, messages_module
+from staticjudge.site.theme import THEME_DIR
 
 from conftest import ROOT
 
@@ -182,7 +183,7 @@ def test_the_bridge_returns_reports_as_json_and_events_as_json():
 
 def test_the_worker_runs_the_bridge_file_it_ships():
     assert "bridge.py" in RUNTIME_FILES, "the build ships it and the snapshot key includes it"
-    worker = (ROOT / "site" / "assets" / "pyworker.js").read_text(encoding="utf-8")
+    worker = (THEME_DIR / "assets" / "pyworker.js").read_text(encoding="utf-8")
     assert "def _grade" not in worker, "the worker's Python lives in runtime/bridge.py"
     called = re.search(r'const BRIDGE = "import bridge\\n\((.*)\)";', worker)
     assert called, "the worker imports bridge.py"
@@ -238,7 +239,7 @@ LIMITS = [3.0, 0.5, 2.25, 10, 120]
 def page_side(tmp_path_factory):
     """What pyclient.js makes, with the messages.js the site build writes next to it."""
     assets = tmp_path_factory.mktemp("assets")
-    shutil.copyfile(ROOT / "site" / "assets" / "pyclient.js", assets / "pyclient.js")
+    shutil.copyfile(THEME_DIR / "assets" / "pyclient.js", assets / "pyclient.js")
     (assets / PAGE_MESSAGES).write_text(messages_module(), encoding="utf-8")
     first = harness.grade(RIGHT, TESTS, ENTRIES)["tests"][0]
     given = {"tests": [{"name": n, "title": t} for n, t in TITLES + [("test_more", "More")]],
@@ -284,7 +285,7 @@ def test_both_sides_take_a_stopped_runs_texts_from_messages_json(page_side):
     # The native grader knows its process's exit code; the page restarts Python instead.
     assert made["crashText"] == texts["crash_in_page"]
     assert crash_message(-9) == texts["crash"].replace("{code}", "-9")
-    pyclient = (ROOT / "site" / "assets" / "pyclient.js").read_text(encoding="utf-8")
+    pyclient = (THEME_DIR / "assets" / "pyclient.js").read_text(encoding="utf-8")
     for text in texts.values():
         head = text.split("{")[0]
         assert head[:20] not in pyclient, f"pyclient.js keeps a copy of {text!r}"

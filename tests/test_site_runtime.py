@@ -39,7 +39,7 @@ def test_default_build_loads_pyodide_from_the_cdn_and_ships_a_minified_editor_bu
     assert data["pyodide_url"].startswith("https://") and data["pyodide_version"] in data["pyodide_url"]
     assert data["wheels"] == {} and data["harness"] == ["harness.py", "judge.py", "warmup.py", "shapes.py", "bridge.py"]
     assert (out / "assets" / "messages.js").read_text() == messages_module(), "a stopped run's texts, for pyclient.js"
-    assert not (ROOT / "site" / "assets" / "messages.js").exists(), "written from runtime/messages.json only"
+    assert not (THEME_DIR / "assets" / "messages.js").exists(), "written from runtime/messages.json only"
     assert not (out / "pyodide").exists()
     bundle = (out / "assets" / "editor.js").read_text()
     assert len(bundle) > 50_000 and bundle.count("\n") < 50, "the editor bundle is minified"

@@ -9,6 +9,7 @@ Dynamic ``import()`` calls are left out: they load on demand by design.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 # `import … from "./x.js";` and `import "./x.js";` at the start of a line: how the page's own
 # modules import each other (relative, one per line).
