@@ -113,8 +113,11 @@ def test_the_first_failing_test_is_chosen_and_an_error_keeps_the_lines_before_it
     assert result["test"]["name"] == "test_batch" and result["test"]["status"] == "error"
     assert result["test"]["line"] == line(CODE, "T, d =")
     assert "too many values to unpack" in result["test"]["message"]
-    assert result["lines"] == []  # nothing ran to its end before that line
-    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1}]
+    # nothing ran to its end before that line: the parameters of the call, on its def line, only
+    assert by_line(result) == {(line(CODE, "def attend"), name): ("(2, 4, 3) float64", "(2, 4, 3) float64", 1)
+                               for name in "QKV"}
+    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1,
+                                 "operands": [{"name": "Q.shape", "value": "tuple (2, 4, 3)"}]}]
 
     later = CODE.replace("    T, d = Q.shape\n", "    T = Q.shape[-2]\n    d = Q.shape[-1]\n")
     result = shapes(later)
@@ -124,7 +127,9 @@ def test_the_first_failing_test_is_chosen_and_an_error_keeps_the_lines_before_it
     assert (line(later, "scores ="), "scores") not in seen  # K.T of a batch: the matmul raised there
     assert result["test"]["line"] == line(later, "scores =")
     assert "matmul" in result["test"]["message"]
-    assert {"line": line(later, "scores ="), "error": "ValueError", "times": 1} in result["raised"]
+    assert {"line": line(later, "scores ="), "error": "ValueError", "times": 1,  # scale(): a call, not read
+            "operands": [{"name": "Q", "value": "(2, 4, 3) float64"}, {"name": "K.T", "value": "(3, 4, 2) float64"}],
+            } in result["raised"]
 
 
 RETRIES = TESTS + '''
@@ -149,8 +154,10 @@ def test_calls_twice(attend):
 def test_of_several_calls_the_first_that_raised_is_shown(shapes):
     result = shapes(CODE, tests=RETRIES, test="test_retries_one_sequence")
     assert result["test"]["status"] == "fail" and (result["calls"], result["call"]) == (2, 1)
-    assert result["lines"] == []  # the batch call raised on its first line; the retry is not mixed in
-    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1}]
+    # the batch call raised on its first line; the retry is not mixed in
+    assert {entry["first"] for entry in result["lines"]} == {"(2, 4, 3) float64"}
+    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1,
+                                 "operands": [{"name": "Q.shape", "value": "tuple (2, 4, 3)"}]}]
 
 
 def test_calls_that_all_return_are_shown_together(shapes):

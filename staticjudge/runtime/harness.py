@@ -635,7 +635,9 @@ def _shapes_module():
 def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = None,
                  time_limit: float | None = None, load=None, tracer=None,
                  tests_filename: str = TESTS_FILE) -> dict:
-    """Shapes on every line: run one hidden test with the learner's own lines traced.
+    """Shapes on every line: run one hidden test with the learner's own lines traced (what each
+    line assigned, the parameters of each call on its ``def`` line, the operands of a line that
+    raised: shapes.py).
 
     The test is the one named ``test``, else the first that does not pass (each test runs
     traced until one does not: a test that never ends is then the one shown, stopped by the
@@ -649,7 +651,9 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
 
         {"test": None | {"name", "title", "status", "message", "line"},   # the traced run
          "lines": [{"line", "name", "first", "last", "passes"}, …],      # by line
-         "raised": [{"line", "error", "times"}, …],   # lines an exception went through
+         "raised": [{"line", "error", "times", "operands": [{"name", "value"}, …]}, …],
+                                             # lines an exception went through, with the shapes
+                                             # of what their statement was working on
          "calls": int, "call": None | int,   # calls of the learner's functions in the test; the
                                              # one shown (the first that raised), None: all of them
          "stopped": None | "timeout",
