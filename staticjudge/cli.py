@@ -114,8 +114,9 @@ def cmd_check(args, paths: Paths) -> int:
 
 
 def format_shapes(code: str, shapes: dict) -> str:
-    """The learner's code with, after each line, the shapes that line assigned (``--shapes``)."""
-    from .runtime.shapes import entry_text
+    """The learner's code with, after each line, the shapes that line assigned (``--shapes``), its
+    function's parameters on a ``def`` line, and a line that raised with its operands."""
+    from .runtime.shapes import entry_text, raised_text
 
     test = shapes.get("test")
     if shapes.get("error") and not test:
@@ -129,8 +130,7 @@ def format_shapes(code: str, shapes: dict) -> str:
     for entry in shapes["lines"]:
         notes.setdefault(entry["line"], []).append(entry_text(entry))
     for entry in shapes.get("raised", []):
-        times = f" ×{entry['times']}" if entry["times"] > 1 else ""
-        notes.setdefault(entry["line"], []).append(f"raised {entry['error']}{times}")
+        notes.setdefault(entry["line"], []).append(raised_text(entry))
     source = code.splitlines()
     width = min(60, max((len(line) for line in source), default=0))
     for number, line in enumerate(source, 1):

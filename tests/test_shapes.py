@@ -12,7 +12,8 @@ import pytest
 
 from staticjudge.runtime import harness
 from staticjudge.grading.runner import run_in_child
-from staticjudge.runtime.shapes import ShapeTracer, binding_lines, describe, entry_text
+from staticjudge.grading.isolated import checked_observations
+from staticjudge.runtime.shapes import MAX_OPERANDS, ShapeTracer, binding_lines, describe, entry_text, raised_text
 
 from conftest import BASE_SLUG, ROOT
 
@@ -113,8 +114,11 @@ def test_the_first_failing_test_is_chosen_and_an_error_keeps_the_lines_before_it
     assert result["test"]["name"] == "test_batch" and result["test"]["status"] == "error"
     assert result["test"]["line"] == line(CODE, "T, d =")
     assert "too many values to unpack" in result["test"]["message"]
-    assert result["lines"] == []  # nothing ran to its end before that line
-    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1}]
+    # nothing ran to its end before that line: the parameters of the call, on its def line, only
+    assert by_line(result) == {(line(CODE, "def attend"), name): ("(2, 4, 3) float64", "(2, 4, 3) float64", 1)
+                               for name in "QKV"}
+    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1,
+                                 "operands": [{"name": "Q.shape", "value": "tuple (2, 4, 3)"}]}]
 
     later = CODE.replace("    T, d = Q.shape\n", "    T = Q.shape[-2]\n    d = Q.shape[-1]\n")
     result = shapes(later)
@@ -124,7 +128,9 @@ def test_the_first_failing_test_is_chosen_and_an_error_keeps_the_lines_before_it
     assert (line(later, "scores ="), "scores") not in seen  # K.T of a batch: the matmul raised there
     assert result["test"]["line"] == line(later, "scores =")
     assert "matmul" in result["test"]["message"]
-    assert {"line": line(later, "scores ="), "error": "ValueError", "times": 1} in result["raised"]
+    assert {"line": line(later, "scores ="), "error": "ValueError", "times": 1,  # scale(): a call, not read
+            "operands": [{"name": "Q", "value": "(2, 4, 3) float64"}, {"name": "K.T", "value": "(3, 4, 2) float64"}],
+            } in result["raised"]
 
 
 RETRIES = TESTS + '''
@@ -149,8 +155,10 @@ def test_calls_twice(attend):
 def test_of_several_calls_the_first_that_raised_is_shown(shapes):
     result = shapes(CODE, tests=RETRIES, test="test_retries_one_sequence")
     assert result["test"]["status"] == "fail" and (result["calls"], result["call"]) == (2, 1)
-    assert result["lines"] == []  # the batch call raised on its first line; the retry is not mixed in
-    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1}]
+    # the batch call raised on its first line; the retry is not mixed in
+    assert {entry["first"] for entry in result["lines"]} == {"(2, 4, 3) float64"}
+    assert result["raised"] == [{"line": line(CODE, "T, d ="), "error": "ValueError", "times": 1,
+                                 "operands": [{"name": "Q.shape", "value": "tuple (2, 4, 3)"}]}]
 
 
 def test_calls_that_all_return_are_shown_together(shapes):
@@ -193,6 +201,216 @@ def test_a_named_test_that_does_not_exist_is_an_error(shapes):
 def test_code_that_does_not_load_gives_its_load_error(shapes):
     result = shapes("def attend(Q, K, V)\n    return Q\n")
     assert result["test"] is None and result["error"]["kind"] == "syntax" and result["error"]["line"] == 1
+
+
+BATCHED = """import numpy as np
+
+
+def attend(Q, K, V):
+    scores = Q @ K.T / np.sqrt(Q.shape[-1])
+    return scores @ V
+"""
+
+BATCH_TESTS = """
+import numpy as np
+
+
+def test_batch(attend):
+    \"\"\"A batch\"\"\"
+    Q = np.ones((3, 4, 5))
+    attend(Q, Q, np.ones((3, 4, 2), dtype=np.float32))
+"""
+
+
+def operands(result, needle, code) -> list[str]:
+    entry = next(e for e in result["raised"] if e["line"] == line(code, needle))
+    return [f"{o['name']} {o['value']}" for o in entry["operands"]]
+
+
+def test_a_line_that_raised_shows_the_shapes_of_its_operands(shapes):
+    result = shapes(BATCHED, tests=BATCH_TESTS)
+    assert result["test"]["status"] == "error" and "matmul" in result["test"]["message"]
+    assert operands(result, "scores =", BATCHED) == ["Q (3, 4, 5) float64", "K.T (5, 4, 3) float64",
+                                                      "Q.shape[-1] int 5"]  # not np: a module
+    entry = result["raised"][0]
+    assert raised_text(entry) == "Q (3, 4, 5) float64 · K.T (5, 4, 3) float64 · Q.shape[-1] int 5 → raised ValueError"
+    # The parameters at entry, on the def line.
+    assert by_line(result) == {(4, "Q"): ("(3, 4, 5) float64",) * 2 + (1,), (4, "K"): ("(3, 4, 5) float64",) * 2 + (1,),
+                               (4, "V"): ("(3, 4, 2) float32",) * 2 + (1,)}
+
+
+SUBSCRIPTS = """import numpy as np
+
+
+def pick(x, rows, i):
+    head = x[0]
+    for n in range(i + 2):
+        row = x[rows][n, :, None]
+    return head
+
+
+def swap(x, y):
+    return x.mT @ y[..., ::2] + x.ndim
+"""
+
+SUBSCRIPT_TESTS = """
+import numpy as np
+
+
+def test_pick(pick):
+    \"\"\"Pick\"\"\"
+    pick(np.zeros((3, 2)), np.array([2, 0]), np.int64(1))
+
+
+def test_swap(swap):
+    \"\"\"Swap\"\"\"
+    swap(np.zeros((2, 3, 4)), np.zeros((2, 4, 5)))
+"""
+
+
+def test_subscripts_are_read_and_an_unreadable_one_shows_its_parts(shapes):
+    result = shapes(SUBSCRIPTS, tests=SUBSCRIPT_TESTS, entries=("pick", "swap"), test="test_pick")
+    # x[rows] is (2, 2): [n, :, None] reads for n = 0, 1 and fails for n = 2: shown by its parts
+    assert operands(result, "row = x[rows]", SUBSCRIPTS) == ["x[rows] (2, 2) float64", "n int 2"]
+    assert raised_text(result["raised"][0]).endswith("→ raised IndexError")
+    assert by_line(result)[(line(SUBSCRIPTS, "row = x"), "row")] == ("(2, 1) float64", "(2, 1) float64", 2)
+    assert by_line(result)[(line(SUBSCRIPTS, "def pick"), "i")] == ("int64 scalar", "int64 scalar", 1)
+
+    result = shapes(SUBSCRIPTS, tests=SUBSCRIPT_TESTS, entries=("pick", "swap"), test="test_swap")
+    assert operands(result, "return x.mT", SUBSCRIPTS) == [
+        "x.mT (2, 4, 3) float64", "y[..., ::2] (2, 4, 3) float64", "x.ndim int 3"]
+
+
+SNEAKY = """import numpy as np
+
+log = []
+
+
+class Meta(type):
+    def __hash__(cls):
+        log.append("Meta.__hash__")
+        return 1
+
+    def __eq__(cls, other):
+        log.append("Meta.__eq__")
+        return False
+
+
+class Index(metaclass=Meta):
+    def __index__(self):
+        log.append("__index__")
+        return 0
+
+
+class Sneaky(np.ndarray):
+    def __array_finalize__(self, obj):
+        log.append("__array_finalize__")
+
+    def __getitem__(self, key):
+        log.append("Sneaky.__getitem__")
+        return np.ndarray.__getitem__(self, key)
+
+    @property
+    def T(self):
+        log.append("Sneaky.T")
+        return np.zeros(1)
+
+    @property
+    def shape(self):
+        log.append("Sneaky.shape")
+        return (99,)
+
+
+class Lazy:
+    def __getattr__(self, name):
+        log.append(f"__getattr__ {name}")
+        raise AttributeError(name)
+
+    def __array__(self, *args, **kwargs):
+        log.append("__array__")
+        return np.zeros(3)
+
+    def __len__(self):
+        log.append("__len__")
+        return 3
+
+    @property
+    def shape(self):
+        log.append("Lazy.shape")
+        return (3,)
+
+
+def boom():
+    raise ValueError("raised before anything else on its line ran")
+
+
+def touch(x, report=False):
+    if report:
+        return list(log)
+    s = np.asarray(x).view(Sneaky)
+    i, lazy = Index(), Lazy()
+    log.clear()
+    y = boom() + s.T + s.shape[0] + s[i] + s[1:2] + lazy.shape + lazy.T + lazy[0] + s[s.shape[0] - 1]
+    return y
+"""
+
+SNEAKY_TESTS = """
+def test_nothing_ran(touch):
+    \"\"\"The tracer ran nothing of the learner's\"\"\"
+    try:
+        touch([1.0, 2.0, 3.0])
+    except ValueError:
+        pass
+    ran = touch(None, True)
+    assert ran == [], ran
+"""
+
+
+def test_operands_are_read_without_running_anything_of_the_learners(shapes):
+    """Properties, __getattr__, __array__, __index__, __array_finalize__, __getitem__, __len__, a
+    metaclass's __hash__: none of them runs to read a line's operands (the tests check the log)."""
+    result = shapes(SNEAKY, tests=SNEAKY_TESTS, entries=("touch",))
+    assert result["test"]["status"] == "pass", result["test"]
+    shown = operands(result, "y = boom()", SNEAKY)
+    # read through ndarray itself: the real shape, not the properties' (99,) or zeros(1)
+    assert shown[:3] == ["s.T (3,) float64", "s.shape[0] int 3", "s (3,) float64"]
+    assert "i Index" in shown and "lazy Lazy" in shown  # not read through: shown by their type
+    assert "s[1:2] (1,) float64" in shown
+    assert not any(text.startswith(("boom", "lazy.", "s[i]")) for text in shown)
+    # …whereas the same line run for real does call them (the check above could fail)
+    ns = {}
+    exec(compile(SNEAKY.replace("boom() + ", ""), "elsewhere.py", "exec"), ns)
+    with pytest.raises(AttributeError):
+        ns["touch"]([1.0, 2.0, 3.0])
+    assert ns["log"][:2] == ["Sneaky.T", "Sneaky.shape"]
+
+
+def test_operands_have_a_limit_and_skip_calls_lambdas_and_comprehensions():
+    code = ("def f(a, b, c, d, e, g, h, j, k, m, n, p, q, r, t, u):\n"
+            "    return len(a) + (lambda z: z + b)(c) + [x for x in d if x > e] + g + h + j + k + m + n + p + q + r + t + u\n")
+    tracer = ShapeTracer(code)
+    ns = {}
+    exec(compile(code, "solution.py", "exec"), ns)
+    tracer.start(5.0)
+    with pytest.raises(TypeError):
+        ns["f"](*range(16))
+    raised = tracer.stop()["raised"]
+    names = [o["name"] for o in raised[0]["operands"]]
+    # len: called, not an operand; b and z: inside a lambda; x and e: inside the comprehension
+    assert names == ["a", "c", "d", "g", "h", "j", "k", "m", "n", "p", "q", "r"]
+    assert len(names) == MAX_OPERANDS
+
+
+def test_the_learners_process_operands_are_checked():
+    """What the learner's process sends is checked: operands bounded in number and length, wrong ones dropped."""
+    good = {"name": "K.T" * 100, "value": "(5, 4, 3) float64" * 20}
+    seen = {"raised": [{"line": 3, "error": "ValueError", "times": 1,
+                        "operands": [good, {"name": 1, "value": "x"}, "junk"] + [good] * 40},
+                       {"line": 4, "error": "ValueError", "times": 1, "operands": "junk"}]}
+    raised = checked_observations(seen)["raised"]
+    assert len(raised[0]["operands"]) == MAX_OPERANDS - 2
+    assert all(len(o["name"]) <= 80 and len(o["value"]) <= 120 for o in raised[0]["operands"])
+    assert raised[1]["operands"] == []
 
 
 def test_ordinary_grading_installs_no_tracer():
@@ -304,3 +522,31 @@ def test_cli_grade_shapes_json_and_a_named_test(project, tmp_path):
     assert lines[(6, "scores")]["first"].endswith(" float64")
     done = run_cli(project, "grade", BASE_SLUG, str(answer), "--test", "test_nope")
     assert done.returncode == 2 and "No hidden test is named 'test_nope'" in done.stderr
+
+
+BATCH_MISTAKE = """import numpy as np
+
+
+def masked_attention(Q, K, V, mask):
+    scores = Q @ K.T / np.sqrt(K.shape[-1]) + mask
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = weights / weights.sum(axis=-1, keepdims=True)
+    return weights @ V
+"""
+
+
+def test_cli_grade_shapes_shows_the_operands_of_the_line_that_raised(project, tmp_path):
+    for folder in ("problems", "hidden_tests"):
+        name = "masked_attention" + (".md" if folder == "problems" else ".py")
+        (project / folder / name).write_text((ROOT / folder / name).read_text())
+    answer = tmp_path / "answer.py"
+    answer.write_text(BATCH_MISTAKE)
+    done = run_cli(project, "grade", "masked_attention", str(answer), "--shapes")
+    assert done.returncode == 1, done.stdout + done.stderr
+    shown = done.stdout.split("--- shapes per line")[1].splitlines()
+    assert "(test_batches)" in shown[0]
+    raised = next(text for text in shown if "scores = Q @ K.T" in text)
+    assert raised.endswith("# Q (3, 4, 5) float64 · K.T (5, 4, 3) float64 · K.shape[-1] int 5"
+                           " · mask (4, 4) float64 → raised ValueError"), raised
+    header = next(text for text in shown if "def masked_attention" in text)
+    assert header.endswith("# Q (3, 4, 5) float64 · K (3, 4, 5) float64 · V (3, 4, 2) float64 · mask (4, 4) float64")

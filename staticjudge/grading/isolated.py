@@ -211,6 +211,16 @@ class RemoteTracer:
         return checked_observations(header.get("observations"))
 
 
+def checked_operands(operands) -> list[dict]:
+    """The operands of a line that raised, as the learner's process says they were: at most
+    ``shapes.MAX_OPERANDS`` ``{"name": str, "value": str}``, each bounded (or none)."""
+    checked = []
+    for operand in (operands if type(operands) is list else [])[:shapes.MAX_OPERANDS]:
+        if type(operand) is dict and type(operand.get("name")) is str and type(operand.get("value")) is str:
+            checked.append({"name": operand["name"][:shapes.MAX_OPERAND_TEXT], "value": operand["value"][:120]})
+    return checked
+
+
 def checked_observations(seen) -> dict:
     """What the learner's process says its tracer saw, as plain, bounded data (or nothing)."""
     seen = seen if type(seen) is dict else {}
@@ -229,7 +239,8 @@ def checked_observations(seen) -> dict:
     for entry in (found if type(found) is list else [])[:shapes.MAX_ENTRIES]:
         if type(entry) is dict and type(entry.get("line")) is int and type(entry.get("times")) is int \
                 and type(entry.get("error")) is str:
-            raised.append({"line": entry["line"], "error": entry["error"][:80], "times": entry["times"]})
+            raised.append({"line": entry["line"], "error": entry["error"][:80], "times": entry["times"],
+                           "operands": checked_operands(entry.get("operands"))})
     calls, call = seen.get("calls"), seen.get("call")
     return {"lines": lines, "raised": raised, "calls": calls if type(calls) is int else 0,
             "call": call if type(call) is int else None,

@@ -628,7 +628,9 @@ def _shapes_module():
 def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = None,
                  time_limit: float | None = None, load=None, tracer=None,
                  tests_filename: str = TESTS_FILE) -> dict:
-    """Shapes on every line: run one hidden test with the learner's own lines traced.
+    """Shapes on every line: run one hidden test with the learner's own lines traced (what each
+    line assigned, the parameters of each call on its ``def`` line, the operands of a line that
+    raised: shapes.py).
 
     The test is the one named ``test``, else the first that does not pass (each test runs
     traced until one does not: a test that never ends is then the one shown, stopped by the
@@ -639,8 +641,9 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
     Ordinary grading (``grade``) never gets here: it installs no tracer.
 
     Returns plain data (``report.schema.json``'s ``shapes``): the traced test, what each learner
-    line bound and which lines an exception went through; ``stopped`` is "timeout" when the
-    tracer stopped the learner's code at the time limit.
+    line bound, and which lines an exception went through with the shapes of what their statement
+    was working on (``operands``); ``stopped`` is "timeout" when the tracer stopped the learner's
+    code at the time limit.
     """
     started = _perf_counter()
     entries = list(entries)

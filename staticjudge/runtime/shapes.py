@@ -14,17 +14,26 @@ Standard library only; NumPy is looked up in ``sys.modules`` when a value is des
 Which names a line binds comes from the learner's source (``ast``): assignment targets
 (``a, b = …``, ``x += …``, ``x: T = …``), ``for`` targets, ``with … as x``, ``:=``, and the array
 an item assignment writes into (``out[i] = …`` describes ``out``). A line is recorded once it has
-run to its end, so a line that raised records nothing.
+run to its end, so a line that raised assigns nothing: what it records instead are its operands,
+the values the statement that raised was working on (``Q (3, 4, 5) float64 · K.T (5, 4, 3)
+float64``): its names and the side-effect-free expressions on arrays among them (``.T``, ``.mT``,
+``.shape``, ``.ndim``, subscripts with constant, name or slice indices), read from the frame
+without calling anything (``operand_roots``, ``_Operands``). A function's ``def`` line records
+its parameters as each call begins.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import sys
 import time
+import types
 
 LEARNER_FILE = "solution.py"  # as in harness.py (this module imports nothing from it)
 MAX_ENTRIES = 2000  # (line, name) pairs kept: more are not recorded
+MAX_OPERANDS = 12  # operands kept for a line that raised
+MAX_OPERAND_TEXT = 80  # characters of an operand's expression: a longer one is shown by its parts
 _CHECK_EVERY = 256  # line events between two looks at the clock
 _GENERATOR_FLAGS = 0x20 | 0x100 | 0x200  # CO_GENERATOR | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR
 
@@ -106,6 +115,14 @@ def entry_text(entry: dict) -> str:
     return f"{entry['name']} {first}" + (f" ×{passes}" if passes > 1 else "")
 
 
+def raised_text(entry: dict) -> str:
+    """A line that raised, as shown: ``Q (3, 4, 5) float64 · K.T (5, 4, 3) float64 → raised
+    ValueError ×2`` (its operands, if any were read, then the exception). As shapes-view.js."""
+    times = f" ×{entry['times']}" if entry["times"] > 1 else ""
+    operands = " · ".join(f"{o['name']} {o['value']}" for o in entry.get("operands") or [])
+    return f"{operands} → " * bool(operands) + f"raised {entry['error']}{times}"
+
+
 # ---------------------------------------------------------------------------------------------
 # Which names each line binds (read from the source)
 # ---------------------------------------------------------------------------------------------
@@ -147,10 +164,10 @@ class _Statement:
         self.body = body  # (first, last) line of a for's body: the target is bound once we are in it
 
 
-def binding_lines(code: str) -> dict[int, _Statement]:
+def binding_lines(code: str | ast.AST) -> dict[int, _Statement]:
     """{line where a statement starts: what it binds} for every binding statement of ``code``."""
     found = {}
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(ast.parse(code) if isinstance(code, str) else code):
         if not isinstance(node, ast.stmt):
             continue
         names, body = [], None
@@ -173,6 +190,213 @@ def binding_lines(code: str) -> dict[int, _Statement]:
     return found
 
 
+def def_lines(code: str | ast.AST) -> dict[int, tuple[int, str]]:
+    """{a function's first line (``co_firstlineno``: its first decorator's, if any): (its ``def``
+    line, its name)} for every function of ``code``."""
+    found = {}
+    for node in ast.walk(ast.parse(code) if isinstance(code, str) else code):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            found[first] = (node.lineno, node.name)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The operands of a line that raised (read from the source, evaluated without calls)
+# ---------------------------------------------------------------------------------------------
+_ARRAY_ATTRIBUTES = frozenset({"T", "mT", "shape", "ndim"})  # read through ndarray's own descriptors
+_BODIES = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_NOT_SHOWN = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+              types.MethodWrapperType, types.WrapperDescriptorType, types.MethodDescriptorType, type)
+_FANCY_LIMIT = 10**7  # elements: a larger array is not indexed with arrays (a copy) to describe it
+
+
+def operand_roots(code: str | ast.AST) -> dict[int, list[ast.AST]]:
+    """{line: the expressions of the statements on that line} (a statement's own expressions,
+    not the bodies it holds; every line of a statement that spans several). An augmented
+    assignment's target is read too, so it is given as an expression that loads it."""
+    found: dict[int, list[ast.AST]] = {}
+    for node in ast.walk(ast.parse(code) if isinstance(code, str) else code):
+        if not isinstance(node, ast.stmt) or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        roots = []
+        for field, value in ast.iter_fields(node):
+            if field in _BODIES:
+                continue
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, ast.AST) and not isinstance(child, ast.stmt):
+                    roots.append(child)
+        if isinstance(node, ast.AugAssign):
+            target = copy.copy(node.target)
+            target.ctx = ast.Load()
+            roots[0] = target
+        inner = getattr(node, "body", None)
+        last = inner[0].lineno - 1 if isinstance(inner, list) and inner else node.end_lineno
+        for line in range(node.lineno, max(last, node.lineno) + 1):
+            found.setdefault(line, []).extend(roots)  # statements on one line (``a = 1; b = x @ y``): all
+    return found
+
+
+def _pure(node) -> bool:
+    """An expression read without calling anything: a name, ``.T``/``.mT``/``.shape``/``.ndim``
+    of one, a subscript of one by constants, names, slices (and tuples of those)."""
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.Attribute):
+        return node.attr in _ARRAY_ATTRIBUTES and _pure(node.value)
+    if isinstance(node, ast.Subscript):
+        return _pure(node.value) and _pure_index(node.slice, top=True)
+    return False
+
+
+def _pure_index(node, top=False) -> bool:
+    if isinstance(node, ast.Constant):
+        return node.value is None or node.value is Ellipsis or type(node.value) in (int, bool)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant) and type(node.operand.value) is int
+    if isinstance(node, ast.Slice):
+        return all(part is None or _pure_index(part) for part in (node.lower, node.upper, node.step))
+    if isinstance(node, ast.Tuple):
+        return top and all(_pure_index(item) for item in node.elts)
+    return _pure(node)
+
+
+class _Unreadable(Exception):
+    """An expression that cannot be read without running something (or at all): shown by its parts."""
+
+
+class _Operands:
+    """Reads the operands of a statement in a frame: names from its locals and globals, and
+    attributes and subscripts of real NumPy arrays (of tuples and lists, for ``.shape[-1]``), on a
+    base-class view, through ``numpy.ndarray``'s own descriptors. It never calls a learner's
+    function, ``__getattr__``, ``__index__``, ``__array__``, ``__array_finalize__`` or property."""
+
+    def __init__(self, frame):
+        self.local = frame.f_locals
+        self.globals = frame.f_globals
+        self.numpy = sys.modules.get("numpy")
+        self.found: dict[str, str] = {}
+        self.texts: dict[int, str | None] = {}
+
+    def show(self, node) -> None:
+        """Add ``node``'s operands: itself if it can be read, else its parts."""
+        if len(self.found) >= MAX_OPERANDS or isinstance(node, ast.Lambda):
+            return
+        if isinstance(node, _COMPREHENSIONS):  # only its first iterable is read in this frame
+            self.show(node.generators[0].iter)
+            return
+        if not isinstance(getattr(node, "ctx", None), (ast.Store, ast.Del)) and _pure(node):
+            text = ast.unparse(node)
+            if text in self.found:
+                return
+            if len(text) <= MAX_OPERAND_TEXT:
+                try:
+                    value = self.value(node)
+                except Exception:  # noqa: BLE001 - unbound, not an array, out of range…: its parts
+                    pass
+                else:
+                    if not issubclass(type(value), self._not_shown()):
+                        self.found[text] = describe(value)
+                    return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(node, ast.Call) and child is node.func and isinstance(child, ast.Name):
+                continue  # the function called: not an operand
+            self.show(child)
+
+    def _not_shown(self) -> tuple:
+        return _NOT_SHOWN + ((self.numpy.ufunc,) if self.numpy is not None else ())
+
+    def entries(self) -> list[dict]:
+        return [{"name": name, "value": value} for name, value in self.found.items()]
+
+    # -- reading values --
+    def value(self, node):
+        if isinstance(node, ast.Name):
+            if node.id in self.local:
+                return self.local[node.id]
+            return self.globals[node.id]
+        if isinstance(node, ast.Attribute):
+            array = self.array(self.value(node.value))
+            return self.numpy.ndarray.__dict__[node.attr].__get__(array)  # KeyError: no .mT here
+        if isinstance(node, ast.Subscript):
+            base = self.value(node.value)
+            index = self.index(node.slice, top=True)
+            kind = type(base)
+            if kind is tuple or kind is list:
+                if type(index) not in (int, slice):
+                    raise _Unreadable("a sequence indexed by something else")
+                return kind.__getitem__(base, index)
+            array = self.array(base)
+            parts = index if type(index) is tuple else (index,)
+            if any(type(part) is self.numpy.ndarray for part in parts) \
+                    and self.numpy.ndarray.__dict__["size"].__get__(array) > _FANCY_LIMIT:
+                raise _Unreadable("too large to copy")
+            return self.numpy.ndarray.__getitem__(array, index)
+        raise _Unreadable(type(node).__name__)
+
+    def array(self, value):
+        """``value`` as a plain ndarray (a view: no subclass hook runs), if it is an array."""
+        numpy = self.numpy
+        if numpy is None or not issubclass(type(value), numpy.ndarray):
+            raise _Unreadable("not an array")
+        return value if type(value) is numpy.ndarray else numpy.ndarray.view(value, numpy.ndarray)
+
+    def index(self, node, top=False):
+        """An index made of plain values only (nothing with an ``__index__`` of its own)."""
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.UnaryOp):
+            return -node.operand.value  # a negative int constant (``_pure_index``)
+        if isinstance(node, ast.Slice):
+            return slice(*(None if part is None else self.index(part) for part in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.Tuple):
+            return tuple(self.index(item) for item in node.elts)
+        return self.plain_index(self.value(node), top)
+
+    def plain_index(self, value, top):
+        kind = type(value)
+        if value is None or value is Ellipsis or kind is int or kind is bool:
+            return value
+        if kind is slice:
+            parts = (value.start, value.stop, value.step)
+            if all(part is None or type(part) is int for part in parts):
+                return value
+        elif kind is tuple and top:
+            return tuple(self.plain_index(item, False) for item in value)
+        numpy = self.numpy
+        if numpy is not None:
+            if type(kind) is type and kind in _numpy_integers(numpy):  # NumPy's own integer scalars
+                return value
+            if issubclass(kind, numpy.ndarray):
+                array = self.array(value)
+                if numpy.ndarray.__dict__["dtype"].__get__(array).kind in "iub":
+                    return array
+        raise _Unreadable("an index that is not plain")
+
+
+_INTEGERS: list = []
+
+
+def _numpy_integers(numpy) -> frozenset:
+    if not _INTEGERS:
+        _INTEGERS.append(frozenset(t for t in set(numpy.sctypeDict.values())
+                                   if issubclass(t, (numpy.integer, numpy.bool_))))
+    return _INTEGERS[0]
+
+
+def read_operands(frame, roots) -> list[dict]:
+    """The operands of the expressions ``roots`` in ``frame``: ``[{"name": "K.T", "value":
+    "(5, 4, 3) float64"}, …]`` in the order they appear, at most ``MAX_OPERANDS``."""
+    reader = _Operands(frame)
+    try:
+        for root in roots:
+            reader.show(root)
+    except (Exception, RecursionError):  # noqa: BLE001 - what was read so far is kept
+        pass
+    return reader.entries()
+
+
 # ---------------------------------------------------------------------------------------------
 # The tracer
 # ---------------------------------------------------------------------------------------------
@@ -183,7 +407,7 @@ class _Seen:
 
     def __init__(self):
         self.entries: dict[tuple[int, str], list] = {}  # (line, name) → [first, last, passes]
-        self.raised: dict[int, list] = {}  # line → [the first exception's type name, times]
+        self.raised: dict[int, list] = {}  # line → [the first exception's type name, times, its operands]
 
     def bound(self, key, text) -> None:
         entry = self.entries.get(key)
@@ -193,19 +417,19 @@ class _Seen:
         elif len(self.entries) < MAX_ENTRIES:
             self.entries[key] = [text, text, 1]
 
-    def went_through(self, line, name) -> None:
+    def went_through(self, line, name, operands) -> None:
         entry = self.raised.get(line)
         if entry is not None:
             entry[1] += 1
         elif len(self.raised) < MAX_ENTRIES:
-            self.raised[line] = [name, 1]
+            self.raised[line] = [name, 1, operands]
 
     def plain(self) -> tuple[list, list]:
         lines = [{"line": line, "name": name, "first": first, "last": last, "passes": passes}
                  for (line, name), (first, last, passes) in self.entries.items()]
         lines.sort(key=lambda entry: entry["line"])  # stable: a line's names stay in their order
-        raised = [{"line": line, "error": error, "times": times}
-                  for line, (error, times) in sorted(self.raised.items())]
+        raised = [{"line": line, "error": error, "times": times, "operands": operands}
+                  for line, (error, times, operands) in sorted(self.raised.items())]
         return lines, raised
 
 
@@ -221,9 +445,12 @@ class ShapeTracer:
     def __init__(self, code: str, filename: str = LEARNER_FILE):
         self.filename = filename
         try:
-            self.statements = binding_lines(code)
+            tree = ast.parse(code)
+            self.statements = binding_lines(tree)
+            self.operands = operand_roots(tree)
+            self.defs = def_lines(tree)
         except (SyntaxError, ValueError, RecursionError):
-            self.statements = {}
+            self.statements, self.operands, self.defs = {}, {}, {}
         self.deadline = None
         self._saved = None
         self._reset()
@@ -253,8 +480,9 @@ class ShapeTracer:
 
     def observations(self) -> dict:
         """``{"lines": [{"line", "name", "first", "last", "passes"}…] (by line),
-        "raised": [{"line", "error", "times"}…] (lines an exception went through: its type's
-        name, how many times), "calls": how many calls of the learner's functions ran,
+        "raised": [{"line", "error", "times", "operands"}…] (lines an exception went through: its
+        type's name, how many times, and the operands of its statement the first time:
+        ``[{"name": "K.T", "value": "(5, 4, 3) float64"}…]``), "calls": how many calls of the learner's functions ran,
         "call": None (the observations cover them all) | the number of the one they come from
         (the first that raised, or the one stopped at the time limit), "stopped": None | "timeout"}``."""
         if self.failed is not None:
@@ -275,7 +503,12 @@ class ShapeTracer:
             self.calls += 1
             self.call = _Seen()
         self.depth += 1
-        return self._frame_tracer(code.co_flags & _GENERATOR_FLAGS)
+        generator = code.co_flags & _GENERATOR_FLAGS
+        found = self.defs.get(code.co_firstlineno)
+        if found is not None and found[1] == code.co_name \
+                and not (generator and frame.f_lineno != code.co_firstlineno):  # not a resumed generator
+            self._record_parameters(frame, found[0], code)
+        return self._frame_tracer(generator)
 
     def _frame_tracer(self, generator: bool):
         statements = self.statements
@@ -313,8 +546,12 @@ class ShapeTracer:
                 kind = _arg[0]
                 name = type.__dict__["__name__"].__get__(kind) if isinstance(kind, type) else "error"
                 name = name if isinstance(name, str) else "error"
-                self.all.went_through(frame.f_lineno, name)
-                self.call.went_through(frame.f_lineno, name)
+                line = frame.f_lineno
+                operands = None
+                if line not in self.call.raised or line not in self.all.raised:  # read once a line and call
+                    operands = read_operands(frame, self.operands.get(line, ()))
+                self.all.went_through(line, name, operands)
+                self.call.went_through(line, name, operands)
             return trace
 
         return trace
@@ -326,6 +563,18 @@ class ShapeTracer:
                 value = local[name] if name in local else frame.f_globals[name]
                 text = describe(value)
             except Exception:  # noqa: BLE001 - unbound, or a value that cannot be described
+                continue
+            self.all.bound((line, name), text)
+            self.call.bound((line, name), text)
+
+    def _record_parameters(self, frame, line: int, code) -> None:
+        """A call begins: its parameters, on the function's ``def`` line."""
+        count = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)
+        local = frame.f_locals
+        for name in code.co_varnames[:count]:  # *args and **kwargs after the named ones
+            try:
+                text = describe(local[name])
+            except Exception:  # noqa: BLE001 - a value that cannot be described
                 continue
             self.all.bound((line, name), text)
             self.call.bound((line, name), text)

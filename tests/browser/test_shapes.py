@@ -8,7 +8,7 @@ import pytest
 
 from staticjudge.runtime import harness
 from staticjudge.content.parser import parse_problem
-from staticjudge.runtime.shapes import entry_text
+from staticjudge.runtime.shapes import entry_text, raised_text
 
 from .conftest import FIXTURE, ROOT, numpy_wheels
 from .helpers import RUN_MS, open_problem, run_tests, set_code, text_of, wait_run_over
@@ -43,7 +43,7 @@ def native_notes(problem, code: str, test=None) -> list[str]:
     for entry in result["lines"]:
         notes.setdefault(entry["line"], []).append(entry_text(entry))
     for entry in result["raised"]:
-        notes.setdefault(entry["line"], []).append(f"raised {entry['error']}" + (f" ×{entry['times']}" if entry["times"] > 1 else ""))
+        notes.setdefault(entry["line"], []).append(raised_text(entry))
     return [f"Line {line}: {' · '.join(texts)}" for line, texts in sorted(notes.items())]
 
 
@@ -76,12 +76,14 @@ def test_show_shapes_annotates_each_line_as_the_native_harness_does(engine_page,
     wait_shapes(page)
     expected = native_notes(fixture_problem(), LOOPS)
     assert shown_list(page) == expected
-    assert expected[:2] == ["Line 2: parts list[2]", "Line 3: total int 0"]  # all pass: the first test's shapes
+    # all pass: the first test's shapes (its parameters on the def line)
+    assert expected[:3] == ["Line 1: a int 2 · b int 3", "Line 2: parts list[2]", "Line 3: total int 0"]
     assert "Line 4: part int 2 → int 3 ×2" in expected and "Line 6: pair tuple (2, 3)" in expected
     assert "“Adds two small numbers”, which passes" in text_of(page, "#shapes .shapes-source")
     notes = shown_in_editor(page)
     assert notes["    for part in parts:"] == "part int 2 → int 3 ×2"
     assert notes["        total = total + part"] == "total int 2 → int 5 ×2"
+    assert notes["def add(a, b):"] == "a int 2 · b int 3"
     assert len(notes) == len(expected)
     # An edit clears them, in the editor and below it.
     page.click("#editor .cm-content")
@@ -98,9 +100,10 @@ def test_a_shape_error_shows_the_shapes_of_the_failing_test_unasked(engine_page,
     assert run_tests(page) == "0/3 tests passed"
     wait_shapes(page)
     assert shown_list(page) == native_notes(fixture_problem(), UNPACKS_TOO_MANY) == [
-        "Line 2: pair list[3]", "Line 3: raised ValueError"]
+        "Line 1: a int 2 · b int 3", "Line 2: pair list[3]", "Line 3: pair list[3] → raised ValueError"]
     assert "“Adds two small numbers”, which raises an error" in text_of(page, "#shapes .shapes-source")
-    assert shown_in_editor(page) == {"    pair = [a, b, 0]": "pair list[3]", "    x, y = pair": "raised ValueError"}
+    assert shown_in_editor(page) == {"def add(a, b):": "a int 2 · b int 3", "    pair = [a, b, 0]": "pair list[3]",
+                                     "    x, y = pair": "pair list[3] → raised ValueError"}
 
 
 UNTRACED_ONLY = """import sys
@@ -121,7 +124,7 @@ def test_grading_in_the_browser_installs_no_tracer(engine_page, site_url):
     page.click("#show-shapes")
     wait_shapes(page)
     assert "“Adds two small numbers”, which raises an error" in text_of(page, "#shapes .shapes-source")
-    assert shown_list(page) == ["Line 5: raised AssertionError"]
+    assert shown_list(page) == ["Line 4: a int 2 · b int 3", "Line 5: raised AssertionError"]  # sys: a module
 
 
 def test_a_traced_endless_loop_stops_at_the_time_limit_and_keeps_what_it_saw(engine_page, site_url):
@@ -134,8 +137,9 @@ def test_a_traced_endless_loop_stops_at_the_time_limit_and_keeps_what_it_saw(eng
     assert "“Handles negative numbers”" in text_of(page, "#shapes .shapes-source")
     assert "Stopped at the time limit" in text_of(page, "#shapes .shapes-source")
     listed = shown_list(page)
-    assert listed[0] == "Line 2: steps int 0"
-    assert listed[1].startswith("Line 4: steps int 1 → int ")
+    assert listed[0] == "Line 1: a int -4 · b int 1"
+    assert listed[1] == "Line 2: steps int 0"
+    assert listed[2].startswith("Line 4: steps int 1 → int ")
     assert page.get_attribute("#python-status", "data-state") == "ready"
     assert page.evaluate("() => performance.getEntriesByName('staticjudge:worker-killed').length") == 0
 
@@ -149,7 +153,8 @@ def test_the_plain_text_area_gets_the_list_and_an_edit_clears_it(context, site_u
     area.fill(UNPACKS_TOO_MANY)
     assert run_tests(page) == "0/3 tests passed"
     wait_shapes(page)
-    assert shown_list(page) == ["Line 2: pair list[3]", "Line 3: raised ValueError"]
+    assert shown_list(page) == ["Line 1: a int 2 · b int 3", "Line 2: pair list[3]",
+                                "Line 3: pair list[3] → raised ValueError"]
     page.get_by_role("region", name="Shapes per line").get_by_role("button", name="Line 3").click()
     assert area.evaluate("(a) => a.value.slice(0, a.selectionStart).split('\\n').length") == 3
     area.press("End")
@@ -181,8 +186,52 @@ def test_numpy_batch_mistake_shows_the_shapes_numpy_computes(engine_page, site_u
     expected = native_notes(problem, BATCH_MISTAKE, test="test_batches")
     assert shown_list(page) == expected
     # The batch call, which raised (assert_batched then calls it on each sequence: not mixed in).
-    assert expected[0] == ("Line 5: Q (3, 4, 5) float64 · K (3, 4, 5) float64 · V (3, 4, 2) float64"
-                           " · mask (4, 4) float64")
-    assert expected[1:] == ["Line 6: raised ValueError"]
+    arguments = "Q (3, 4, 5) float64 · K (3, 4, 5) float64 · V (3, 4, 2) float64 · mask (4, 4) float64"
+    raised = "Q (3, 4, 5) float64 · K.T (5, 4, 3) float64 · K.shape[-1] int 5 · mask (4, 4) float64 → raised ValueError"
+    assert expected == [f"Line 4: {arguments}", f"Line 5: {arguments}", f"Line 6: {raised}"]
     assert "shown: call 1, the one that raised an error" in text_of(page, "#shapes .shapes-source")
-    assert shown_in_editor(page)[BATCH_MISTAKE_LINE] == "raised ValueError"
+    notes = shown_in_editor(page)
+    assert notes[BATCH_MISTAKE_LINE] == raised  # the operands of the line that raised, at its end
+    assert notes["def masked_attention(Q, K, V, mask):"] == arguments
+
+
+SIDE_EFFECTS_LINE = "        return (a / 0) + pair[s] + s.shape[0] + s.T + pair[1]"
+SIDE_EFFECTS = f"""log = []
+
+
+class Sneaky:
+    def __getattr__(self, name):
+        log.append(name)
+
+    def __index__(self):
+        log.append("__index__")
+        return 0
+
+    @property
+    def shape(self):
+        log.append("shape")
+
+
+def add(a, b):
+    pair, s = (a, b), Sneaky()
+    try:
+{SIDE_EFFECTS_LINE}
+    except ZeroDivisionError:
+        return a + b + len(log)  # wrong if reading the operands ran any of Sneaky's code
+"""
+
+
+def test_a_line_that_raised_shows_its_operands_and_runs_nothing_to_read_them(engine_page, site_url):
+    """Without NumPy: a tuple subscript is read, an unreadable one is shown by its parts, and a
+    learner object's __getattr__, __index__ and property never run (the tests would fail)."""
+    page = engine_page
+    open_problem(page, site_url, "add_numbers")
+    set_code(page, SIDE_EFFECTS)
+    page.click("#show-shapes")
+    wait_shapes(page)
+    assert "“Adds two small numbers”, which passes" in text_of(page, "#shapes .shapes-source")
+    expected = native_notes(fixture_problem(), SIDE_EFFECTS)
+    assert shown_list(page) == expected
+    raised = "a int 2 · pair tuple (2, 3) · s Sneaky · pair[1] int 3 → raised ZeroDivisionError"
+    assert expected[-1] == f"Line {SIDE_EFFECTS.splitlines().index(SIDE_EFFECTS_LINE) + 1}: {raised}"
+    assert shown_in_editor(page)[SIDE_EFFECTS_LINE] == raised

@@ -27,12 +27,21 @@ export function noteText({ name, first, last, passes }) {
   return `${name} ${shown}${passes > 1 ? ` ×${passes}` : ""}`;
 }
 
-/** [[line, "scores (2, 6, 6) float64 · raised ValueError"], …] by line. */
+/**
+ * A line that raised: "Q (3, 4, 5) float64 · K.T (5, 4, 3) float64 → raised ValueError" (the
+ * operands of its statement, if any were read, then the exception). As shapes.py's raised_text.
+ */
+export function raisedText({ error, times, operands }) {
+  const read = (operands || []).map(({ name, value }) => `${name} ${value}`).join(" · ");
+  return `${read ? `${read} → ` : ""}raised ${error}${times > 1 ? ` ×${times}` : ""}`;
+}
+
+/** [[line, "scores (2, 6, 6) float64 · Q (2, 6, 4) float64 → raised ValueError"], …] by line. */
 export function notesByLine(result) {
   const notes = new Map();
   const add = (line, text) => notes.set(line, [...(notes.get(line) || []), text]);
   for (const entry of result.lines || []) add(entry.line, noteText(entry));
-  for (const { line, error, times } of result.raised || []) add(line, `raised ${error}${times > 1 ? ` ×${times}` : ""}`);
+  for (const entry of result.raised || []) add(entry.line, raisedText(entry));
   return [...notes].sort((a, b) => a[0] - b[0]).map(([line, texts]) => [line, texts.join(" · ")]);
 }
 
