@@ -230,3 +230,19 @@ def test_broken_problem_gives_one_located_error(project, case):
     else:
         assert run(project, "build").returncode == 0
     assert_one_located_error(project, case, run(project, "check", *case.slugs))
+
+
+def test_tolerances_are_read_as_numbers():
+    """What `check` counts as a stated tolerance (rules.stated_numbers) and a declared one."""
+    from staticjudge.authoring.rules import declared_tolerances, stated_numbers
+
+    stated = stated_numbers("to within 1E-04 relative, 10^{-5} absolute, $2 \\times 10^{-7}$, 10⁻⁸ or 0.001; "
+                            "compared exactly. With `eps=1e-9` and $\\epsilon = 10^{-10}$.\n"
+                            "```python\nx = 1e-11\n```\n")
+    assert {1e-4, 1e-5, 2e-7, 1e-8, 0.001, 0.0} <= stated
+    assert not {1e-9, 1e-10, 1e-11} & stated
+    tests = ("def close(a, b, rtol=1e-3, atol=0):\n    assert_close(a, b, rtol=rtol, atol=atol)\n"
+             "def test_x(f):\n    assert_close(f(1), 1, atol=1e-8)\n    assert_true(np.allclose(f(1), 1, atol=1e-12))\n"
+             "    assert_close(f(2), 2, **EXACT)\n")
+    assert declared_tolerances(tests) == [(1, "atol", 0.0, False), (1, "rtol", 1e-3, False),
+                                          (4, "atol", 1e-8, False), (4, "rtol", 1e-6, True)]
