@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .content.parser import load_course, parse_problem
+from .content.parser import load_course, load_problems, order_errors, parse_problem
 from .model import BuildError, ProblemError
 from .project import Paths, RuntimeOptions, SiteConfig
 from .site.build import build_site
@@ -67,9 +67,16 @@ def cmd_serve(args, paths: Paths) -> int:
 
 
 def _problems_to_check(paths: Paths, slugs: list[str]):
-    """All problems, or only the named ones (so a half-written neighbour does not block them)."""
+    """All problems, or only the named ones (so a half-written neighbour does not block them,
+    though an order one of them shares with a neighbour does)."""
+    from .authoring.rules import orphan_alternatives
+
     if not slugs:
-        return load_course(paths)
+        problems = load_course(paths)
+        orphans = orphan_alternatives(paths, {p.slug for p in problems})
+        if orphans:
+            raise BuildError(orphans)
+        return problems
     unknown = [s for s in slugs if not (paths.problems / f"{s}.md").exists()]
     if unknown:
         raise LookupError(f"unknown problem(s): {', '.join(unknown)} (no such file in {paths.problems})")
@@ -79,6 +86,10 @@ def _problems_to_check(paths: Paths, slugs: list[str]):
             problems.append(parse_problem(paths.problems / f"{slug}.md", paths.hidden_tests))
         except ProblemError as exc:
             errors.append(exc)
+    if not errors:
+        others, _their_errors = load_problems(paths.problems, paths.hidden_tests)
+        named = {p.slug for p in problems}
+        errors = order_errors(problems + [p for p in others if p.slug not in named], blame=named)
     if errors:
         raise BuildError(errors)
     return problems
@@ -86,8 +97,10 @@ def _problems_to_check(paths: Paths, slugs: list[str]):
 
 def cmd_check(args, paths: Paths) -> int:
     from .authoring.checker import check_problem, generated_report, mutation_report, requirements_report, summary_line
+    from .authoring.rules import CourseRules
 
     try:
+        rules = CourseRules.of(paths, SiteConfig.load(paths.config))
         problems = _problems_to_check(paths, args.slugs)
     except BuildError as exc:
         _say_errors(exc.errors)
@@ -98,7 +111,7 @@ def cmd_check(args, paths: Paths) -> int:
     failed = 0
     killed = total = 0
     for problem in problems:
-        result = check_problem(problem)
+        result = check_problem(problem, rules)
         print(summary_line(result), flush=True)
         for error in result.errors:
             print(f"  {error}")
@@ -213,18 +226,24 @@ def cmd_grade_class(args, paths: Paths) -> int:
 
 
 def cmd_new(args, paths: Paths) -> int:
-    from .authoring.scaffold import new_problem
-    from .content.parser import load_problems
+    from .authoring.scaffold import new_alternatives, new_problem
 
+    try:
+        config = SiteConfig.load(paths.config)
+    except BuildError as exc:
+        _say_errors(exc.errors)
+        return EXIT_BAD_INPUT
     problems, _errors = load_problems(paths.problems, paths.hidden_tests)
     order = max((p.order for p in problems), default=0) + 1
     try:
-        md, tests = new_problem(args.slug, paths.problems, paths.hidden_tests, order)
+        md, tests = new_problem(args.slug, paths.problems, paths.hidden_tests, order, next(iter(config.tracks), ""))
     except ProblemError as exc:
         _say_errors([exc])
         return EXIT_BAD_INPUT
-    print(f"wrote {md} and {tests}\n"
-          f"next: edit both, then run `staticjudge check {args.slug}` until it says ok")
+    alternatives = new_alternatives(args.slug, paths.solutions, config.alternative_solutions)
+    written = ", ".join(map(str, [md, tests, *alternatives]))
+    print(f"wrote {written}\n"
+          f"next: edit them, then run `staticjudge check {args.slug}` until it says ok")
     return EXIT_OK
 
 

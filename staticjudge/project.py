@@ -33,6 +33,11 @@ class Paths:
         return self.root / "hidden_tests"
 
     @property
+    def solutions(self) -> Path:
+        """Alternative correct solutions, ``solutions/<slug>/*.py``: check grades each (they must pass)."""
+        return self.root / "solutions"
+
+    @property
     def site(self) -> Path:
         """The course's own ``site/``: its config.yaml, and templates or assets that override the theme's."""
         return self.root / "site"
@@ -48,7 +53,7 @@ class Paths:
 
 ACCENT_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 # What each setting holds, in the words an author reads in an error.
-_KINDS = {str: "text", bool: "true or false", dict: "a mapping (key: value lines)"}
+_KINDS = {str: "text", bool: "true or false", int: "a whole number, 0 or more", dict: "a mapping (key: value lines)"}
 
 
 @dataclass
@@ -62,6 +67,10 @@ class SiteConfig:
     pyodide_cdn: str = ""  # default: jsDelivr's copy of pyodide_version
     offline: bool = True  # write sw.js: the site works offline after one visit
     accent: str = ""  # a CSS colour (#1f5fbf) for links and buttons; default: the theme's
+    # What `check` asks of every problem of this course, beyond the rules of every course:
+    alternative_solutions: int = 0  # correct solutions in other styles, in solutions/<slug>/*.py
+    min_mutants: int = 1
+    min_requirements: int = 1
 
     @classmethod
     def load(cls, path: Path) -> "SiteConfig":
@@ -88,7 +97,7 @@ class SiteConfig:
                                            f"{', '.join(fields)})"))
                 continue
             kind = type(fields[key].default) if fields[key].default is not dataclasses.MISSING else dict
-            if not isinstance(value, kind):
+            if not isinstance(value, kind) or (kind is int and (isinstance(value, bool) or value < 0)):
                 errors.append(ProblemError(path, lines.get(key), f"`{key}` must be {_KINDS[kind]}, not "
                                            f"{type(value).__name__} ({value!r}); quote it if it is text"))
         for key, heading in (data.get("tracks") or {}).items() if isinstance(data.get("tracks"), dict) else ():

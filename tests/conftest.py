@@ -11,7 +11,9 @@ BASE_SLUG = "self_attention"
 
 @pytest.fixture
 def project(tmp_path):
-    """A minimal project (one valid problem, the real site/) in a temporary folder."""
+    """A minimal project (one valid problem with its alternative solutions, the real site/) in a
+    temporary folder."""
+    shutil.copytree(ROOT / "solutions" / BASE_SLUG, tmp_path / "solutions" / BASE_SLUG)
     (tmp_path / "problems").mkdir()
     (tmp_path / "hidden_tests").mkdir()
     shutil.copyfile(ROOT / "problems" / f"{BASE_SLUG}.md", tmp_path / "problems" / f"{BASE_SLUG}.md")

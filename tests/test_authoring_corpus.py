@@ -5,6 +5,8 @@ and `check`; mistakes only running the tests can find (a failing solution, a sur
 a wrong worked example) stop `check`.
 """
 
+import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from conftest import BASE_SLUG, ROOT, line_of
 
 MD = f"problems/{BASE_SLUG}.md"
 TESTS = f"hidden_tests/{BASE_SLUG}.py"
+LOOPS = f"solutions/{BASE_SLUG}/loops.py"
+CONFIG = "site/config.yaml"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Broken:
     needle: str | tuple | None  # text (or (text, nth)) on the line the error must name; None: no line
     message: str
     build_fails: bool = True
+    slugs: tuple = ()  # check only these (`check SLUG …`)
 
 
 def replace(relative: str, old: str, new: str):
@@ -55,8 +60,24 @@ def copy_problem_as(slug: str, *edits):
     def apply(root: Path):
         (root / "problems" / f"{slug}.md").write_text((root / MD).read_text())
         (root / "hidden_tests" / f"{slug}.py").write_text((root / TESTS).read_text())
+        shutil.copytree(root / "solutions" / BASE_SLUG, root / "solutions" / slug)
         for edit in edits:
             edit(root)
+    return apply
+
+
+def own_config(*settings: str):
+    """A copy of the real site/ whose config.yaml has each ``key: value`` of ``settings`` (replaced
+    when the key is there, else added)."""
+    def apply(root: Path):
+        (root / "site").unlink()
+        shutil.copytree(ROOT / "site", root / "site")
+        text = (root / "site" / "config.yaml").read_text()
+        for line in settings:
+            key = line.split(":", 1)[0]
+            text = re.sub(rf"^{key}:.*$", line, text, flags=re.MULTILINE) if re.search(rf"^{key}:", text, re.MULTILINE) \
+                else text + line + "\n"
+        (root / "site" / "config.yaml").write_text(text)
     return apply
 
 
@@ -98,8 +119,14 @@ CASES = [
     Broken("tests_none", lambda root: (root / TESTS).write_text("import numpy as np\n"), TESTS, None, "defines no test_* function"),
     Broken("tests_non_utf8", lambda root: (root / TESTS).write_bytes(b"# \xff\n" + (root / TESTS).read_bytes()), TESTS,
            None, "not valid UTF-8"),
-    Broken("duplicate_order", copy_problem_as("self_attention_again"), "problems/self_attention_again.md", None,
-           "order 2 is already used"),
+    # The file that reuses an order is blamed, at its `order:` line: the one written last ...
+    Broken("duplicate_order", copy_problem_as("self_attention_again"), "problems/self_attention_again.md",
+           "order: 2", "order 2 is already used by"),
+    Broken("duplicate_order_earlier_slug", copy_problem_as("a_self_attention"), "problems/a_self_attention.md",
+           "order: 2", "the next free one is 3"),
+    # ... or the one `check SLUG` is asked about.
+    Broken("duplicate_order_check_slug", copy_problem_as("a_self_attention"), "problems/a_self_attention.md",
+           "order: 2", "order 2 is already used by", slugs=("a_self_attention",)),
     Broken("orphan_tests", lambda root: (root / "hidden_tests" / "stray.py").write_text("def test_x():\n    pass\n"),
            "hidden_tests/stray.py", None, "no problem file problems/stray.md"),
     # Found only by running the tests: `check` stops, `build` does not run tests.
@@ -110,7 +137,10 @@ CASES = [
            build_fails=False),
     Broken("tests_raise_in_collection", replace(TESTS, "import numpy as np\n", "import numpy as np\nSEED = 1 / 0\n"),
            TESTS, "SEED = 1 / 0", "the hidden tests fail to load: ZeroDivisionError", build_fails=False),
-    Broken("tests_import_missing_module", replace(TESTS, "import numpy as np\n", "import numpy as np\nimport scipy_not_here\n"),
+    # A package the problem names (packages:) may be imported; one missing here fails to load.
+    Broken("tests_import_missing_module",
+           both(replace(MD, "order: 2", "order: 2\npackages: [numpy, scipy_not_here]"),
+                replace(TESTS, "import numpy as np\n", "import numpy as np\nimport scipy_not_here\n")),
            TESTS, "import scipy_not_here", "ModuleNotFoundError", build_fails=False),
     Broken("example_mismatch", replace(MD, "[2.3395231, 3.3395231]", "[2.3395231, 3.3396231]"), MD, ">>> self_attention(Q, K, V)",
            "worked example does not match", build_fails=False),
@@ -120,6 +150,46 @@ CASES = [
                                      "    s = Q @ K.T / np.sqrt(K.shape[-1])\n    w = np.exp(s - s.max(-1, keepdims=True))\n"
                                      "    return w / w.sum(-1, keepdims=True) @ V\n"),
            MD, "import numpy as np", "the starter code already passes", build_fails=False),
+    # The rules of staticjudge/authoring/rules.py: found by `check` alone.
+    Broken("tests_import_outside_the_browser", replace(TESTS, "import numpy as np\n", "import numpy as np\nimport scipy.special\n"),
+           TESTS, "import scipy.special", "hidden tests may import only the standard library, NumPy and `judge`",
+           build_fails=False),
+    Broken("tolerance_not_stated", replace(TESTS, "rtol=1e-4, atol=1e-5", "rtol=1e-3, atol=1e-5"), TESTS, "rtol=1e-3",
+           "this test compares to within rtol=1e-3, a tolerance the statement never states", build_fails=False),
+    Broken("tolerance_only_given_to_a_name",
+           both(replace(TESTS, "rtol=1e-4, atol=1e-5", "rtol=1e-3, atol=1e-5"),
+                replace(MD, "Leave `Q`, `K` and `V` unchanged", "(like `eps=1e-3`) Leave `Q`, `K` and `V` unchanged")),
+           TESTS, "rtol=1e-3", "state 1e-3 in the statement", build_fails=False),
+    Broken("tolerance_default_not_stated", replace(MD, "to within 1e-6 (absolute and relative)", "closely"), TESTS,
+           "assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes",
+           "assert_close here compares with its default atol=1e-6", build_fails=False),
+    Broken("float64_promise_without_requirement",
+           replace(MD, "- `dtype`: Return a NumPy `float64` array of shape `(T, d_v)`. Inputs may be `float32` or `float64`.",
+                   "- `dtype`: Return a NumPy"),
+           MD, "## Requirements", "no requirement quotes `float64`", build_fails=False),
+    Broken("math_unknown_command", replace(MD, "Leave `Q`, `K` and `V` unchanged", "$\\Var(Q)$ stays. Leave `Q`, `K` and `V` unchanged"),
+           MD, "\\Var(Q)", "cannot render math $\\Var(Q)$: unknown command \\Var"),
+    Broken("math_aligned", replace(MD, "3. **Output**", "$$\\begin{aligned} a &= b \\end{aligned}$$\n\n3. **Output**"),
+           MD, "begin{aligned}", "(aligned/align are not supported)"),
+    Broken("unknown_track", replace(MD, "track: foundations", "track: foundation"), MD, "track: foundation",
+           "track 'foundation' is not one of the tracks site/config.yaml lists (foundations, masking,", build_fails=False),
+    Broken("no_worked_example", replace(MD, "```pycon", "```python"), MD, "## Starter code",
+           "the statement has no worked example", build_fails=False),
+    Broken("too_few_mutants", own_config("min_mutants: 9"), MD, "## Mutants",
+           "8 mutant(s); this course asks for at least 9 (min_mutants in site/config.yaml)", build_fails=False),
+    Broken("too_few_requirements", own_config("min_requirements: 7"), MD, "## Requirements",
+           "6 requirement(s); this course asks for at least 7", build_fails=False),
+    Broken("bad_minimum_setting", own_config("min_mutants: three"), CONFIG, "min_mutants",
+           "`min_mutants` must be a whole number, 0 or more"),
+    Broken("too_few_alternatives", lambda root: (root / LOOPS).unlink(), MD, "## Solution",
+           "solutions/self_attention/ holds 1 alternative solution(s); this course asks for 2", build_fails=False),
+    Broken("alternative_fails", replace(LOOPS, "    T, d_k = len(Q), len(K[0])\n", "    T, d_k = len(Q), len(K[0])\n    1 / 0\n"),
+           LOOPS, "1 / 0", "fails test_worked_example, test_output_shape, test_random_inputs, test_scaling_large_dk, "
+           "test_non_square_keys, test_large_scores_stay_finite, test_float32_inputs, "
+           "test_rows_are_convex_combinations, test_inputs_not_mutated: ZeroDivisionError: division by zero "
+           "(an alternative solution must pass every hidden test", build_fails=False),
+    Broken("alternatives_for_no_problem", lambda root: shutil.copytree(root / "solutions" / BASE_SLUG, root / "solutions" / "self_atention"),
+           "solutions/self_atention", None, "alternative solutions for no problem", build_fails=False),
 ]
 
 
@@ -130,8 +200,8 @@ def expected_line(root: Path, case: Broken) -> int | None:
     return line_of(root / case.file, text, nth)
 
 
-def run(root: Path, command: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(root), command],
+def run(root: Path, command: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(root), command, *args],
                           capture_output=True, text=True, timeout=120)
 
 
@@ -159,4 +229,20 @@ def test_broken_problem_gives_one_located_error(project, case):
         assert not (project / "_site").exists(), "a failed build must not write the site"
     else:
         assert run(project, "build").returncode == 0
-    assert_one_located_error(project, case, run(project, "check"))
+    assert_one_located_error(project, case, run(project, "check", *case.slugs))
+
+
+def test_tolerances_are_read_as_numbers():
+    """What `check` counts as a stated tolerance (rules.stated_numbers) and a declared one."""
+    from staticjudge.authoring.rules import declared_tolerances, stated_numbers
+
+    stated = stated_numbers("to within 1E-04 relative, 10^{-5} absolute, $2 \\times 10^{-7}$, 10⁻⁸ or 0.001; "
+                            "compared exactly. With `eps=1e-9` and $\\epsilon = 10^{-10}$.\n"
+                            "```python\nx = 1e-11\n```\n")
+    assert {1e-4, 1e-5, 2e-7, 1e-8, 0.001, 0.0} <= stated
+    assert not {1e-9, 1e-10, 1e-11} & stated
+    tests = ("def close(a, b, rtol=1e-3, atol=0):\n    assert_close(a, b, rtol=rtol, atol=atol)\n"
+             "def test_x(f):\n    assert_close(f(1), 1, atol=1e-8)\n    assert_true(np.allclose(f(1), 1, atol=1e-12))\n"
+             "    assert_close(f(2), 2, **EXACT)\n")
+    assert declared_tolerances(tests) == [(1, "atol", 0.0, False), (1, "rtol", 1e-3, False),
+                                          (4, "atol", 1e-8, False), (4, "rtol", 1e-6, True)]

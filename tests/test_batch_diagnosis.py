@@ -1,5 +1,5 @@
 """One sequence first, then the batch: wrong solutions written as learners write them
-(tests/solutions/<slug>/wrong/) get one batch message naming the real cause, and every other
+(tests/solutions/<slug>/wrong/; the correct ones are the course's solutions/<slug>/) get one batch message naming the real cause, and every other
 test reports its own cause, on one sequence."""
 
 from pathlib import Path

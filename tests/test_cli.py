@@ -148,16 +148,38 @@ def test_check_unknown_slug_exits_2(project):
 
 
 def test_new_writes_a_skeleton_that_check_explains_how_to_fill(project):
+    """In this course (site/config.yaml: tracks, two alternative solutions, at least 3 mutants and
+    4 requirements) the skeleton, its TODOs done, passes every rule of check."""
     result = run(project, "new", "dot_product")
     assert result.returncode == 0 and "check dot_product" in result.stdout
     md, tests = project / "problems" / "dot_product.md", project / "hidden_tests" / "dot_product.py"
+    alternatives = sorted((project / "solutions" / "dot_product").glob("*.py"))
+    assert len(alternatives) == 2 and all(str(path) in result.stdout for path in alternatives)
+    assert "track: foundations" in md.read_text()  # the course's first track
     checked = run(project, "check", "dot_product")
     assert checked.returncode == 1
     assert f"{md}:{line_of(md, 'TODO: say what')}: still to do: say what `dot_product` computes" in checked.stdout
     assert f"{tests}:{line_of(tests, 'TODO:')}: still to do: 5-10 tests" in checked.stdout
+    assert f"{alternatives[0]}:1: still to do: solve dot_product again in another style" in checked.stdout
     assert "Traceback" not in checked.stdout + checked.stderr
-    for path in (md, tests):  # an author fills the skeleton in
+    for path in (md, tests, *alternatives):  # an author fills the skeleton in
         path.write_text(path.read_text().replace("TODO: ", ""))
     filled = run(project, "check", "dot_product")
     assert filled.returncode == 0, filled.stdout
     assert run(project, "new", "dot_product").returncode == 2  # never overwrites
+
+
+def test_init_writes_a_course_whose_problem_and_skeletons_pass_check(tmp_path):
+    """`init`'s course passes check as written; in it, `new`'s skeleton (its own track, no
+    alternatives asked for) passes once its TODOs are done."""
+    course = tmp_path / "course"
+    assert run(ROOT, "init", str(course)).returncode == 0
+    checked = run(course, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert run(course, "new", "scaled").returncode == 0
+    md, tests = course / "problems" / "scaled.md", course / "hidden_tests" / "scaled.py"
+    assert "track: basics" in md.read_text()
+    for path in (md, tests):
+        path.write_text(path.read_text().replace("TODO: ", ""))
+    filled = run(course, "check", "scaled")
+    assert filled.returncode == 0, filled.stdout + filled.stderr

@@ -1,11 +1,8 @@
 """What a statement promises is tested, and the failure names the broken promise (graded natively)."""
 
-import re
-
 import pytest
 
 from staticjudge.runtime import harness
-from staticjudge.runtime.judge import assert_close
 from staticjudge.content.parser import load_problems
 from staticjudge.grading.runner import run_in_child
 
@@ -24,13 +21,6 @@ def grade(slug, code):
 
 def not_passed(report):
     return {t["name"]: t for t in report["tests"] if t["status"] != "pass"}
-
-
-def test_every_statement_promising_float64_has_a_float32_output_mutant():
-    text = {p.slug: " ".join(p.statement.split()) for p in PROBLEMS}
-    promising = {slug for slug, words in text.items() if "float64" in words and "float32" in words
-                 and "a `float32` result is accepted" not in words}
-    assert len(promising) >= 10 and promising - {p.slug for p in FLOAT64_PROMISED} == set()
 
 
 @pytest.mark.parametrize("problem", FLOAT64_PROMISED, ids=[p.slug for p in FLOAT64_PROMISED])
@@ -89,37 +79,6 @@ def test_kv_cache_that_stores_into_the_cache_it_was_given_fails_at_that_line():
         assert test["message"].startswith("Your function changed a dict it was given")
     assert report["status"] == "error"
 
-
-
-def tolerances_used(problem):
-    """Every (rtol, atol) the hidden tests hand assert_close while grading the reference solution."""
-    harness.judge_module()  # what `from judge import ...` finds
-    used = set()
-
-    def recording(got, expected, *, rtol=1e-6, atol=1e-6, **options):
-        used.add((rtol, atol))
-        return assert_close(got, expected, rtol=rtol, atol=atol, **options)
-
-    namespace = {}
-    exec(compile(problem.tests_source, str(problem.tests_path), "exec"), namespace)
-    namespace["assert_close"] = recording
-    solution = harness.load_learner_code(problem.solution.code)
-    for test in problem.tests:
-        namespace[test.name](**{name: solution[name] for name in harness.test_parameters(namespace[test.name])})
-    return used
-
-
-def spelled(value: float) -> str:
-    return "exactly" if value == 0 else re.sub(r"e-0*", "e-", f"{value:.0e}")  # 1e-06 -> 1e-6
-
-
-@pytest.mark.parametrize("problem", PROBLEMS, ids=[p.slug for p in PROBLEMS])
-def test_every_statement_says_how_close_is_close_enough(problem):
-    text = " ".join(problem.statement.split())
-    for rtol, atol in sorted(tolerances_used(problem)):
-        for value in (rtol, atol):
-            assert spelled(value) in text, (f"{problem.slug}: the hidden tests compare results to within "
-                                            f"rtol={rtol}, atol={atol}; the statement never says {spelled(value)}")
 
 
 # --- scaling by a sequence length instead of sqrt(d_k) gets its own hint -------------------------

@@ -6,7 +6,9 @@ each claiming test catches one of them; a mutant breaks exactly one requirement 
 every mutant generated from the solution (``mutation.py``) is caught or marked equivalent with a
 reason; the starter code fails cleanly (a report, not a crash or a timeout); the hidden tests end
 when the entry functions are stand-ins that return their first argument (the browser's warm-up
-grades those); every worked example of the statement matches what the reference solution computes.
+grades those); every worked example of the statement matches what the reference solution computes;
+every alternative solution of the course (solutions/<slug>/*.py) passes; and the rules of
+``rules.py`` (imports, stated tolerances, a promised float64, math, tracks, minimums) hold.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from ..grading import grade, grade_many
 from ..model import Problem, ProblemError
 from ..runtime.warmup import stand_ins as stand_in_code
 from .mutation import GeneratedMutant, generate
+from .rules import (CourseRules, alternative_count_errors, alternative_failure, alternatives, dtype_promise_errors,
+                    import_errors, math_errors, minimum_errors, tolerance_errors, track_errors)
 
 @dataclass
 class MutantResult:
@@ -89,10 +93,21 @@ def _todos(path) -> list[ProblemError]:
     return found
 
 
-def check_problem(problem: Problem) -> CheckResult:
+def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckResult:
+    """``rules``: what the course asks beyond every course's rules (its tracks, alternative
+    solutions, minimums: ``CourseRules.of``); None checks the problem alone."""
+    rules = rules or CourseRules()
     result = CheckResult(problem)
     md, tests = problem.source_path, problem.tests_path
-    result.errors.extend(_todos(md) + _todos(tests))
+    alternative_paths = alternatives(problem, rules)
+    result.errors.extend(_todos(md) + _todos(tests) + [e for p in alternative_paths for e in _todos(p)])
+    imports = import_errors(problem)
+    result.errors.extend(imports)
+    if imports:  # the tests cannot load in the browser: grading them here would say nothing more
+        return result
+    result.errors.extend(track_errors(problem, rules) + math_errors(problem) + tolerance_errors(problem)
+                         + dtype_promise_errors(problem) + minimum_errors(problem, rules)
+                         + alternative_count_errors(problem, rules, alternative_paths))
 
     report = grade(problem, problem.solution.code)
     if report["error"] and report["error"]["kind"] == "tests":
@@ -111,6 +126,7 @@ def check_problem(problem: Problem) -> CheckResult:
     reports = _grade_named(problem, {"mutants": [m.code for m in problem.mutants],
                                      "generated": [g.code for g in generated],
                                      "starter": [problem.starter.code],
+                                     "alternatives": [p.read_text(encoding="utf-8") for p in alternative_paths],
                                      "stand_ins": [stand_in_code(problem.entry)]})
     mutant_reports, generated_reports = reports["mutants"], reports["generated"]
     [starter], [stand_ins] = reports["starter"], reports["stand_ins"]
@@ -127,6 +143,10 @@ def check_problem(problem: Problem) -> CheckResult:
         result.generated.append(GeneratedResult(mutant, [t["name"] for t in _not_passed(mutant_report)]))
     if solution_ok:
         result.errors.extend(generated_errors(problem, result.generated))
+
+    for path, alternative in zip(alternative_paths, reports["alternatives"]):
+        if alternative["status"] != "pass":
+            result.errors.extend(alternative_failure(path, alternative))
 
     if starter["stopped"]:
         result.errors.append(ProblemError(md, problem.starter.line, "the starter code does not fail cleanly: "

@@ -488,15 +488,64 @@ def load_problems(problems_dir: Path, tests_dir: Path, parse_many=None) -> tuple
         if not (Path(problems_dir) / f"{path.stem}.md").exists():
             errors.append(ProblemError(path, None, f"hidden tests for no problem: there is no problem file "
                                                    f"{Path(problems_dir).name}/{path.stem}.md"))
-    by_order: dict[int, Problem] = {}
-    for problem in sorted(problems, key=lambda p: p.slug):
-        other = by_order.get(problem.order)
-        if other is not None:
-            errors.append(ProblemError(problem.source_path, 2,
-                                       f"order {problem.order} is already used by {other.source_path}"))
-        by_order.setdefault(problem.order, problem)
+    errors.extend(order_errors(problems))
     problems.sort(key=lambda p: (p.order, p.slug))
     return problems, errors
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """The line of the front-matter key ``key`` in the problem file ``path`` (None if absent)."""
+    try:
+        meta_text, offset, _body, _line = _split_front_matter(path, read_text(path))
+        return _parse_front_matter(path, meta_text, offset)[1].get(key)
+    except ProblemError:
+        return None
+
+
+def section_line(path: Path, name: str) -> int | None:
+    """The line of the '## name' heading of the problem file ``path`` (None if absent)."""
+    fence = None
+    for number, text in enumerate(read_text(path).splitlines(), start=1):
+        match = FENCE_RE.match(text)
+        if match:
+            fence = match.group(1) if fence is None else (None if _is_closing_fence(text, fence) else fence)
+            continue
+        heading = HEADING_RE.match(text) if fence is None else None
+        if heading and heading.group(1) == "##" and heading.group(2).strip().lower() == name.lower():
+            return number
+    return None
+
+
+def order_errors(problems: list[Problem], blame: set[str] = frozenset()) -> list[ProblemError]:
+    """Each problem that reuses another's order, at its ``order:`` line.
+
+    Of two problems with one order, the one that reuses it is the one in ``blame`` (the problems
+    `check SLUG` was asked about), else the file changed last (the one just written), else the
+    later slug; the message names the other and the next free order.
+    """
+    def newest_last(problem: Problem):
+        try:
+            changed = problem.source_path.stat().st_mtime_ns
+        except OSError:
+            changed = 0
+        return (problem.slug in blame, changed, problem.slug)
+
+    by_order: dict[int, list[Problem]] = {}
+    for problem in problems:
+        by_order.setdefault(problem.order, []).append(problem)
+    free = max((p.order for p in problems), default=0) + 1
+    errors = []
+    for order, sharing in sorted(by_order.items()):
+        if len(sharing) < 2:
+            continue
+        keeper, *reusers = sorted(sharing, key=newest_last)
+        for problem in reusers:
+            if blame and problem.slug not in blame:
+                continue
+            errors.append(ProblemError(problem.source_path, key_line(problem.source_path, "order"),
+                                       f"order {order} is already used by {keeper.source_path}: give each "
+                                       f"problem its own order (the next free one is {free})"))
+    return errors
 
 
 def load_course(paths: Paths, parse_many=None) -> list[Problem]:
