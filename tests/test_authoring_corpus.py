@@ -61,8 +61,13 @@ def copy_problem_as(slug: str, *edits):
 
 
 CASES = [
+    # An unclosed bracket is the line that opens it, not the line where YAML gave up.
     Broken("yaml_syntax", replace(MD, "tags: [attention, matmul, softmax]", "tags: [attention, matmul"),
-           MD, "entry:", "invalid YAML front matter"),
+           MD, "tags: [attention, matmul", "the value of 'tags' opens with [, which is never closed: end the value "
+           "with ]"),
+    Broken("yaml_colon_in_value", replace(MD, "summary: Every position", "summary: Note: every position"), MD,
+           "summary: Note:", "the value of 'summary' holds ': ', which YAML reads as another key; quote the value: "
+           'summary: "Note: every position'),
     Broken("yaml_tab", replace(MD, "order: 2", "order:\t2\n\t- x"), MD, None, "invalid YAML"),
     Broken("no_front_matter", replace(MD, "---\ntitle", "title"), MD, "title: Self-attention", "missing YAML front matter"),
     Broken("unclosed_front_matter", replace(MD, "summary: Every", "summary: Every\n").__class__ and
@@ -100,6 +105,21 @@ CASES = [
            None, "not valid UTF-8"),
     Broken("duplicate_order", copy_problem_as("self_attention_again"), "problems/self_attention_again.md", None,
            "order 2 is already used"),
+    # A requirement id misspelt in `## Requirements` is the problem file's mistake ...
+    Broken("requirement_id_typo", replace(MD, "- `scaling`:", "- `scalng`:"), MD, "- `scalng`:",
+           "requirement `scalng` is claimed by no hidden test, while self_attention.py claims `scaling`, which is "
+           "not declared: test_random_inputs (line 57), test_scaling_large_dk (line 66). If `scaling` is the id "
+           "you meant, rename the requirement here"),
+    # ... one misspelt in a test's Guards: line is the test's.
+    Broken("guards_id_typo", replace(TESTS, "Guards: scaling, key_axis", "Guards: scaling, key_axes"), TESTS,
+           "Guards: scaling, key_axes", "test_random_inputs() claims the requirement `key_axes`, which "
+           "self_attention.md does not declare (declared: scaling, transpose, key_axis, stable, "
+           "inputs_not_mutated, dtype): did you mean `key_axis`? Fix this Guards: line"),
+    # A quote matches the statement as it reads: a formula's words without their $ signs.
+    Broken("quote_not_in_statement", replace(MD, "- `transpose`: $d_k$ is the last dimension of `K`.",
+                                             "- `transpose`: d_k is the first dimension of K."),
+           MD, "- `transpose`:", "quotes words the statement does not hold (in this order): 'd_k is the first "
+           "dimension of K.'; quote the statement's words exactly (a formula as written between its $ signs"),
     Broken("orphan_tests", lambda root: (root / "hidden_tests" / "stray.py").write_text("def test_x():\n    pass\n"),
            "hidden_tests/stray.py", None, "no problem file problems/stray.md"),
     # Found only by running the tests: `check` stops, `build` does not run tests.
