@@ -132,8 +132,10 @@ CASES = [
            TESTS, "SEED = 1 / 0", "the hidden tests fail to load: ZeroDivisionError", build_fails=False),
     Broken("tests_import_missing_module", replace(TESTS, "import numpy as np\n", "import numpy as np\nimport scipy_not_here\n"),
            TESTS, "import scipy_not_here", "ModuleNotFoundError", build_fails=False),
-    Broken("example_mismatch", replace(MD, "[2.3395231, 3.3395231]", "[2.3395231, 3.3396231]"), MD, ">>> self_attention(Q, K, V)",
-           "worked example does not match", build_fails=False),
+    # One wrong digit: marked at its output line, not the >>> line.
+    Broken("example_mismatch", replace(MD, "[2.3395231, 3.3395231]", "[2.3395231, 3.3396231]"), MD,
+           "[2.3395231, 3.3396231]", "worked example does not match the solution: the solution gives other "
+           "numbers; output line 2 differs from column 25:", build_fails=False),
     Broken("example_raises", replace(MD, ">>> self_attention(Q, K, V)", ">>> self_attention(Q, K)"), MD,
            ">>> self_attention(Q, K)", "example raised TypeError", build_fails=False),
     Broken("starter_passes", replace(MD, "    # 3. return weights @ V\n    raise NotImplementedError\n",
