@@ -125,8 +125,38 @@ CASES = [
     # Found only by running the tests: `check` stops, `build` does not run tests.
     Broken("solution_fails", replace(MD, "    return weights @ V\n", "    return weights @ V + 1e-3\n"), TESTS,
            "def test_worked_example", "the solution fails test_worked_example", build_fails=False),
-    Broken("mutant_survives", replace(MD, "    scores = Q @ K / np.sqrt(K.shape[-1])", "    scores = Q @ K.T / np.sqrt(K.shape[-1])"),
-           MD, ("import numpy as np", 7), "mutant 'K_not_transposed' passes every hidden test",
+    # A mutant that differs from the solution by less than the tests' tolerance: a hole in the tests.
+    Broken("mutant_survives", replace(MD, "    scores = Q @ K / np.sqrt(K.shape[-1])",
+                                      "    scores = Q @ K.T / np.sqrt(K.shape[-1]) * (1 + 1e-8)"),
+           MD, ("import numpy as np", 7), "mutant 'K_not_transposed' passes every hidden test: add a test that "
+           "catches it", build_fails=False),
+    # A "mutant" that is right: no test can catch it, and "add a test" would be wrong advice.
+    Broken("mutant_equals_solution", replace(MD, "    scores = Q @ K / np.sqrt(K.shape[-1])",
+                                             "    Q, K, V = (np.asarray(a, dtype=np.float64) for a in (Q, K, V))\n"
+                                             "    scores = Q @ K.T / np.sqrt(K.shape[-1])"),
+           MD, ("import numpy as np", 7), "mutant 'K_not_transposed' returns what the solution returns (to "
+           "rounding), in each of the 10 calls the hidden tests make: is it wrong at all? If it is, add a test "
+           "with inputs on which it differs; if it is not, remove it", build_fails=False),
+    # A test that claims the inputs are left unchanged must check them: the harness refuses a write
+    # into an input (they arrive read-only) whatever the test does.
+    Broken("inputs_claim_checks_nothing", replace(TESTS, "    assert_inputs_unchanged(arguments, before)\n", ""),
+           TESTS, "def test_inputs_not_mutated", "test_inputs_not_mutated claims `inputs_not_mutated` but catches "
+           "its mutant (scales_Q_in_place) only because the inputs arrive read-only and the write fails, whatever "
+           "the test checks: check the inputs themselves", build_fails=False),
+    Broken("inputs_claim_checks_copies", replace(TESTS, "    assert_inputs_unchanged(arguments, before)\n",
+                                                 "    assert_inputs_unchanged(before, before)\n"),
+           TESTS, "def test_inputs_not_mutated", "catches its mutant (scales_Q_in_place) only because the inputs "
+           "arrive read-only", build_fails=False),
+    # A TODO for the learner in the starter code is theirs; the author's TODO elsewhere is reported.
+    Broken("todo_learner_vs_author", both(replace(MD, "    # 3. return weights @ V\n",
+                                                  "    # 3. return weights @ V\n    # TODO: your code here\n"),
+                                          replace(MD, "## Hints\n\n", "## Hints\n\n- TODO: a hint about shapes\n")),
+           MD, "- TODO: a hint", "still to do:", build_fails=False),
+    # assert_dtype's fix names the problem's own arguments (not "x").
+    Broken("dtype_fix_names_arguments", replace(MD, "    return weights @ V\n",
+                                                "    return (weights @ V).astype(np.float32)\n"), TESTS,
+           "def test_float32_inputs", "the solution fails test_float32_inputs: your result is float32; the statement "
+           "asks for float64: convert the inputs first: Q = np.asarray(Q, dtype=np.float64) (and K, V the same way)",
            build_fails=False),
     Broken("tests_raise_in_collection", replace(TESTS, "import numpy as np\n", "import numpy as np\nSEED = 1 / 0\n"),
            TESTS, "SEED = 1 / 0", "the hidden tests fail to load: ZeroDivisionError", build_fails=False),
@@ -182,3 +212,22 @@ def test_broken_problem_gives_one_located_error(project, case):
     else:
         assert run(project, "build").returncode == 0
     assert_one_located_error(project, case, run(project, "check"))
+
+
+def test_report_never_cuts_inside_a_number_or_a_word(project):
+    """`check --report` shortens long lines at a space: "max abs error 0.232", never "max abs error 0"."""
+    from staticjudge.authoring.checker import CheckResult, MutantResult, mutation_report, requirements_report
+    from staticjudge.content.parser import parse_problem
+
+    problem = parse_problem(project / MD, project / "hidden_tests")
+    head = "your result differs from the expected values in 4 of 4 entries; first difference at index (0, 0): "
+    message = head + "x" * (150 - len(head) - len(" max abs error 0")) + " max abs error 0.232; allowed: 1e-06"
+    assert message[:150].endswith("max abs error 0")  # where a plain cut at 150 characters would fall
+    result = CheckResult(problem, mutants=[MutantResult("no_scaling", 1, ["test_random_inputs"], message)])
+    says = next(l for l in mutation_report(result) if "says:" in l)
+    assert says.endswith(" max abs error …") and "error 0" not in says, says
+    lines = requirements_report(result)
+    for requirement, line in zip(problem.requirements, [l for l in lines if l.startswith("    ") and not l.startswith("      ")]):
+        shown = line.split(": ", 1)[1]
+        assert shown == " ".join(requirement.text.split()) or (
+            shown.endswith(" …") and " ".join(requirement.text.split()).startswith(shown[:-2] + " ")), line

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import linecache
 import math
+import sys
 import traceback
 
 import numpy as np
@@ -43,6 +44,7 @@ _getlines = linecache.getlines
 _parse = ast.parse
 _extract_tb = traceback.extract_tb
 _isfinite_scalar = math.isfinite
+_getframe = sys._getframe
 
 LEARNER_FILE = "solution.py"  # the name harness.py compiles the learner's code under
 
@@ -173,14 +175,79 @@ def assert_array(got, name: str = "your result") -> None:
         raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}")
 
 
-def assert_dtype(got, dtype, name: str = "your result") -> None:
+def assert_dtype(got, dtype, name: str = "your result", *, inputs=None) -> None:
     """The result is an array of exactly ``dtype`` (a statement that promises, say, ``float64``
-    for ``float32`` inputs: ``assert_close`` alone accepts any float dtype)."""
+    for ``float32`` inputs: ``assert_close`` alone accepts any float dtype).
+
+    The fix it suggests names the problem's own arguments: ``inputs``, the arguments the learner's
+    function was given (``{"Q": Q, "K": K}``, or just their names); by default the parameters of
+    the entry function the calling test received, with the test's own variables of those names
+    as their values. Array inputs are to be converted (``Q = np.asarray(Q, dtype=np.float64)``);
+    integer inputs (``T, d``) mean the arrays built from them must be made in ``dtype``.
+    """
     assert_array(got, name)
     wanted, have = _dtype(dtype), _view(got, _ndarray).dtype
     if have != wanted:
-        raise AssertionError(f"{name} is {have}; the statement asks for {wanted}: convert the inputs "
-                             f"with np.asarray(x, dtype=np.{wanted})")
+        raise AssertionError(f"{name} is {have}; the statement asks for {wanted}: "
+                             + _dtype_fix(wanted, _inputs_of_caller() if inputs is None else inputs))
+
+
+def _dtype_fix(wanted, inputs) -> str:
+    """How to get a result of dtype ``wanted``, in the words of the learner's ``inputs``."""
+    if not isinstance(inputs, dict):
+        inputs = dict.fromkeys(inputs or ())
+    arrays = [n for n, v in inputs.items() if isinstance(v, (_ndarray, list, tuple, float))
+              or (isinstance(v, _generic) and _asarray(v).dtype.kind == "f")]
+    numbers = [n for n, v in inputs.items() if isinstance(v, (int, _generic)) and not isinstance(v, bool)
+               and n not in arrays]
+    unknown = [n for n, v in inputs.items() if v is None]
+    if unknown and not arrays and not numbers:  # names alone: the learner's parameters
+        first = unknown[0]
+        return (f"convert the array inputs ({', '.join(unknown)}) first, e.g. {first} = np.asarray({first}, "
+                f"dtype=np.{wanted}), and make any array you build {wanted}")
+    if arrays:
+        first, rest = arrays[0], arrays[1:]
+        also = f" (and {', '.join(rest)} the same way)" if rest else ""
+        return f"convert the inputs first: {first} = np.asarray({first}, dtype=np.{wanted}){also}"
+    if numbers:
+        names = ", ".join(numbers)
+        return (f"{names} {'are integers' if len(numbers) > 1 else 'is an integer'}, so make the arrays you "
+                f"build from {'them' if len(numbers) > 1 else 'it'} {wanted}: e.g. "
+                f"np.arange({numbers[0]}, dtype=np.{wanted})")
+    return f"convert the inputs with np.asarray(x, dtype=np.{wanted})"
+
+
+def _parameters(fn) -> list[str]:
+    """The parameter names of the learner's function ``fn`` (read off its code, or off the
+    learner's source for a proxy to another process); [] for anything else."""
+    target = getattr(fn, "__wrapped__", fn)
+    inner = getattr(target, "__code__", None)
+    if inner is not None and inner.co_filename == LEARNER_FILE:
+        return list(inner.co_varnames[:inner.co_argcount])
+    learner = _LearnerCode.of(fn) if callable(fn) else None
+    if learner is None or not isinstance(learner.nodes[0], ast.FunctionDef):
+        return []
+    arguments = learner.nodes[0].args
+    return [a.arg for a in arguments.posonlyargs + arguments.args]
+
+
+def _inputs_of_caller() -> dict:
+    """The arguments of the learner's function the calling hidden test received, as {name: value}:
+    the function's own parameter names, valued by the test's variables of the same names (None
+    where it has none); {} when no test frame or learner function is found."""
+    frame = _getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return {}
+        code = frame.f_code
+        if code.co_name.startswith("test_") and code.co_argcount:
+            found = {}
+            for param in code.co_varnames[:code.co_argcount]:
+                for arg in _parameters(frame.f_locals.get(param)):
+                    found.setdefault(arg, frame.f_locals.get(arg))
+            return found
+        frame = frame.f_back
+    return {}
 
 
 def assert_finite(got, name: str = "your result") -> None:
