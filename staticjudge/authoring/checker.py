@@ -157,11 +157,13 @@ def _refused_write(test: dict) -> bool:
 
 
 def _clip(text: str, width: int) -> str:
-    """``text`` cut to about ``width`` characters at a space, never inside a number or a word."""
+    """``text`` cut to at most ``width`` characters (and " …"), never inside a number or a word:
+    after a clause ("; ") when one ends in the second half, else at a space."""
     text = " ".join(text.split())
     if len(text) <= width:
         return text
-    cut = text.rfind(" ", 0, width + 1)
+    clause = text.rfind("; ", 0, width)
+    cut = clause if clause > width // 2 else text.rfind(" ", 0, width + 1)
     return text if cut <= 0 else text[:cut].rstrip(" ,;:") + " …"
 
 
@@ -375,5 +377,6 @@ def mutation_report(result: CheckResult) -> list[str]:
         if m.message:  # the learner who makes this mistake reads this first
             first = m.message.splitlines()
             hint = next((l.strip() for l in first if l.strip().startswith("Hint:")), "")
-            lines.append(f"      says: {_clip(first[0], 150)}" + (f" … {hint}" if hint else ""))
+            says = _clip(first[0], 150)
+            lines.append(f"      says: {says}" + ((" " if says.endswith("…") else " … ") + hint if hint else ""))
     return lines
