@@ -268,6 +268,9 @@ def test_assert_dtype_names_the_arguments_it_was_told():
     half = np.zeros(2, dtype=np.float32)
     assert failure(assert_dtype, half, np.float64, inputs={"Q": half, "K": half, "V": half}).endswith(
         "convert the inputs first: Q = np.asarray(Q, dtype=np.float64) (and K, V the same way)")
+    mask = np.ones((2, 2), dtype=bool)  # a boolean mask is no input to convert
+    assert failure(assert_dtype, half, np.float64, inputs={"Q": half, "mask": mask}).endswith(
+        "convert the inputs first: Q = np.asarray(Q, dtype=np.float64)")
     assert failure(assert_dtype, np.zeros(2, dtype=np.int64), np.float64, inputs={"T": 4, "d": 6}).endswith(
         "T, d are integers, so make the arrays you build from them float64: e.g. np.arange(T, dtype=np.float64)")
 

@@ -253,10 +253,10 @@ def _dtype_fix(wanted, inputs) -> str:
     """How to get a result of dtype ``wanted``, in the words of the learner's ``inputs``."""
     if not isinstance(inputs, dict):
         inputs = dict.fromkeys(inputs or ())
-    arrays = [n for n, v in inputs.items() if isinstance(v, (_ndarray, list, tuple, float))
-              or (isinstance(v, _generic) and _asarray(v).dtype.kind == "f")]
-    numbers = [n for n, v in inputs.items() if isinstance(v, (int, _generic)) and not isinstance(v, bool)
-               and n not in arrays]
+    arrays = [n for n, v in inputs.items() if (isinstance(v, _ndarray) and v.dtype.kind in "fiuc")
+              or isinstance(v, (list, tuple, float)) or (isinstance(v, _generic) and _asarray(v).dtype.kind == "f")]
+    numbers = [n for n, v in inputs.items() if isinstance(v, (int, _generic)) and not isinstance(v, (bool, _ndarray))
+               and _asarray(v).dtype.kind in "iu" and n not in arrays]
     unknown = [n for n, v in inputs.items() if v is None]
     if unknown and not arrays and not numbers:  # names alone: the learner's parameters
         first = unknown[0]
