@@ -66,14 +66,14 @@ def cmd_serve(args, paths: Paths) -> int:
     return serve(paths, port=args.port, host=args.host, out=Path(args.out) if args.out else None, runtime=runtime)
 
 
-def _problems_to_check(paths: Paths, slugs: list[str]):
+def _problems_to_check(paths: Paths, slugs: list[str], solutions: Path):
     """All problems, or only the named ones (so a half-written neighbour does not block them,
     though an order one of them shares with a neighbour does)."""
     from .authoring.rules import orphan_alternatives
 
     if not slugs:
         problems = load_course(paths)
-        orphans = orphan_alternatives(paths, {p.slug for p in problems})
+        orphans = orphan_alternatives(paths, solutions, {p.slug for p in problems})
         if orphans:
             raise BuildError(orphans)
         return problems
@@ -100,8 +100,9 @@ def cmd_check(args, paths: Paths) -> int:
     from .authoring.rules import CourseRules
 
     try:
-        rules = CourseRules.of(paths, SiteConfig.load(paths.config))
-        problems = _problems_to_check(paths, args.slugs)
+        config = SiteConfig.load(paths.config)
+        rules = CourseRules.of(paths, config)
+        problems = _problems_to_check(paths, args.slugs, config.solutions_dir(paths))
     except BuildError as exc:
         _say_errors(exc.errors)
         return EXIT_FAIL
@@ -240,7 +241,7 @@ def cmd_new(args, paths: Paths) -> int:
     except ProblemError as exc:
         _say_errors([exc])
         return EXIT_BAD_INPUT
-    alternatives = new_alternatives(args.slug, paths.solutions, config.alternative_solutions)
+    alternatives = new_alternatives(args.slug, config.solutions_dir(paths), config.alternative_solutions)
     written = ", ".join(map(str, [md, tests, *alternatives]))
     print(f"wrote {written}\n"
           f"next: edit them, then run `staticjudge check {args.slug}` until it says ok")

@@ -33,11 +33,6 @@ class Paths:
         return self.root / "hidden_tests"
 
     @property
-    def solutions(self) -> Path:
-        """Alternative correct solutions, ``solutions/<slug>/*.py``: check grades each (they must pass)."""
-        return self.root / "solutions"
-
-    @property
     def site(self) -> Path:
         """The course's own ``site/``: its config.yaml, and templates or assets that override the theme's."""
         return self.root / "site"
@@ -68,7 +63,8 @@ class SiteConfig:
     offline: bool = True  # write sw.js: the site works offline after one visit
     accent: str = ""  # a CSS colour (#1f5fbf) for links and buttons; default: the theme's
     # What `check` asks of every problem of this course, beyond the rules of every course:
-    alternative_solutions: int = 0  # correct solutions in other styles, in solutions/<slug>/*.py
+    alternative_solutions: int = 0  # correct solutions in other styles, in <solutions>/<slug>/*.py
+    solutions: str = "solutions"  # the folder (from the course root) of the alternative solutions
     min_mutants: int = 1
     min_requirements: int = 1
 
@@ -111,6 +107,10 @@ class SiteConfig:
         if errors:
             raise BuildError(errors)
         return cls(**data)
+
+    def solutions_dir(self, paths: Paths) -> Path:
+        """Alternative correct solutions, ``<solutions>/<slug>/*.py``: check grades each (they must pass)."""
+        return paths.root / self.solutions
 
     def __post_init__(self):
         if not self.pyodide_cdn:

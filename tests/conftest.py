@@ -7,13 +7,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_SLUG = "self_attention"
+SOLUTIONS = "tests/solutions"  # this course's alternative solutions (site/config.yaml: solutions)
 
 
 @pytest.fixture
 def project(tmp_path):
     """A minimal project (one valid problem with its alternative solutions, the real site/) in a
     temporary folder."""
-    shutil.copytree(ROOT / "solutions" / BASE_SLUG, tmp_path / "solutions" / BASE_SLUG)
+    shutil.copytree(ROOT / SOLUTIONS / BASE_SLUG, tmp_path / SOLUTIONS / BASE_SLUG)
     (tmp_path / "problems").mkdir()
     (tmp_path / "hidden_tests").mkdir()
     shutil.copyfile(ROOT / "problems" / f"{BASE_SLUG}.md", tmp_path / "problems" / f"{BASE_SLUG}.md")

@@ -15,11 +15,11 @@ from typing import Callable
 
 import pytest
 
-from conftest import BASE_SLUG, ROOT, line_of
+from conftest import BASE_SLUG, ROOT, SOLUTIONS, line_of
 
 MD = f"problems/{BASE_SLUG}.md"
 TESTS = f"hidden_tests/{BASE_SLUG}.py"
-LOOPS = f"solutions/{BASE_SLUG}/loops.py"
+LOOPS = f"{SOLUTIONS}/{BASE_SLUG}/loops.py"
 CONFIG = "site/config.yaml"
 
 
@@ -60,7 +60,7 @@ def copy_problem_as(slug: str, *edits):
     def apply(root: Path):
         (root / "problems" / f"{slug}.md").write_text((root / MD).read_text())
         (root / "hidden_tests" / f"{slug}.py").write_text((root / TESTS).read_text())
-        shutil.copytree(root / "solutions" / BASE_SLUG, root / "solutions" / slug)
+        shutil.copytree(root / SOLUTIONS / BASE_SLUG, root / SOLUTIONS / slug)
         for edit in edits:
             edit(root)
     return apply
@@ -82,8 +82,13 @@ def own_config(*settings: str):
 
 
 CASES = [
+    # An unclosed bracket is the line that opens it, not the line where YAML gave up.
     Broken("yaml_syntax", replace(MD, "tags: [attention, matmul, softmax]", "tags: [attention, matmul"),
-           MD, "entry:", "invalid YAML front matter"),
+           MD, "tags: [attention, matmul", "the value of 'tags' opens with [, which is never closed: end the value "
+           "with ]"),
+    Broken("yaml_colon_in_value", replace(MD, "summary: Every position", "summary: Note: every position"), MD,
+           "summary: Note:", "the value of 'summary' holds ': ', which YAML reads as another key; quote the value: "
+           'summary: "Note: every position'),
     Broken("yaml_tab", replace(MD, "order: 2", "order:\t2\n\t- x"), MD, None, "invalid YAML"),
     Broken("no_front_matter", replace(MD, "---\ntitle", "title"), MD, "title: Self-attention", "missing YAML front matter"),
     Broken("unclosed_front_matter", replace(MD, "summary: Every", "summary: Every\n").__class__ and
@@ -127,13 +132,58 @@ CASES = [
     # ... or the one `check SLUG` is asked about.
     Broken("duplicate_order_check_slug", copy_problem_as("a_self_attention"), "problems/a_self_attention.md",
            "order: 2", "order 2 is already used by", slugs=("a_self_attention",)),
+    # A requirement id misspelt in `## Requirements` is the problem file's mistake ...
+    Broken("requirement_id_typo", replace(MD, "- `scaling`:", "- `scalng`:"), MD, "- `scalng`:",
+           "requirement `scalng` is claimed by no hidden test, while self_attention.py claims `scaling`, which is "
+           "not declared: test_random_inputs (line 57), test_scaling_large_dk (line 66). If `scaling` is the id "
+           "you meant, rename the requirement here"),
+    # ... one misspelt in a test's Guards: line is the test's.
+    Broken("guards_id_typo", replace(TESTS, "Guards: scaling, key_axis", "Guards: scaling, key_axes"), TESTS,
+           "Guards: scaling, key_axes", "test_random_inputs() claims the requirement `key_axes`, which "
+           "self_attention.md does not declare (declared: scaling, transpose, key_axis, stable, "
+           "inputs_not_mutated, dtype): did you mean `key_axis`? Fix this Guards: line"),
+    # A quote matches the statement as it reads: a formula's words without their $ signs.
+    Broken("quote_not_in_statement", replace(MD, "- `transpose`: $d_k$ is the last dimension of `K`.",
+                                             "- `transpose`: d_k is the first dimension of K."),
+           MD, "- `transpose`:", "quotes words the statement does not hold (in this order): 'd_k is the first "
+           "dimension of K.'; quote the statement's words exactly (a formula as written between its $ signs"),
     Broken("orphan_tests", lambda root: (root / "hidden_tests" / "stray.py").write_text("def test_x():\n    pass\n"),
            "hidden_tests/stray.py", None, "no problem file problems/stray.md"),
     # Found only by running the tests: `check` stops, `build` does not run tests.
     Broken("solution_fails", replace(MD, "    return weights @ V\n", "    return weights @ V + 1e-3\n"), TESTS,
            "def test_worked_example", "the solution fails test_worked_example", build_fails=False),
-    Broken("mutant_survives", replace(MD, "    scores = Q @ K / np.sqrt(K.shape[-1])", "    scores = Q @ K.T / np.sqrt(K.shape[-1])"),
-           MD, ("import numpy as np", 7), "mutant 'K_not_transposed' passes every hidden test",
+    # A mutant that differs from the solution by less than the tests' tolerance: a hole in the tests.
+    Broken("mutant_survives", replace(MD, "    scores = Q @ K / np.sqrt(K.shape[-1])",
+                                      "    scores = Q @ K.T / np.sqrt(K.shape[-1]) * (1 + 1e-8)"),
+           MD, ("import numpy as np", 7), "mutant 'K_not_transposed' passes every hidden test: add a test that "
+           "catches it", build_fails=False),
+    # A "mutant" that is right: no test can catch it, and "add a test" would be wrong advice.
+    Broken("mutant_equals_solution", replace(MD, "    scores = Q @ K / np.sqrt(K.shape[-1])",
+                                             "    Q, K, V = (np.asarray(a, dtype=np.float64) for a in (Q, K, V))\n"
+                                             "    scores = Q @ K.T / np.sqrt(K.shape[-1])"),
+           MD, ("import numpy as np", 7), "mutant 'K_not_transposed' returns what the solution returns (to "
+           "rounding), in each of the 10 calls the hidden tests make: is it wrong at all? If it is, add a test "
+           "with inputs on which it differs; if it is not, remove it", build_fails=False),
+    # A test that claims the inputs are left unchanged must check them: the harness refuses a write
+    # into an input (they arrive read-only) whatever the test does.
+    Broken("inputs_claim_checks_nothing", replace(TESTS, "    assert_inputs_unchanged(arguments, before)\n", ""),
+           TESTS, "def test_inputs_not_mutated", "test_inputs_not_mutated claims `inputs_not_mutated` but catches "
+           "its mutant (scales_Q_in_place) only because the inputs arrive read-only and the write fails, whatever "
+           "the test checks: check the inputs themselves", build_fails=False),
+    Broken("inputs_claim_checks_copies", replace(TESTS, "    assert_inputs_unchanged(arguments, before)\n",
+                                                 "    assert_inputs_unchanged(before, before)\n"),
+           TESTS, "def test_inputs_not_mutated", "catches its mutant (scales_Q_in_place) only because the inputs "
+           "arrive read-only", build_fails=False),
+    # A TODO for the learner in the starter code is theirs; the author's TODO elsewhere is reported.
+    Broken("todo_learner_vs_author", both(replace(MD, "    # 3. return weights @ V\n",
+                                                  "    # 3. return weights @ V\n    # TODO: your code here\n"),
+                                          replace(MD, "## Hints\n\n", "## Hints\n\n- TODO: a hint about shapes\n")),
+           MD, "- TODO: a hint", "still to do:", build_fails=False),
+    # assert_dtype's fix names the problem's own arguments (not "x").
+    Broken("dtype_fix_names_arguments", replace(MD, "    return weights @ V\n",
+                                                "    return (weights @ V).astype(np.float32)\n"), TESTS,
+           "def test_float32_inputs", "the solution fails test_float32_inputs: your result is float32; the statement "
+           "asks for float64: convert the inputs first: Q = np.asarray(Q, dtype=np.float64) (and K, V the same way)",
            build_fails=False),
     Broken("tests_raise_in_collection", replace(TESTS, "import numpy as np\n", "import numpy as np\nSEED = 1 / 0\n"),
            TESTS, "SEED = 1 / 0", "the hidden tests fail to load: ZeroDivisionError", build_fails=False),
@@ -142,8 +192,10 @@ CASES = [
            both(replace(MD, "order: 2", "order: 2\npackages: [numpy, scipy_not_here]"),
                 replace(TESTS, "import numpy as np\n", "import numpy as np\nimport scipy_not_here\n")),
            TESTS, "import scipy_not_here", "ModuleNotFoundError", build_fails=False),
-    Broken("example_mismatch", replace(MD, "[2.3395231, 3.3395231]", "[2.3395231, 3.3396231]"), MD, ">>> self_attention(Q, K, V)",
-           "worked example does not match", build_fails=False),
+    # One wrong digit: marked at its output line, not the >>> line.
+    Broken("example_mismatch", replace(MD, "[2.3395231, 3.3395231]", "[2.3395231, 3.3396231]"), MD,
+           "[2.3395231, 3.3396231]", "worked example does not match the solution: the solution gives other "
+           "numbers; output line 2 differs from column 25:", build_fails=False),
     Broken("example_raises", replace(MD, ">>> self_attention(Q, K, V)", ">>> self_attention(Q, K)"), MD,
            ">>> self_attention(Q, K)", "example raised TypeError", build_fails=False),
     Broken("starter_passes", replace(MD, "    # 3. return weights @ V\n    raise NotImplementedError\n",
@@ -182,14 +234,14 @@ CASES = [
     Broken("bad_minimum_setting", own_config("min_mutants: three"), CONFIG, "min_mutants",
            "`min_mutants` must be a whole number, 0 or more"),
     Broken("too_few_alternatives", lambda root: (root / LOOPS).unlink(), MD, "## Solution",
-           "solutions/self_attention/ holds 1 alternative solution(s); this course asks for 2", build_fails=False),
+           "tests/solutions/self_attention/ holds 1 alternative solution(s); this course asks for 2", build_fails=False),
     Broken("alternative_fails", replace(LOOPS, "    T, d_k = len(Q), len(K[0])\n", "    T, d_k = len(Q), len(K[0])\n    1 / 0\n"),
            LOOPS, "1 / 0", "fails test_worked_example, test_output_shape, test_random_inputs, test_scaling_large_dk, "
            "test_non_square_keys, test_large_scores_stay_finite, test_float32_inputs, "
            "test_rows_are_convex_combinations, test_inputs_not_mutated: ZeroDivisionError: division by zero "
            "(an alternative solution must pass every hidden test", build_fails=False),
-    Broken("alternatives_for_no_problem", lambda root: shutil.copytree(root / "solutions" / BASE_SLUG, root / "solutions" / "self_atention"),
-           "solutions/self_atention", None, "alternative solutions for no problem", build_fails=False),
+    Broken("alternatives_for_no_problem", lambda root: shutil.copytree(root / SOLUTIONS / BASE_SLUG, root / SOLUTIONS / "self_atention"),
+           "tests/solutions/self_atention", None, "alternative solutions for no problem", build_fails=False),
 ]
 
 
@@ -246,3 +298,22 @@ def test_tolerances_are_read_as_numbers():
              "    assert_close(f(2), 2, **EXACT)\n")
     assert declared_tolerances(tests) == [(1, "atol", 0.0, False), (1, "rtol", 1e-3, False),
                                           (4, "atol", 1e-8, False), (4, "rtol", 1e-6, True)]
+
+
+def test_report_never_cuts_inside_a_number_or_a_word(project):
+    """`check --report` shortens long lines at a space: "max abs error 0.232", never "max abs error 0"."""
+    from staticjudge.authoring.checker import CheckResult, MutantResult, mutation_report, requirements_report
+    from staticjudge.content.parser import parse_problem
+
+    problem = parse_problem(project / MD, project / "hidden_tests")
+    head = "your result differs from the expected values in 4 of 4 entries; first difference at index (0, 0): "
+    message = head + "x" * (150 - len(head) - len(" max abs error 0")) + " max abs error 0.232; allowed: 1e-06"
+    assert message[:150].endswith("max abs error 0")  # where a plain cut at 150 characters would fall
+    result = CheckResult(problem, mutants=[MutantResult("no_scaling", 1, ["test_random_inputs"], message)])
+    says = next(l for l in mutation_report(result) if "says:" in l)
+    assert says.endswith(" max abs error …") and "error 0" not in says, says
+    lines = requirements_report(result)
+    for requirement, line in zip(problem.requirements, [l for l in lines if l.startswith("    ") and not l.startswith("      ")]):
+        shown = line.split(": ", 1)[1]
+        assert shown == " ".join(requirement.text.split()) or (
+            shown.endswith(" …") and " ".join(requirement.text.split()).startswith(shown[:-2] + " ")), line

@@ -30,9 +30,7 @@ NDIMS = (3, 4)
 
 def sources() -> dict[str, str]:
     found = {"snippets": (FIXTURES / "snippets.py").read_text()}
-    # The course's alternative solutions (solutions/) and the wrong ones of tests/solutions/<slug>/wrong/.
-    for path in sorted((ROOT / "solutions").rglob("*.py")):
-        found[path.relative_to(ROOT).as_posix()] = path.read_text()
+    # The course's alternative solutions (tests/solutions/<slug>/) and the wrong ones of <slug>/wrong/.
     for path in sorted((HERE / "solutions").rglob("*.py")):
         found[path.relative_to(HERE).as_posix()] = path.read_text()
     problems, _errors = load_problems(ROOT / "problems", ROOT / "hidden_tests")

@@ -1,5 +1,5 @@
 """Every shipped problem passes `check` with this course's settings (site/config.yaml: two
-alternative solutions in solutions/<slug>/, at least 3 mutants and 4 requirements): the rules
+alternative solutions in tests/solutions/<slug>/, at least 3 mutants and 4 requirements): the rules
 themselves live in `check` (staticjudge/authoring/), and tests/test_authoring_corpus.py tests them."""
 
 from pathlib import Path

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASE_SLUG, ROOT, line_of
+from conftest import BASE_SLUG, ROOT, SOLUTIONS, line_of
 
 SOLUTION = '''import numpy as np
 
@@ -153,7 +153,7 @@ def test_new_writes_a_skeleton_that_check_explains_how_to_fill(project):
     result = run(project, "new", "dot_product")
     assert result.returncode == 0 and "check dot_product" in result.stdout
     md, tests = project / "problems" / "dot_product.md", project / "hidden_tests" / "dot_product.py"
-    alternatives = sorted((project / "solutions" / "dot_product").glob("*.py"))
+    alternatives = sorted((project / SOLUTIONS / "dot_product").glob("*.py"))
     assert len(alternatives) == 2 and all(str(path) in result.stdout for path in alternatives)
     assert "track: foundations" in md.read_text()  # the course's first track
     checked = run(project, "check", "dot_product")

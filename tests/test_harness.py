@@ -264,6 +264,47 @@ def test_assert_dtype_names_both_dtypes_and_the_fix():
     assert "is None" in failure(assert_dtype, None, np.float64)
 
 
+def test_assert_dtype_names_the_arguments_it_was_told():
+    half = np.zeros(2, dtype=np.float32)
+    assert failure(assert_dtype, half, np.float64, inputs={"Q": half, "K": half, "V": half}).endswith(
+        "convert the inputs first: Q = np.asarray(Q, dtype=np.float64) (and K, V the same way)")
+    mask = np.ones((2, 2), dtype=bool)  # a boolean mask is no input to convert
+    assert failure(assert_dtype, half, np.float64, inputs={"Q": half, "mask": mask}).endswith(
+        "convert the inputs first: Q = np.asarray(Q, dtype=np.float64)")
+    assert failure(assert_dtype, np.zeros(2, dtype=np.int64), np.float64, inputs={"T": 4, "d": 6}).endswith(
+        "T, d are integers, so make the arrays you build from them float64: e.g. np.arange(T, dtype=np.float64)")
+
+
+POSITIONS_TESTS = '''
+import numpy as np
+from judge import assert_dtype
+
+
+def test_float64(encode):
+    """Returns float64"""
+    T, d = 4, 6
+    assert_dtype(encode(T, d), np.float64)
+
+
+def test_float64_for_float32(scale):
+    """Returns float64 for float32 inputs"""
+    x = np.ones((2, 3), dtype=np.float32)
+    assert_dtype(scale(x, 2.0), np.float64)
+'''
+
+
+def test_assert_dtype_names_the_learners_own_arguments_in_a_graded_run():
+    """Inputs that are the integers `T, d` get no advice to convert them with np.asarray."""
+    code = ("import numpy as np\n\ndef encode(T, d):\n    return np.arange(T * d).reshape(T, d)\n\n"
+            "def scale(x, factor):\n    return x * np.float32(factor)\n")
+    report = grade(code, POSITIONS_TESTS, ("encode", "scale"))
+    integers, arrays = (t["message"] for t in report["tests"])
+    assert integers == ("your result is int64; the statement asks for float64: T, d are integers, so make the "
+                        "arrays you build from them float64: e.g. np.arange(T, dtype=np.float64)")
+    assert "np.asarray(x" not in integers
+    assert arrays.endswith(": convert the inputs first: x = np.asarray(x, dtype=np.float64)")  # not `factor`, a number
+
+
 SPECIAL = [0.0, 1.0, -1.0, 1e-7, 1e300, -1e300, 1.7e308, np.inf, -np.inf, np.nan]
 
 

@@ -92,7 +92,8 @@ def test_a_test_claiming_an_undeclared_requirement_is_an_error_at_its_guards_lin
         parse(project)
     assert caught.value.path == project / TESTS
     assert caught.value.line == line_of(project / TESTS, "Guards: transpose, dtypes")
-    assert "claims the requirement `dtypes`, which the problem does not declare" in caught.value.message
+    assert "claims the requirement `dtypes`, which self_attention.md does not declare" in caught.value.message
+    assert "did you mean `dtype`? Fix this Guards: line" in caught.value.message
 
 
 def test_an_equivalent_mark_needs_a_reason(project):
@@ -197,3 +198,21 @@ def test_a_stale_equivalent_mark_fails_check_at_the_mark(project):
         f.write("- `drop_scale@scores = Q @ K.T / np.sqrt(K.shape[-1])`: not so, a test catches it.\n")
     messages = errors_at(project, "- `drop_scale@")
     assert any("is marked equivalent, but no generated mutant of that name survives" in m for m in messages), messages
+
+
+def test_a_quote_matches_the_statement_as_it_reads(project):
+    # The statement says "$d_k$ is the last dimension of `K`": the quote may drop the $ signs and
+    # backticks, or keep them.
+    edit(project, MD, "- `transpose`: $d_k$ is the last dimension of `K`.", "- `transpose`: d_k is the last dimension of K.")
+    assert {r.id: r for r in parse(project).requirements}["transpose"].text == "d_k is the last dimension of K."
+    edit(project, MD, "- `transpose`: d_k is the last", "- `transpose`: d_k is the lost")
+    with pytest.raises(ProblemError, match="does not hold"):
+        parse(project)
+
+
+def test_read_as_text_drops_markup_but_keeps_the_math_as_written():
+    from staticjudge.content.parser import read_as_text
+
+    assert read_as_text(r"Scale by $\sqrt{d_k}$, see **[the paper](https://x.org)** and `np.sqrt`.") == \
+        r"Scale by \sqrt{d_k}, see the paper and np.sqrt."
+    assert read_as_text(r"costs \$5 and $$x^2$$") == r"costs \$5 and x^2"

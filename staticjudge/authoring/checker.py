@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..content.examples import run_example
 from ..content.figures import render_figures
 from ..grading import grade, grade_many
 from ..model import Problem, ProblemError
+from ..runtime import harness
 from ..runtime.warmup import stand_ins as stand_in_code
 from .mutation import GeneratedMutant, generate
 from .rules import (CourseRules, alternative_count_errors, alternative_failure, alternatives, dtype_promise_errors,
@@ -30,6 +33,11 @@ class MutantResult:
     line: int
     killed_by: list[str]  # names of the tests that did not pass
     message: str = ""  # what the first of them told the learner
+    # tests that failed only because the harness refused a write into a read-only input
+    refused_write: list[str] = field(default_factory=list)
+    # with the inputs handed over writable (graded only for a mutant some test catches by such a
+    # refusal): the tests that did not pass; None when not graded so
+    killed_writable: list[str] | None = None
 
 
 @dataclass
@@ -83,14 +91,84 @@ def _stop_message(report: dict) -> str:
 TODO_MARK = "TODO:"
 
 
-def _todos(path) -> list[ProblemError]:
-    """Lines still holding a skeleton's (or an author's) "TODO:" mark."""
+def _todos(path, learner_lines: range = range(0)) -> list[ProblemError]:
+    """Lines still holding a skeleton's (or an author's) "TODO:" mark. Those of ``learner_lines``
+    (the starter code: what the learner starts from) are the learner's to do, not the author's."""
     found = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if TODO_MARK in line:
+        if TODO_MARK in line and number not in learner_lines:
             text = line.split(TODO_MARK, 1)[1].strip().strip('"')
             found.append(ProblemError(path, number, f"still to do: {text}"))
     return found
+
+
+SAME_TOLERANCE = 1e-12
+
+
+def _same_value(got, want) -> bool:
+    """Whether two results are the same: arrays of one dtype and shape with equal values (floats
+    within SAME_TOLERANCE, NaN equal to NaN), or containers of such, or equal plain values."""
+    if isinstance(got, np.ndarray) or isinstance(want, np.ndarray):
+        if not (isinstance(got, np.ndarray) and isinstance(want, np.ndarray)) or got.dtype != want.dtype:
+            return False
+        if got.shape != want.shape:
+            return False
+        if got.dtype.kind in "fc":  # the same up to rounding: another order of the same operations
+            return bool(np.allclose(got, want, rtol=SAME_TOLERANCE, atol=SAME_TOLERANCE, equal_nan=True))
+        return bool(np.array_equal(got, want))
+    if isinstance(got, (tuple, list)) and isinstance(want, (tuple, list)):
+        return type(got) is type(want) and len(got) == len(want) and all(map(_same_value, got, want))
+    if isinstance(got, dict) and isinstance(want, dict):
+        return got.keys() == want.keys() and all(_same_value(got[k], want[k]) for k in got)
+    try:
+        return type(got) is type(want) and bool(got == want or (got != got and want != want))
+    except Exception:  # noqa: BLE001 - an object whose comparison fails is not the same
+        return False
+
+
+def calls_matching_solution(problem: Problem, code: str) -> int:
+    """How many calls the hidden tests make to the entry functions of ``code``, when each returns
+    what the reference solution returns for the same arguments (to rounding: ``_same_value``);
+    0 when one differs (or
+    raises), or when the tests call nothing. Graded in this process: for a mutant every test
+    passes, so it ends as the solution does."""
+    solution = harness.load_learner_code(problem.solution.code)
+    namespace = harness.load_learner_code(code)
+    calls, differs = [0], []
+
+    def comparing(name):
+        mutant, reference = namespace[name], solution[name]
+
+        def call(*args, **kwargs):
+            got = mutant(*args, **kwargs)
+            try:
+                same = _same_value(got, reference(*args, **kwargs))
+            except Exception:  # noqa: BLE001 - the solution fails where the mutant does not
+                same = False
+            calls[0] += 1
+            if not same:
+                differs.append(name)
+            return got
+        return call
+
+    wrapped = dict(namespace, **{name: comparing(name) for name in problem.entry if callable(namespace.get(name))})
+    report = harness.grade(code, problem.tests_source, problem.entry, load=lambda _code: wrapped)
+    return calls[0] if report["status"] == "pass" and not differs else 0
+
+
+def _refused_write(test: dict) -> bool:
+    return test["message"].startswith(harness.INPUT_WRITE_MESSAGES)
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` cut to at most ``width`` characters (and " …"), never inside a number or a word:
+    after a clause ("; ") when one ends in the second half, else at a space."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    clause = text.rfind("; ", 0, width)
+    cut = clause if clause > width // 2 else text.rfind(" ", 0, width + 1)
+    return text if cut <= 0 else text[:cut].rstrip(" ,;:") + " …"
 
 
 def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckResult:
@@ -100,7 +178,8 @@ def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckRe
     result = CheckResult(problem)
     md, tests = problem.source_path, problem.tests_path
     alternative_paths = alternatives(problem, rules)
-    result.errors.extend(_todos(md) + _todos(tests) + [e for p in alternative_paths for e in _todos(p)])
+    starter = range(problem.starter.line, problem.starter.line + len(problem.starter.code.splitlines()))
+    result.errors.extend(_todos(md, starter) + _todos(tests) + [e for p in alternative_paths for e in _todos(p)])
     imports = import_errors(problem)
     result.errors.extend(imports)
     if imports:  # the tests cannot load in the browser: grading them here would say nothing more
@@ -134,8 +213,22 @@ def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckRe
     for mutant, mutant_report in zip(problem.mutants, mutant_reports):
         failed = _not_passed(mutant_report)
         message = failed[0]["message"] if failed else ""
-        result.mutants.append(MutantResult(mutant.name, mutant.line, [t["name"] for t in failed], message))
-        if not failed:
+        outcome = MutantResult(mutant.name, mutant.line, [t["name"] for t in failed], message,
+                               [t["name"] for t in failed if _refused_write(t)])
+        result.mutants.append(outcome)
+        if outcome.refused_write:  # what the tests catch when the write itself is not refused
+            exposed = harness.grade(mutant.code, problem.tests_source, problem.entry, protect_inputs=False)
+            outcome.killed_writable = [t["name"] for t in _not_passed(exposed)]
+        if failed:
+            continue
+        calls = calls_matching_solution(problem, mutant.code) if solution_ok else 0
+        if calls:
+            result.errors.append(ProblemError(md, mutant.line, f"mutant '{mutant.name}' returns what the "
+                                              f"solution returns (to rounding), in each of the {calls} calls the hidden tests "
+                                              "make: is it wrong at all? If it is, add a test with inputs on which "
+                                              "it differs; if it is not, remove it (and its name from "
+                                              "'## Requirements')"))
+        else:
             result.errors.append(ProblemError(md, mutant.line, f"mutant '{mutant.name}' passes every "
                                                                "hidden test: add a test that catches it"))
     result.errors.extend(requirement_errors(problem, result.mutants))
@@ -189,6 +282,7 @@ def requirement_errors(problem: Problem, mutants: list[MutantResult]) -> list[Pr
         return [ProblemError(md, None, "declares no requirements: list every promise of the statement under "
                                        "'## Requirements' (- `id`: the words it quotes — mutant: name)")]
     killed_by = {m.name: m.killed_by for m in mutants}
+    by_name = {m.name: m for m in mutants}
     errors = []
     for requirement in problem.requirements:
         guarding = [t.name for t in problem.tests if requirement.id in t.guards]
@@ -210,11 +304,26 @@ def requirement_errors(problem: Problem, mutants: list[MutantResult]) -> list[Pr
                                            f"claims the requirement ({', '.join(guarding)})"))
         # A claim is proven only by catching a mutant that breaks the requirement.
         for test in problem.tests:
-            if requirement.id in test.guards and not any(test.name in killed_by.get(name, [])
-                                                         for name in requirement.mutants):
+            if requirement.id not in test.guards:
+                continue
+            if not any(test.name in killed_by.get(name, []) for name in requirement.mutants):
                 errors.append(ProblemError(problem.tests_path, test.line, f"{test.name} claims `{requirement.id}` "
                                            f"but catches none of its mutants ({', '.join(requirement.mutants)}): "
                                            "make the test check the requirement, or drop the claim"))
+                continue
+            # A mutant that writes into its inputs is refused by the harness (they arrive read-only)
+            # whatever the test checks: the claim holds only if the test catches it with the write let
+            # through.
+            caught = [by_name[name] for name in requirement.mutants
+                      if name in by_name and test.name in by_name[name].killed_by]
+            if caught and all(test.name in m.refused_write and m.killed_writable is not None
+                              and test.name not in m.killed_writable for m in caught):
+                errors.append(ProblemError(problem.tests_path, test.line, f"{test.name} claims `{requirement.id}` "
+                                           f"but catches its mutant{'s' if len(caught) > 1 else ''} "
+                                           f"({', '.join(m.name for m in caught)}) only because the inputs arrive "
+                                           "read-only and the write fails, whatever the test checks: check the "
+                                           "inputs themselves (before = {name: a.copy() for name, a in "
+                                           "arguments.items()}; call; assert_inputs_unchanged(arguments, before))"))
     return errors
 
 
@@ -263,7 +372,7 @@ def requirements_report(result: CheckResult) -> list[str]:
     lines = [f"  requirements {len(problem.requirements)}"]
     for requirement in problem.requirements:
         guarding = [t.name for t in problem.tests if requirement.id in t.guards]
-        lines.append(f"    {requirement.id}: {requirement.text[:100]}")
+        lines.append(f"    {requirement.id}: {_clip(requirement.text, 100)}")
         lines.append(f"      tests: {', '.join(guarding) or 'NONE'}")
         for name in requirement.mutants:
             caught = [t for t in killed_by.get(name, []) if t in guarding]
@@ -276,7 +385,7 @@ def generated_report(result: CheckResult) -> list[str]:
     for item in result.generated:
         by = (", ".join(item.killed_by[:3]) + (" …" if len(item.killed_by) > 3 else "") if item.killed_by
               else f"equivalent: {item.equivalent}" if item.equivalent else "SURVIVED")
-        lines.append(f"    {item.mutant.operator} line {item.mutant.line}: {item.mutant.changed[:90]}  [{by}]")
+        lines.append(f"    {item.mutant.operator} line {item.mutant.line}: {_clip(item.mutant.changed, 90)}  [{by}]")
     return lines
 
 
@@ -288,5 +397,6 @@ def mutation_report(result: CheckResult) -> list[str]:
         if m.message:  # the learner who makes this mistake reads this first
             first = m.message.splitlines()
             hint = next((l.strip() for l in first if l.strip().startswith("Hint:")), "")
-            lines.append(f"      says: {first[0][:150]}" + (f" … {hint}" if hint else ""))
+            says = _clip(first[0], 150)
+            lines.append(f"      says: {says}" + ((" " if says.endswith("…") else " … ") + hint if hint else ""))
     return lines

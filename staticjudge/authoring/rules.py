@@ -46,14 +46,15 @@ class CourseRules:
 
     config: Path | None = None  # site/config.yaml, named in messages
     tracks: tuple[str, ...] = ()  # the known track keys; empty: any track is accepted
-    solutions: Path | None = None  # the folder holding solutions/<slug>/*.py
+    solutions: Path | None = None  # the folder holding <slug>/*.py alternative solutions
+    solutions_label: str = "solutions"  # that folder as site/config.yaml names it
     alternative_solutions: int = 0
     min_mutants: int = 1
     min_requirements: int = 1
 
     @classmethod
     def of(cls, paths: Paths, config: SiteConfig) -> "CourseRules":
-        return cls(config=paths.config, tracks=tuple(config.tracks), solutions=paths.solutions,
+        return cls(config=paths.config, tracks=tuple(config.tracks), solutions=config.solutions_dir(paths), solutions_label=config.solutions,
                    alternative_solutions=config.alternative_solutions, min_mutants=config.min_mutants,
                    min_requirements=config.min_requirements)
 
@@ -290,7 +291,7 @@ def alternatives(problem: Problem, rules: CourseRules) -> list[Path]:
 def alternative_count_errors(problem: Problem, rules: CourseRules, found: list[Path]) -> list[ProblemError]:
     if len(found) >= rules.alternative_solutions:
         return []
-    folder = f"{rules.solutions.name}/{problem.slug}/" if rules.solutions else f"solutions/{problem.slug}/"
+    folder = f"{rules.solutions_label}/{problem.slug}/"
     return [ProblemError(problem.source_path, section_line(problem.source_path, "Solution"),
                          f"{folder} holds {len(found)} alternative solution(s); this course asks for "
                          f"{rules.alternative_solutions} (alternative_solutions in {_config_name(rules)}): "
@@ -313,11 +314,11 @@ def alternative_failure(path: Path, report: dict) -> list[ProblemError]:
             for (line, message), names in failures.items()]
 
 
-def orphan_alternatives(paths: Paths, slugs: set[str]) -> list[ProblemError]:
-    """solutions/<name>/ folders for no problem."""
-    if not paths.solutions.is_dir():
+def orphan_alternatives(paths: Paths, solutions: Path, slugs: set[str]) -> list[ProblemError]:
+    """<solutions>/<name>/ folders for no problem."""
+    if not solutions.is_dir():
         return []
     return [ProblemError(folder, None, f"alternative solutions for no problem: there is no problem file "
                                        f"{paths.problems.name}/{folder.name}.md (rename the folder to a "
                                        "problem's slug)")
-            for folder in sorted(paths.solutions.iterdir()) if folder.is_dir() and folder.name not in slugs]
+            for folder in sorted(solutions.iterdir()) if folder.is_dir() and folder.name not in slugs]

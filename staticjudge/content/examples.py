@@ -27,17 +27,19 @@ class ExampleFailure:
     message: str
 
 
-def _steps(example: Example) -> list[tuple[Example, str]]:
+def _steps(example: Example) -> list[tuple[Example, str, int]]:
     """The example's statements, each an example of its own (its source and line) with the
-    output it must print."""
-    steps: list[tuple[Example, str]] = []
+    output it must print and the line of that output's first line."""
+    steps: list[tuple[Example, str, int]] = []
     source: list[str] = []
-    expected: list[str] = []
+    expected: list[tuple[int, str]] = []
     start = example.line
 
     def flush():
         if source:
-            steps.append((Example("\n".join(source), start), "\n".join(expected).strip()))
+            shown = [(number, text) for number, text in expected if text.strip()]
+            steps.append((Example("\n".join(source), start), "\n".join(t for _, t in expected).strip(),
+                          shown[0][0] if shown else start))
 
     for offset, text in enumerate(example.source.splitlines()):
         if text.startswith(">>>"):
@@ -46,9 +48,39 @@ def _steps(example: Example) -> list[tuple[Example, str]]:
         elif text.startswith("...") and source and not expected:
             source.append(text[4:])
         elif source:
-            expected.append(text)
+            expected.append((example.line + offset, text))
     flush()
     return steps
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Where the statement's output first differs from what the example prints."""
+
+    line: int  # 0-based line of the output
+    message: str
+
+
+def difference(expected_text: str, shown_text: str) -> Difference | None:
+    """The first line and column where ``shown_text`` differs from ``expected_text`` (trailing
+    spaces aside), both lines shown one above the other with a caret under the first differing
+    character; None if they are the same."""
+    expected, shown = _lines(expected_text), _lines(shown_text)
+    for index in range(max(len(expected), len(shown))):
+        want = expected[index] if index < len(expected) else None
+        got = shown[index] if index < len(shown) else None
+        if want == got:
+            continue
+        if want is None:
+            return Difference(len(expected) - 1, f"the statement's output stops after its line {len(expected)}, "
+                                                 f"but the solution prints more:\n    solution:  {got}")
+        if got is None:
+            return Difference(index, f"output line {index + 1} is more than the solution prints (it prints "
+                                     f"{len(shown)} line{'s' if len(shown) != 1 else ''}):\n    statement: {want}")
+        column = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
+        return Difference(index, f"output line {index + 1} differs from column {column + 1}:\n"
+                                 f"    statement: {want}\n    solution:  {got}\n    {' ' * (11 + column)}^")
+    return None
 
 
 _EVAL_NAMES = {"array": np.array, "nan": math.nan, "inf": math.inf, "float64": np.float64,
@@ -65,17 +97,20 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip() for line in text.strip().splitlines()]
 
 
-def _printed_as(value, expected_text: str) -> str | None:
+PRINT_AS_SHOWN = "show exactly what it prints (or set np.set_printoptions in the example itself)"
+
+
+def _printed_as(value, expected_text: str) -> Difference | None:
     """None if Python prints ``value`` exactly as ``expected_text``; else the difference."""
-    shown = repr(value)
-    if _lines(shown) == _lines(expected_text):
+    found = difference(expected_text, repr(value))
+    if found is None:
         return None
-    return (f"the statement shows {expected_text!r}, but the example prints {shown!r}: show exactly "
-            "what it prints (or set np.set_printoptions in the example itself)")
+    return Difference(found.line, f"the values match but are printed differently: {PRINT_AS_SHOWN}; "
+                                  + found.message)
 
 
-def _same(value, expected_text: str) -> str | None:
-    """None if ``value`` shows as ``expected_text``; else a description of the difference."""
+def _same(value, expected_text: str) -> Difference | None:
+    """None if ``value`` shows as ``expected_text``; else the difference."""
     try:
         expected = eval(expected_text, {"__builtins__": {}}, dict(_EVAL_NAMES))  # author's own text
     except Exception:
@@ -85,19 +120,23 @@ def _same(value, expected_text: str) -> str | None:
         got_items = value if isinstance(value, tuple) else (value,)
         exp_items = expected if isinstance(expected, tuple) else (expected,)
         if len(got_items) != len(exp_items):
-            return f"gave {len(got_items)} value(s), the statement shows {len(exp_items)}"
+            return Difference(0, f"gave {len(got_items)} value(s), the statement shows {len(exp_items)}")
         for got, exp in zip(got_items, exp_items):
             if exp is None or got is None:
                 if got is not exp:
-                    return f"gave {got!r}, the statement says {exp!r}"
+                    return Difference(0, f"gave {got!r}, the statement says {exp!r}")
                 continue
             got, exp = np.asarray(got, dtype=float), np.asarray(exp, dtype=float)
             if got.shape != exp.shape:
-                return f"gave shape {got.shape}, the statement shows shape {exp.shape}"
+                return Difference(0, f"gave shape {got.shape}, the statement shows shape {exp.shape}")
             if not np.allclose(got, exp, rtol=1e-6, atol=atol, equal_nan=True):
-                return f"gave {np.array2string(got, precision=6)}, the statement says {expected_text}"
+                found = difference(expected_text, repr(value))
+                if found is None:  # the same text, read as other numbers: say which
+                    return Difference(0, f"gave {np.array2string(got, precision=6)}, the statement says "
+                                         f"{expected_text}")
+                return Difference(found.line, "the solution gives other numbers; " + found.message)
     except (TypeError, ValueError) as exc:
-        return f"cannot compare with the statement's output: {exc}"
+        return Difference(0, f"cannot compare with the statement's output: {exc}")
     return _printed_as(value, expected_text)
 
 
@@ -110,7 +149,7 @@ def _run_steps(example: Example, solution_code: str) -> list[ExampleFailure]:
     namespace = load_learner_code(solution_code)
     namespace.setdefault("np", np)
     failures = []
-    for step, expected in _steps(example):
+    for step, expected, output_line in _steps(example):
         try:
             with redirect_stdout(io.StringIO()) as printed:
                 try:
@@ -129,8 +168,8 @@ def _run_steps(example: Example, solution_code: str) -> list[ExampleFailure]:
             problem = _same(value, expected)
         else:
             shown = printed.getvalue().strip()
-            problem = None if shown.split() == expected.split() else \
-                f"printed {shown!r}, the statement says {expected!r}"
+            problem = None if shown.split() == expected.split() else difference(expected, shown)
         if problem:
-            failures.append(ExampleFailure(step.line, f"worked example does not match the solution: {problem}"))
+            failures.append(ExampleFailure(output_line + problem.line,
+                                           f"worked example does not match the solution: {problem.message}"))
     return failures

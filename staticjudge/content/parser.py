@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from pathlib import Path
 
@@ -70,16 +71,43 @@ def _parse_front_matter(path: Path, meta_text: str, offset: int) -> tuple[dict, 
         node = loader.get_single_node()  # kept for the keys' line numbers
         values = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + offset if mark else 1
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ProblemError(path, line, f"invalid YAML front matter: {reason}") from None
+        line, message = _yaml_mistake(exc, meta_text.splitlines())
+        raise ProblemError(path, (line + 1 + offset) if line is not None else 1,
+                           f"invalid YAML front matter: {message}") from None
     finally:
         loader.dispose()
     if not isinstance(values, dict) or not isinstance(node, yaml.MappingNode):
         raise ProblemError(path, 2, "front matter must be a YAML mapping of keys to values")
     lines = {key.value: key.start_mark.line + 1 + offset for key, _ in node.value}
     return values, lines
+
+
+_OPENERS = {"flow sequence": ("[", "]"), "flow mapping": ("{", "}"), "quoted scalar": ('"', '"')}
+
+
+def _yaml_mistake(exc: yaml.YAMLError, lines: list[str]) -> tuple[int | None, str]:
+    """(0-based line of the front matter where the mistake is, YAML's reason with a fix).
+
+    An unclosed ``[``, ``{`` or quote is reported by YAML where it gave up (a later line): the
+    mistake is the line that opened it. A ``key: value: more`` line gets "quote the value".
+    """
+    problem_mark, context_mark = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    reason = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    opened = next((pair for kind, pair in _OPENERS.items() if kind in context), None)
+    if opened and context_mark is not None and (problem_mark is None or context_mark.line < problem_mark.line):
+        key = lines[context_mark.line].split(":", 1)[0].strip() if context_mark.line < len(lines) else ""
+        what = f"the value of '{key}'" if key and ":" in lines[context_mark.line] else "a value"
+        return context_mark.line, (f"{what} opens with {opened[0]}, which is never closed: "
+                                   f"end the value with {opened[1]} (YAML: {reason})")
+    line = problem_mark.line if problem_mark is not None else None
+    if "mapping values are not allowed" in reason and line is not None and line < len(lines):
+        key, _, value = lines[line].partition(":")
+        value = value.strip()
+        quoted = value.replace('"', '\\"')
+        return line, (f"{reason}: the value of '{key.strip()}' holds ': ', which YAML reads as another key; "
+                      f'quote the value: {key.strip()}: "{quoted}"')
+    return line, reason
 
 
 def _check_meta(path: Path, meta: dict, lines: dict) -> dict:
@@ -271,10 +299,25 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
+_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP_RE = re.compile(r"(?<!\\)\$+|`+|\*\*")
+
+
+def read_as_text(markdown: str) -> str:
+    """What the reader reads of ``markdown``, as words: math as written between its ``$`` signs
+    (the signs dropped), code without its backticks, bold without its ``**``, a link as its text."""
+    return _words(_MARKUP_RE.sub("", _LINK_RE.sub(r"\1", markdown)))
+
+
 def _quotes(statement: str, quote: str) -> bool:
-    """Whether the statement holds the quote's words in order (``…`` stands for left-out words)."""
+    """Whether the statement holds the quote's words in order (``…`` stands for left-out words).
+
+    Both are compared as the reader reads them (``read_as_text``): a quote may give a formula's
+    words with or without its ``$`` signs, code with or without backticks.
+    """
+    statement = read_as_text(statement)
     at = 0
-    for piece in (_words(p) for p in quote.split("…")):
+    for piece in (read_as_text(p) for p in quote.split("…")):
         found = statement.find(piece, at)
         if found < 0:
             return False
@@ -284,7 +327,7 @@ def _quotes(statement: str, quote: str) -> bool:
 
 def _parse_requirements(path: Path, lines, statement: str, mutants: tuple[Mutant, ...]) -> tuple[Requirement, ...]:
     known = {m.name for m in mutants}
-    words = _words(statement)
+    words = read_as_text(statement)
     requirements, seen = [], set()
     named_by: dict[str, str] = {}  # mutant name -> the requirement that names it
     for number, text in _top_level_items(path, lines, "requirement", REQUIREMENT_FORMAT):
@@ -309,8 +352,9 @@ def _parse_requirements(path: Path, lines, statement: str, mutants: tuple[Mutant
                                              "statement it comes from")
         if not _quotes(words, quote):
             raise ProblemError(path, number, f"requirement `{rid}` quotes words the statement does not hold "
-                                             f"(in this order): {quote!r}; quote the statement exactly, "
-                                             "with … for words left out")
+                                             f"(in this order): {quote!r}; quote the statement's words exactly "
+                                             "(a formula as written between its $ signs, which may be left "
+                                             "out), with … for words left out")
         for name in mutant_names:
             if name not in known:
                 raise ProblemError(path, number, f"requirement `{rid}` names the mutant '{name}', which "
@@ -378,30 +422,58 @@ def _defined_names(module: ast.Module) -> set[str]:
 # ---------------------------------------------------------------------------------------------
 # Hidden tests
 # ---------------------------------------------------------------------------------------------
-def _guards(path: Path, node: ast.FunctionDef, requirement_ids) -> tuple[str, ...]:
-    """The requirement ids a "Guards: a, b" line of the docstring (after its title) claims."""
+def _guards(node: ast.FunctionDef) -> list[tuple[int, str]]:
+    """(line, id) of each requirement a "Guards: a, b" line of the docstring (after its title) claims."""
     if not (node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
             and isinstance(node.body[0].value.value, str)):
-        return ()
+        return []
     claimed = []
     for offset, text in enumerate(node.body[0].value.value.splitlines()):
         match = GUARDS_RE.match(text) if offset else None  # the first line is the learner's title
-        if not match:
-            continue
-        line = node.body[0].lineno + offset
-        for rid in (r.strip() for r in match.group("ids").split(",")):
-            if not rid:
-                continue
-            if requirement_ids is not None and rid not in requirement_ids:
-                raise ProblemError(path, line, f"{node.name}() claims the requirement `{rid}`, which the "
-                                               f"problem does not declare (declared: "
-                                               f"{', '.join(requirement_ids) or 'none'})")
-            claimed.append(rid)
-    return tuple(dict.fromkeys(claimed))
+        if match:
+            claimed += [(node.body[0].lineno + offset, r.strip()) for r in match.group("ids").split(",") if r.strip()]
+    return claimed
 
 
-def parse_hidden_tests(path: Path, entry: tuple[str, ...],
-                       requirement_ids: tuple[str, ...] | None = None) -> tuple[str, tuple[HiddenTest, ...]]:
+def _undeclared_claim(path: Path, claims: list[tuple[str, int, str]], requirement_ids: tuple[str, ...],
+                      problem_path: Path | None, requirement_lines: dict[str, int]) -> ProblemError | None:
+    """The mistake behind the first claim of an id the problem does not declare, at the right file.
+
+    ``claims``: (test name, Guards: line, id) of every claim. A declared requirement no test claims
+    whose id is close to the undeclared one is a typo of the problem file (reported at that
+    requirement's line); otherwise the Guards: line is the test's mistake.
+    """
+    unknown = [c for c in claims if c[2] not in requirement_ids]
+    if not unknown:
+        return None
+    rid = unknown[0][2]
+    claiming = [c for c in unknown if c[2] == rid]
+    claimed = {c[2] for c in claims}
+    unclaimed = [r for r in requirement_ids if r not in claimed]
+    near = difflib.get_close_matches(rid, unclaimed, n=1, cutoff=0.6)
+    where = ", ".join(f"{name} (line {line})" for name, line, _ in claiming)
+    if near and problem_path is not None and near[0] in requirement_lines:
+        typo = near[0]
+        return ProblemError(problem_path, requirement_lines[typo],
+                            f"requirement `{typo}` is claimed by no hidden test, while {path.name} claims "
+                            f"`{rid}`, which is not declared: {where}. If `{rid}` is the id you meant, "
+                            f"rename the requirement here (- `{rid}`: …); if not, fix the Guards: "
+                            f"line{'s' if len(claiming) > 1 else ''} of {path}")
+    name, line, _ = claiming[0]
+    close = difflib.get_close_matches(rid, requirement_ids, n=1, cutoff=0.6)
+    declared = problem_path.name if problem_path is not None else "the problem"
+    fix = (f"did you mean `{close[0]}`? Fix this Guards: line" if close else
+           f"fix this Guards: line, or declare `{rid}` under '## Requirements' of {declared}")
+    return ProblemError(path, line, f"{name}() claims the requirement `{rid}`, which {declared} does not "
+                                    f"declare (declared: {', '.join(requirement_ids) or 'none'}): {fix}")
+
+
+def parse_hidden_tests(path: Path, entry: tuple[str, ...], requirement_ids: tuple[str, ...] | None = None, *,
+                       problem_path: Path | None = None,
+                       requirement_lines: dict[str, int] | None = None) -> tuple[str, tuple[HiddenTest, ...]]:
+    """The hidden tests' source and tests. With ``requirement_ids``, a claim of an undeclared id is
+    an error: at the requirement's line of ``problem_path`` (``requirement_lines``: id -> line) when
+    it is that file's typo, else at the test's Guards: line."""
     if not path.exists():
         raise ProblemError(path, None, "hidden-test file is missing (every problem needs one)")
     source = read_text(path)
@@ -409,7 +481,7 @@ def parse_hidden_tests(path: Path, entry: tuple[str, ...],
         module = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         raise ProblemError(path, exc.lineno, f"does not compile: {exc.msg}") from None
-    tests = []
+    tests, claims = [], []
     for node in module.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
             params = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
@@ -419,10 +491,16 @@ def parse_hidden_tests(path: Path, entry: tuple[str, ...],
                                        f"{node.name}() asks for '{param}', which names no entry "
                                        f"function (entry: {', '.join(entry)})")
             title = title_from(node.name, ast.get_docstring(node))
+            guards = _guards(node)
+            claims += [(node.name, line, rid) for line, rid in guards]
             tests.append(HiddenTest(name=node.name, title=title, params=params, line=node.lineno,
-                                    guards=_guards(path, node, requirement_ids)))
+                                    guards=tuple(dict.fromkeys(rid for _, rid in guards))))
     if not tests:
         raise ProblemError(path, 1, "defines no test_* function")
+    if requirement_ids is not None:
+        mistake = _undeclared_claim(path, claims, requirement_ids, problem_path, requirement_lines or {})
+        if mistake is not None:
+            raise mistake
     return source, tuple(tests)
 
 
@@ -459,7 +537,8 @@ def parse_problem(path: Path, tests_dir: Path) -> Problem:
     equivalent = (_parse_equivalent_mutants(path, sections["Equivalent mutants"][1])
                   if "Equivalent mutants" in sections else ())
     tests_path = Path(tests_dir) / f"{slug}.py"
-    tests_source, tests = parse_hidden_tests(tests_path, meta["entry"], tuple(r.id for r in requirements))
+    tests_source, tests = parse_hidden_tests(tests_path, meta["entry"], tuple(r.id for r in requirements),
+                                             problem_path=path, requirement_lines={r.id: r.line for r in requirements})
     return Problem(
         slug=slug, statement=statement_text, starter=starter, solution=solution, hints=hints, mutants=mutants,
         examples=_examples(statement), figures=_figures(path, statement), tests_source=tests_source, tests=tests, source_path=path,

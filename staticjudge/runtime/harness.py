@@ -445,19 +445,23 @@ class ReadOnlyDict(dict):
         return dict, (dict(self),)
 
 
-def _input_guard(snapshot: Snapshot):
+def _input_guard(snapshot: Snapshot, protect_inputs: bool = True):
     """Wrap learner functions: read-only copies of NumPy inputs (and of dicts) in, tampering
     undone after.
 
     Built before learner code runs (NumPy is looked up now, not later). Tests keep their own
     arrays and dicts, so a function that edits its inputs in place can neither corrupt the
-    expected values nor pass by accident; it gets a clear error instead.
+    expected values nor pass by accident; it gets a clear error instead. With
+    ``protect_inputs=False`` the inputs go in as the test made them (``check`` grades so to see
+    whether a test that claims to check the inputs really does: INPUT_WRITE_MESSAGES).
     """
     numpy = sys.modules.get("numpy")
     ndarray = numpy.ndarray if numpy is not None else ()
     array = numpy.array if numpy is not None else None
 
     def protect(value):
+        if not protect_inputs:
+            return value
         if numpy is not None and isinstance(value, ndarray):
             copy = array(value, copy=True)
             copy.flags.writeable = False
@@ -482,6 +486,12 @@ def _input_guard(snapshot: Snapshot):
     return wrap
 
 
+# How a test's message starts when the learner's function wrote into a read-only input: the
+# harness refused the write, whatever the test itself checks.
+INPUT_WRITE_MESSAGES = ("Your function modified one of its input arrays in place",
+                        "Your function changed a dict it was given")
+
+
 def error_message(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return "Your code called sys.exit()/exit(); return a value instead."
@@ -493,13 +503,13 @@ def error_message(exc: BaseException) -> str:
         return "MemoryError: your code tried to use more memory than is available."
     if isinstance(exc, TypeError) and str(exc) == _READ_ONLY_DICT:
         return (
-            "Your function changed a dict it was given (it stored, deleted or updated a key). Leave "
+            f"{INPUT_WRITE_MESSAGES[1]} (it stored, deleted or updated a key). Leave "
             "inputs untouched: build a new dict and return it (e.g. `new = dict(old)`, then change "
             "`new`)."
         )
     if isinstance(exc, ValueError) and "read-only" in str(exc):
         return (
-            "Your function modified one of its input arrays in place. Leave inputs untouched: "
+            f"{INPUT_WRITE_MESSAGES[0]}. Leave inputs untouched: "
             "work on a copy or build a new array (e.g. `x = x - x.max()` instead of `x -= ...`). "
             f"({_describe(exc)})"
         )
@@ -557,7 +567,7 @@ def _verdict(tests: list[dict], error) -> str:
 
 
 def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_FILE,
-          on_event=None, load=None) -> dict:
+          on_event=None, load=None, protect_inputs: bool = True) -> dict:
     """Grade ``code`` against ``tests_source``; return a Report (``report.schema.json``).
 
     ``on_event`` (optional) receives ``{"type": "test_start", "name", "title"}`` before each
@@ -565,6 +575,8 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     learner prints, so a caller that must kill a runaway run knows how far it got.
     ``load`` (optional) replaces ``load_learner_code``: native isolated grading loads the code
     in another process and returns a namespace of proxies (``staticjudge/grading/``).
+    ``protect_inputs=False``: the learner's functions get the tests' own arrays, writable
+    (``_input_guard``); only ``check`` grades so.
     """
     entries = list(entries)
     emit = on_event or (lambda _event: None)
@@ -580,7 +592,7 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
         except Exception as exc:  # the author's mistake, not the learner's
             return _broken_tests_report(exc, tests_filename)
         snapshot = Snapshot(_protected_namespaces(test_module))
-        guard = _input_guard(snapshot)
+        guard = _input_guard(snapshot, protect_inputs)
         try:
             namespace = (load or load_learner_code)(code)
         except TimeUp:

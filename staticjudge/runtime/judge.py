@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import linecache
 import math
+import sys
 import traceback
 
 import numpy as np
@@ -43,6 +44,7 @@ _getlines = linecache.getlines
 _parse = ast.parse
 _extract_tb = traceback.extract_tb
 _isfinite_scalar = math.isfinite
+_getframe = sys._getframe
 
 LEARNER_FILE = "solution.py"  # the name harness.py compiles the learner's code under
 
@@ -55,12 +57,18 @@ PICTURE_MAX = 64  # rows and columns of the largest 2-D slice a failure carries 
 
 
 class CheckFailed(AssertionError):
-    """A failed check, with what the page needs to explain it beyond its text.
+    r"""A failed check, with what the page needs to explain it beyond its text.
 
     ``detail``: the failure without its hint; ``hint``: the targeted "Hint: …" sentence, or None;
     ``picture``: for arrays compared value by value, the 2-D slice around the first difference
     (see ``_picture``), or None. ``str()`` is the whole message, ``detail`` then
     ``"\n  Hint: " + hint``, as every check wrote it before, so text readers see no change.
+
+    Learner sees: ``str()`` of it, as for any failed check.
+
+    Example::
+
+        raise CheckFailed("weights do not sum to 1", hint="normalise over the last axis")
     """
 
     def __init__(self, detail: str, hint: str | None = None, picture: dict | None = None):
@@ -70,7 +78,17 @@ class CheckFailed(AssertionError):
 
 def with_hint(failure: AssertionError, hint: str) -> CheckFailed:
     """``failure`` with ``hint`` as its hint (a hidden test's own diagnosis of a check's failure),
-    keeping its picture: ``raise with_hint(exc, "…") from None``."""
+    keeping its picture: ``raise with_hint(exc, "…") from None``.
+
+    Learner sees: the check's message, then ``Hint: <hint>``.
+
+    Example::
+
+        try:
+            assert_close(out, expected)
+        except AssertionError as exc:
+            raise with_hint(exc, "scores look unscaled: divide by sqrt(d_k)") from None
+    """
     if isinstance(failure, CheckFailed):
         return CheckFailed(failure.detail, hint, failure.picture)
     return CheckFailed(str(failure).strip(), hint)
@@ -131,7 +149,14 @@ def _picture(got: np.ndarray, expected: np.ndarray, differs: np.ndarray, kind: s
 
 
 def fmt(value) -> str:
-    """A short, readable rendering of a value for messages."""
+    """A short, readable rendering of a value for messages.
+
+    Learner sees: nothing of its own; checks and tests use it to show values in messages.
+
+    Example::
+
+        assert_true(ok, lambda: f"rows of weights: {fmt(weights.sum(-1))}")
+    """
     if isinstance(value, (_ndarray, _generic)):
         return _array2string(_asarray(value), precision=6, suppress_small=True, threshold=40,
                              edgeitems=3, max_line_width=100)
@@ -144,7 +169,16 @@ def _type_name(value) -> str:
 
 
 def as_float_array(got, name: str = "your result") -> np.ndarray:
-    """Turn a learner's result into a plain float64 ndarray, or fail with why it cannot be."""
+    """Turn a learner's result into a plain float64 ndarray, or fail with why it cannot be.
+
+    Learner sees: ``your result is None: did you forget to `return` it?``, or ``your result
+    should be a NumPy array, but it is a tuple: (…)``, or ``your result should hold numbers, but
+    its dtype is <U1``.
+
+    Example::
+
+        out = as_float_array(self_attention(Q, K, V))  # then compute on out freely
+    """
     if got is None:
         raise AssertionError(f"{name} is None: did you forget to `return` it?")
     if isinstance(got, _ndarray):
@@ -160,6 +194,14 @@ def as_float_array(got, name: str = "your result") -> np.ndarray:
 
 
 def assert_shape(got, shape, name: str = "your result") -> None:
+    """The result is an array of numbers of exactly ``shape``.
+
+    Learner sees: ``your result has shape (5, 3), expected (5, 7)``.
+
+    Example::
+
+        assert_shape(self_attention(Q, K, V), (5, 7))
+    """
     array = as_float_array(got, name)
     shape = tuple(shape)
     if array.shape != shape:
@@ -167,23 +209,114 @@ def assert_shape(got, shape, name: str = "your result") -> None:
 
 
 def assert_array(got, name: str = "your result") -> None:
-    """The result is a NumPy array of numbers (any float dtype)."""
+    """The result is a NumPy array of numbers (any float dtype).
+
+    Learner sees: ``your result should be a NumPy array, but it is a list: [1.0]``.
+
+    Example::
+
+        assert_array(split_heads(X, 2))  # a learner's [1.0] fails so
+    """
     if not isinstance(got, _ndarray):
         as_float_array(got, name)  # raises with the right message for None and non-arrays
         raise AssertionError(f"{name} should be a NumPy array, but it is a {_type_name(got)}")
 
 
-def assert_dtype(got, dtype, name: str = "your result") -> None:
+def assert_dtype(got, dtype, name: str = "your result", *, inputs=None) -> None:
     """The result is an array of exactly ``dtype`` (a statement that promises, say, ``float64``
-    for ``float32`` inputs: ``assert_close`` alone accepts any float dtype)."""
+    for ``float32`` inputs: ``assert_close`` alone accepts any float dtype).
+
+    The fix it suggests names the problem's own arguments: ``inputs``, the arguments the learner's
+    function was given (``{"Q": Q, "K": K}``, or just their names); by default the parameters of
+    the entry function the calling test received, with the test's own variables of those names
+    as their values. Array inputs are to be converted (``Q = np.asarray(Q, dtype=np.float64)``);
+    integer inputs (``T, d``) mean the arrays built from them must be made in ``dtype``.
+
+    Learner sees: ``your result is float32; the statement asks for float64: convert the inputs
+    first: Q = np.asarray(Q, dtype=np.float64) (and K, V the same way)``; for integer inputs,
+    ``… T, d are integers, so make the arrays you build from them float64: e.g.
+    np.arange(T, dtype=np.float64)``.
+
+    Example::
+
+        Q, K, V = random_qkv(5, 4, 4, dtype=np.float32)
+        assert_dtype(self_attention(Q, K, V), np.float64)
+    """
     assert_array(got, name)
     wanted, have = _dtype(dtype), _view(got, _ndarray).dtype
     if have != wanted:
-        raise AssertionError(f"{name} is {have}; the statement asks for {wanted}: convert the inputs "
-                             f"with np.asarray(x, dtype=np.{wanted})")
+        raise AssertionError(f"{name} is {have}; the statement asks for {wanted}: "
+                             + _dtype_fix(wanted, _inputs_of_caller() if inputs is None else inputs))
+
+
+def _dtype_fix(wanted, inputs) -> str:
+    """How to get a result of dtype ``wanted``, in the words of the learner's ``inputs``."""
+    if not isinstance(inputs, dict):
+        inputs = dict.fromkeys(inputs or ())
+    arrays = [n for n, v in inputs.items() if (isinstance(v, _ndarray) and v.dtype.kind in "fiuc")
+              or isinstance(v, (list, tuple, float)) or (isinstance(v, _generic) and _asarray(v).dtype.kind == "f")]
+    numbers = [n for n, v in inputs.items() if isinstance(v, (int, _generic)) and not isinstance(v, (bool, _ndarray))
+               and _asarray(v).dtype.kind in "iu" and n not in arrays]
+    unknown = [n for n, v in inputs.items() if v is None]
+    if unknown and not arrays and not numbers:  # names alone: the learner's parameters
+        first = unknown[0]
+        return (f"convert the array inputs ({', '.join(unknown)}) first, e.g. {first} = np.asarray({first}, "
+                f"dtype=np.{wanted}), and make any array you build {wanted}")
+    if arrays:
+        first, rest = arrays[0], arrays[1:]
+        also = f" (and {', '.join(rest)} the same way)" if rest else ""
+        return f"convert the inputs first: {first} = np.asarray({first}, dtype=np.{wanted}){also}"
+    if numbers:
+        names = ", ".join(numbers)
+        return (f"{names} {'are integers' if len(numbers) > 1 else 'is an integer'}, so make the arrays you "
+                f"build from {'them' if len(numbers) > 1 else 'it'} {wanted}: e.g. "
+                f"np.arange({numbers[0]}, dtype=np.{wanted})")
+    return f"convert the inputs with np.asarray(x, dtype=np.{wanted})"
+
+
+def _parameters(fn) -> list[str]:
+    """The parameter names of the learner's function ``fn`` (read off its code, or off the
+    learner's source for a proxy to another process); [] for anything else."""
+    target = getattr(fn, "__wrapped__", fn)
+    inner = getattr(target, "__code__", None)
+    if inner is not None and inner.co_filename == LEARNER_FILE:
+        return list(inner.co_varnames[:inner.co_argcount])
+    learner = _LearnerCode.of(fn) if callable(fn) else None
+    if learner is None or not isinstance(learner.nodes[0], ast.FunctionDef):
+        return []
+    arguments = learner.nodes[0].args
+    return [a.arg for a in arguments.posonlyargs + arguments.args]
+
+
+def _inputs_of_caller() -> dict:
+    """The arguments of the learner's function the calling hidden test received, as {name: value}:
+    the function's own parameter names, valued by the test's variables of the same names (None
+    where it has none); {} when no test frame or learner function is found."""
+    frame = _getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return {}
+        code = frame.f_code
+        if code.co_name.startswith("test_") and code.co_argcount:
+            found = {}
+            for param in code.co_varnames[:code.co_argcount]:
+                for arg in _parameters(frame.f_locals.get(param)):
+                    found.setdefault(arg, frame.f_locals.get(arg))
+            return found
+        frame = frame.f_back
+    return {}
 
 
 def assert_finite(got, name: str = "your result") -> None:
+    """Every value of the result is finite (no NaN, no ±inf).
+
+    Learner sees: ``your result has 2 non-finite value(s), first nan at index (0, 1); a large input
+    overflowing exp() is the usual cause (subtract the max first)``.
+
+    Example::
+
+        assert_finite(softmax(np.array([1000.0, 0.0])))
+    """
     array = as_float_array(got, name)
     bad = ~_isfinite(array)
     if bad.any():
@@ -196,13 +329,33 @@ def assert_finite(got, name: str = "your result") -> None:
 
 def assert_true(condition, message) -> None:
     """``condition`` holds; else fail with ``message``: a string, or a function returning one
-    (called only on failure, so a message that formats arrays costs nothing on a passing run)."""
+    (called only on failure, so a message that formats arrays costs nothing on a passing run).
+
+    Learner sees: the message.
+
+    Example::
+
+        assert_true(np.allclose(w.sum(-1), 1), lambda: f"rows sum to {fmt(w.sum(-1))}, not 1")
+    """
     if not condition:
         raise AssertionError(message() if callable(message) else message)
 
 
 def assert_inputs_unchanged(arguments, before) -> None:
-    """``arguments`` and ``before``: {name: array} after and before the learner's call."""
+    """``arguments`` and ``before``: {name: array} after and before the learner's call.
+
+    Learner sees: ``your function changed its argument `Q` in place; compute on a copy``. The harness
+    hands the learner read-only copies, so a write usually fails first; ``check`` grades a
+    requirement's mutant with the tests' own arrays too, and a test that claims such a requirement
+    must catch it so: with this check.
+
+    Example::
+
+        arguments = {"Q": Q, "K": K, "V": V}
+        before = {name: a.copy() for name, a in arguments.items()}
+        self_attention(**arguments)
+        assert_inputs_unchanged(arguments, before)
+    """
     for name, array in arguments.items():
         assert_true(np.array_equal(np.asarray(array), before[name], equal_nan=True),
                     f"your function changed its argument `{name}` in place; compute on a copy")
@@ -274,6 +427,15 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     ``mistakes``: {message: wrong_output}, or a function returning one (called only on failure);
     if the result matches a wrong output, that message is the failure's hint. Fails with a
     ``CheckFailed`` (its hint apart, and a picture of the values when they differ).
+
+    Learner sees: ``your result differs from the expected values in 1 of 2 entries; first
+    difference at index (1,): got 3, expected 4; max abs error 1; allowed: |got − expected| ≤
+    1e-06 + 1e-06·|expected|``, the values when there are few, and the matching mistake's hint.
+
+    Example::
+
+        assert_close(self_attention(Q, K, V), reference(Q, K, V), rtol=1e-4, atol=1e-5,
+                     mistakes=lambda: {"scores look unscaled: divide by sqrt(d_k)": unscaled(Q, K, V)})
     """
     array = as_float_array(got, name)
     wanted = expected
@@ -335,6 +497,13 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
     """Exact equality, for masks and integer results. ``dtype_kind``: e.g. "b" to insist on bool.
 
     ``mistakes`` works as for ``assert_close`` (values compared exactly).
+
+    Learner sees: ``your result differs in 1 of 16 entries; first at index (0, 1): got True,
+    expected False``, both arrays when small, and the matching mistake's hint.
+
+    Example::
+
+        assert_equal(causal_mask(4), np.tril(np.ones((4, 4), dtype=bool)), dtype_kind="b")
     """
     if got is None:
         raise CheckFailed(f"{name} is None: did you forget to `return` it?")
@@ -378,6 +547,15 @@ def assert_batched(fn, args, verify, *, batched, kwargs=None, lead: int = 1, uni
     axes of a 3-D array: …"), naming the cause found in the learner's code: ``X.T``, ``np.dot``,
     a batched shape unpacked into two names, ``axis=1``, ``X.shape[1]``, ``x[:, j]``. When an
     item fails too, the batch's own failure is raised unchanged. Items run only on failure.
+
+    Learner sees: ``correct for one sequence; on a batch of 2 sequences (Q of shape (2, 5, 3)) it
+    raised ValueError: … because `K.T` reverses all three axes of a 3-D array, not just the last
+    two: use np.swapaxes(K, -1, -2)``.
+
+    Example::
+
+        assert_batched(self_attention, (Q, K, V),
+                       lambda out, Q, K, V: assert_close(out, reference(Q, K, V)), batched=(0, 1, 2))
     """
     kwargs = dict(kwargs or {})
     try:
@@ -478,6 +656,14 @@ def batch_cause(fn, exc=None, *, ndim: int = 3, kinds=ALL_CAUSES) -> str:
     causes to look for: "unpack" (``T, d = Q.shape``), "transpose" (``K.T``, ``K.transpose()``),
     "dot" (``np.dot``), "front" (``axis=1``, ``X.shape[1]``, ``x[:, j]``, ``len(X)``). For a
     test's own hint on failure, e.g. a batch-only problem's broadcasting error.
+
+    Learner sees: what the test puts the cause in, e.g. its hint: ``Hint: `K.T` reverses all three
+    axes of a 3-D array, not just the last two: use np.swapaxes(K, -1, -2)``.
+
+    Example::
+
+        except ValueError as exc:
+            raise AssertionError(f"broadcasting failed\\n  Hint: {batch_cause(fn, exc)}") from None
     """
     code = _LearnerCode.of(fn)
     if code is None:
