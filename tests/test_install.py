@@ -228,3 +228,17 @@ def test_sandboxed_grading_reads_installed_packages_but_not_the_course(installed
     assert seen["import"] is True, f"an installed package did not import in the sandbox: {seen}"
     assert seen["read"] == "PermissionError", f"the learner's process read the course: {seen}"
     assert done.returncode == 0 and report["status"] == "pass", done.stdout + done.stderr
+
+
+def test_self_hosting_with_neither_node_nor_a_pyodide_folder_says_what_to_do(installed, course, tmp_path):
+    """No Node.js on PATH and no --pyodide-dist: the build stops, writes nothing, and names both ways out."""
+    out = tmp_path / "selfhosted"
+    done = installed.run("build", "--self-host", "--out", str(out), cwd=course)
+    assert done.returncode == 1 and not out.exists(), done.stdout + done.stderr
+    assert "--pyodide-dist DIR" in done.stderr and "install Node.js" in done.stderr, done.stderr
+    assert "site/config.yaml" in done.stderr  # located, as every build error is
+
+
+def test_commands_find_the_course_from_a_folder_inside_it(installed, course):
+    done = installed.run("check", "minmax_scale", cwd=course / "problems")
+    assert done.returncode == 0 and "ok" in done.stdout, done.stdout + done.stderr
