@@ -101,15 +101,16 @@ def {slug}(x):
 ```
 
 ### writes_into_x
-Works in the learner's own array.
+Your function writes into the caller's array `x`: compute on a copy instead.
 
 ```python
 import numpy as np
 
 
 def {slug}(x):
-    x *= 1.0
-    return np.asarray(x, dtype=np.float64)
+    result = np.array(x, dtype=np.float64)
+    x[...] = 0
+    return result
 ```
 '''
 
