@@ -13,13 +13,14 @@ from staticjudge.project import Paths, SiteConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = Paths(ROOT)
-RULES = CourseRules.of(PATHS, SiteConfig.load(PATHS.config))
+CONFIG = SiteConfig.load(PATHS.config)
+RULES = CourseRules.of(PATHS, CONFIG)
 PROBLEMS, ERRORS = load_problems(PATHS.problems, PATHS.hidden_tests)
 
 
 def test_every_problem_parses():
     assert not ERRORS, "\n".join(map(str, ERRORS))
-    assert not orphan_alternatives(PATHS, {p.slug for p in PROBLEMS})
+    assert not orphan_alternatives(PATHS, CONFIG.solutions_dir(PATHS), {p.slug for p in PROBLEMS})
 
 
 def test_this_course_asks_for_alternatives_and_its_minimums():

@@ -23,6 +23,15 @@ def not_passed(report):
     return {t["name"]: t for t in report["tests"] if t["status"] != "pass"}
 
 
+def problem_arguments(problem):
+    """The parameters of the problem's entry functions, as the solution writes them."""
+    import ast
+
+    tree = ast.parse(problem.solution.code)
+    return [a.arg for n in tree.body if isinstance(n, ast.FunctionDef) and n.name in problem.entry
+            for a in n.args.args]
+
+
 @pytest.mark.parametrize("problem", FLOAT64_PROMISED, ids=[p.slug for p in FLOAT64_PROMISED])
 def test_a_float32_result_fails_only_the_float32_test_saying_why(problem):
     code = next(m.code for m in problem.mutants if m.name == "float32_output")
@@ -30,8 +39,11 @@ def test_a_float32_result_fails_only_the_float32_test_saying_why(problem):
     assert len(failed) == 1, sorted(failed)
     (test,) = failed.values()
     assert "float32" in test["name"] and test["status"] == "fail"
-    assert "is float32; the statement asks for float64: convert the inputs with np.asarray(x, " \
-           "dtype=np.float64)" in test["message"]
+    # the fix names the problem's own arguments (judge.assert_dtype reads the entry's parameters)
+    message = test["message"]
+    assert "is float32; the statement asks for float64: convert the" in message, message
+    assert any(f"{name} = np.asarray({name}, dtype=np.float64)" in message
+               for name in problem_arguments(problem)), message
 
 
 SELF_ATTENTION_IN_INPUT_DTYPE = """import numpy as np
@@ -47,8 +59,8 @@ def test_self_attention_returning_float32_for_float32_inputs_fails():
     failed = not_passed(grade("self_attention", SELF_ATTENTION_IN_INPUT_DTYPE))
     assert list(failed) == ["test_float32_inputs"]
     assert failed["test_float32_inputs"]["message"] == (
-        "your result is float32; the statement asks for float64: convert the inputs with "
-        "np.asarray(x, dtype=np.float64)")
+        "your result is float32; the statement asks for float64: convert the inputs first: "
+        "Q = np.asarray(Q, dtype=np.float64) (and K, V the same way)")
 
 
 KV_CACHE_GROWN_IN_PLACE = """import numpy as np
