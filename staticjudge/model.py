@@ -152,14 +152,24 @@ def mutant_data(problem: Problem) -> list[dict]:
     """The problem's mutants as grading takes them (``harness.grade``'s ``mutants``, and
     ``problem.json``'s): name, learner-facing description, code, and ``entries``: the entry
     functions whose code (with what they reach) differs from the solution's, the only ones a
-    mutant is asked about (a mutant of ``split_heads`` says nothing of a wrong ``merge_heads``)."""
+    mutant is asked about (a mutant of ``split_heads`` says nothing of a wrong ``merge_heads``).
+
+    A mutant's entry function is unchanged when its code (with what it reaches) is the
+    solution's, or that of another mutant too: mutants are written one mistake each, so code two
+    of them share is the right one (written in their own style)."""
     solution = _entry_code(problem.solution.code) or {}
+    codes = {m.name: _entry_code(m.code) or {} for m in problem.mutants}
     data = []
     for mutant in problem.mutants:
         if not mutant.description.strip():
             continue
-        code = _entry_code(mutant.code)
-        entries = [e for e in problem.entry if code is None or code.get(e) is None or code.get(e) != solution.get(e)]
+        code = codes[mutant.name]
+        entries = []
+        for entry in problem.entry:
+            mine = code.get(entry)
+            shared = any(other.get(entry) == mine for name, other in codes.items() if name != mutant.name)
+            if mine is None or not (mine == solution.get(entry) or (len(problem.entry) > 1 and shared)):
+                entries.append(entry)
         data.append({"name": mutant.name, "description": mutant.description, "code": mutant.code,
                      "entries": entries})
     return data

@@ -475,6 +475,7 @@ def _input_guard(snapshot: Snapshot, protect_inputs: bool = True, calls=None):
 
     def wrap(fn, name=None):
         def guarded(*args, **kwargs):
+            given = args, kwargs
             args = [protect(a) for a in args]
             kwargs = {k: protect(v) for k, v in kwargs.items()}
             try:
@@ -482,7 +483,7 @@ def _input_guard(snapshot: Snapshot, protect_inputs: bool = True, calls=None):
             finally:
                 snapshot.restore()
             if calls is not None and name is not None:
-                calls.record(name, result, args, kwargs)
+                calls.record(name, result, given, args, kwargs)
             return result
 
         guarded.__name__ = getattr(fn, "__name__", "guarded")
@@ -607,7 +608,19 @@ class MutantHints:
     def new_test(self) -> None:
         self._calls = []
 
-    def record(self, name, result, args, kwargs) -> None:
+    def record(self, name, result, given, args, kwargs) -> None:
+        """A call of the entry function ``name``: ``given`` its arguments as the test passed them
+        (``(args, kwargs)``), ``args``/``kwargs`` as the learner's function got them. An argument
+        that is the result of an earlier call of the test (``merge_heads(split_heads(x))``) is
+        kept as that call: a mutant gets its own output there."""
+        earlier = {id(call[1]): call for call in self._calls}
+
+        def link(value, kept):
+            call = earlier.get(id(value))
+            return _Link(call) if call is not None and call[1] is value else kept
+
+        args = [link(value, kept) for value, kept in _zip(given[0], args)]
+        kwargs = {key: link(given[1][key], kept) for key, kept in kwargs.items()}
         self._calls.append([name, result, args, kwargs, None])
         if _len(self._calls) > MAX_RECORDED_CALLS:
             del self._calls[0]
@@ -626,21 +639,41 @@ class MutantHints:
         return self._loaded
 
     def _outputs(self, call) -> dict:
-        """{mutant index: output} of the mutants that returned on ``call``'s inputs."""
+        """{mutant index: output} of the mutants that returned on ``call``'s inputs (where an
+        input is an earlier call's result, the mutant's own output of that call)."""
         if call[4] is None:
             call[4] = {}
-            for index, (_description, namespace, entries) in enumerate(self._namespaces()):
+            links = [v.call for v in _chain((call[2], call[3].values())) if type(v) is _Link]
+            earlier = [self._outputs(linked) for linked in links]
+            for index, (_description, namespace, _entries) in enumerate(self._namespaces()):
                 fn = namespace.get(call[0])
-                if not callable(fn) or (isinstance(entries, list) and call[0] not in entries):
+                if not callable(fn):
                     continue
+                if any(index not in outputs for outputs in earlier):
+                    continue
+
+                def given(value):
+                    if type(value) is _Link:
+                        return _copied(self._outputs(value.call)[index])
+                    return _copied(value)
+
                 self.runs += 1
                 try:
                     with _Quiet():
-                        call[4][index] = fn(*[_copied(a) for a in call[2]],
-                                            **{k: _copied(v) for k, v in call[3].items()})
+                        call[4][index] = fn(*[given(a) for a in call[2]], **{k: given(v) for k, v in call[3].items()})
                 except Exception:  # noqa: BLE001 - a mutant that raises here names nothing
                     continue
         return call[4]
+
+    def _offered(self, call) -> dict:
+        """``_outputs(call)`` of the mutants that change ``call``'s function (``entries``), or any
+        call it was given a result of: another mutant's output is the right one."""
+        outputs = self._outputs(call)
+        if any(type(v) is _Link for v in _chain((call[2], call[3].values()))):
+            return outputs
+        loaded = self._namespaces()
+        return {index: output for index, output in outputs.items()
+                if not isinstance(loaded[index][2], list) or call[0] in loaded[index][2]}
 
     def outputs_for(self, got) -> list:
         """``[(description, output)]``: the mutants' outputs on the inputs of the call that
@@ -661,7 +694,7 @@ class MutantHints:
             call, pick = self._calls[-1], None
         found = []
         loaded = self._namespaces()
-        for index, output in self._outputs(call).items():
+        for index, output in self._offered(call).items():
             if pick is not None:
                 if type(output) not in (tuple, list) or _len(output) <= pick:
                     continue
@@ -675,10 +708,19 @@ class MutantHints:
         mistakes do: the results cannot tell them apart)."""
         if not self._mutants or not self._calls:
             return None
-        outputs = [self._outputs(call) for call in self._calls]
+        outputs = [self._offered(call) for call in self._calls]
         found = {description for index, (description, _namespace, _entries) in enumerate(self._namespaces())
                  if all(index in out and _same(call[1], out[index]) for call, out in _zip(self._calls, outputs))}
         return found.pop() if _len(found) == 1 else None
+
+
+class _Link:
+    """An argument of a recorded call that is the result of an earlier one (``call``)."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call):
+        self.call = call
 
 
 class _Quiet:
