@@ -258,3 +258,13 @@ def test_mutant_data_names_the_entry_functions_each_mutant_changes(catalogue):
     by_name = {m["name"]: m for m in mutant_data(catalogue["split_heads"])}
     assert by_name["split_in_float32"]["entries"] == ["split_heads"]
     assert all(m["entries"] for m in by_name.values())
+
+
+def test_problem_json_ships_the_mutants_and_never_the_solution(catalogue):
+    from staticjudge.site.views import problem_data
+
+    problem = catalogue["softmax"]
+    data = problem_data(problem)
+    assert [m["name"] for m in data["mutants"]] == [m.name for m in problem.mutants]
+    assert all(set(m) == {"name", "description", "code", "entries"} for m in data["mutants"])
+    assert problem.solution.code not in json.dumps(data)
