@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -123,3 +124,52 @@ def problem_hash(problem: Problem) -> str:
                "time_limit": problem.time_limit, "packages": list(problem.packages)}
     data = json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+def _entry_code(source: str) -> dict[str, str] | None:
+    """Each function of ``source`` with everything it reaches (the functions it names, the
+    module's other statements), as one comparable text; None if it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    rest = [ast.dump(n) for n in tree.body if n not in defs.values()]
+    found = {}
+    for name in defs:
+        reached, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in reached:
+                continue
+            reached.add(current)
+            todo += [n.id for n in ast.walk(defs[current]) if isinstance(n, ast.Name) and n.id in defs]
+        found[name] = "\n".join(rest + [ast.dump(defs[n]) for n in sorted(reached)])
+    return found
+
+
+def mutant_data(problem: Problem) -> list[dict]:
+    """The problem's mutants as grading takes them (``harness.grade``'s ``mutants``, and
+    ``problem.json``'s): name, learner-facing description, code, and ``entries``: the entry
+    functions whose code (with what they reach) differs from the solution's, the only ones a
+    mutant is asked about (a mutant of ``split_heads`` says nothing of a wrong ``merge_heads``).
+
+    A mutant's entry function is unchanged when its code (with what it reaches) is the
+    solution's, or that of another mutant too: mutants are written one mistake each, so code two
+    of them share is the right one (written in their own style)."""
+    solution = _entry_code(problem.solution.code) or {}
+    codes = {m.name: _entry_code(m.code) or {} for m in problem.mutants}
+    data = []
+    for mutant in problem.mutants:
+        if not mutant.description.strip():
+            continue
+        code = codes[mutant.name]
+        entries = []
+        for entry in problem.entry:
+            mine = code.get(entry)
+            shared = any(other.get(entry) == mine for name, other in codes.items() if name != mutant.name)
+            if mine is None or not (mine == solution.get(entry) or (len(problem.entry) > 1 and shared)):
+                entries.append(entry)
+        data.append({"name": mutant.name, "description": mutant.description, "code": mutant.code,
+                     "entries": entries})
+    return data

@@ -68,7 +68,7 @@ def _grade_named(problem: Problem, batches: dict[str, list[str]]) -> dict[str, l
     """Grade every program of every named batch at once (one child process per core); the
     Reports come back under the same names, in the same order."""
     codes = [code for batch in batches.values() for code in batch]
-    reports = iter(grade_many(problem, codes))
+    reports = iter(grade_many(problem, codes, mutant_hints=False))  # hints are the learner's, not check's
     return {name: [next(reports) for _ in batch] for name, batch in batches.items()}
 
 

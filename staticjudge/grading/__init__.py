@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from ..model import Problem
+from ..model import Problem, mutant_data
 from .runner import run_in_child
 
 # Each run is a child process of its own and the thread only waits on it: one per core.
@@ -28,10 +28,14 @@ def course_folder(problem: Problem):
     return problem.source_path.resolve().parent.parent
 
 
-def grade(problem: Problem, code: str, *, separate_learner: bool = True) -> dict:
-    """The Report of ``code`` against ``problem``'s hidden tests (runtime/report.schema.json)."""
+def grade(problem: Problem, code: str, *, separate_learner: bool = True, mutant_hints: bool = True) -> dict:
+    """The Report of ``code`` against ``problem``'s hidden tests (runtime/report.schema.json).
+
+    With ``mutant_hints``, a failed check whose result matches what one of the problem's mutants
+    returns on the same inputs gets that mutant's description as hint, as in the page."""
     return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
-                        separate_learner=separate_learner, course=course_folder(problem))
+                        separate_learner=separate_learner, course=course_folder(problem),
+                        mutants=mutant_data(problem) if mutant_hints else None)
 
 
 def trace_shapes(problem: Problem, code: str, test: str | None = None) -> dict:
@@ -41,7 +45,8 @@ def trace_shapes(problem: Problem, code: str, test: str | None = None) -> dict:
                         mode="shapes", test=test, course=course_folder(problem))
 
 
-def grade_many(problem: Problem, codes: list[str], workers: int | None = None) -> list[dict]:
+def grade_many(problem: Problem, codes: list[str], workers: int | None = None, *,
+               mutant_hints: bool = True) -> list[dict]:
     """The Reports of many programs against one problem, in order, one child process per core."""
     with ThreadPoolExecutor(max_workers=workers or DEFAULT_WORKERS) as pool:
-        return list(pool.map(lambda code: grade(problem, code), codes))
+        return list(pool.map(lambda code: grade(problem, code, mutant_hints=mutant_hints), codes))

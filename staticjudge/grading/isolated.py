@@ -274,16 +274,19 @@ class LearnerRun:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, on_event) -> dict:
+def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, on_event,
+                           mutants=None) -> dict:
     """Runs in the (forked) tests' process: the harness, with the learner's code elsewhere.
 
     The code's text is registered (never compiled or run here) so that the judge's diagnoses can
     read the learner's lines, as they do in the browser (judge.assert_batched names the cause).
+    ``mutants`` (the author's known-wrong code, trusted as the tests are) run here, on copies of
+    the inputs the tests sent, when a check fails (``harness.MutantHints``).
     """
     sandbox.protect_grader()
     harness.register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
-    return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load)
+    return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load, mutants=mutants)
 
 
 def shapes_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, test, time_limit) -> dict:

@@ -21,9 +21,9 @@ else:  # pragma: no cover - Pyodide: this file sits next to harness.py
     import warmup
 
 
-def grade(code, tests_source, entries_json, emit):
+def grade(code, tests_source, entries_json, emit, mutants_json="[]"):
     signal.signal(signal.SIGINT, harness.raise_time_up)  # learner code may have changed it
-    return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)))
+    return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)), mutants_json)
 
 
 def script(code, emit):

@@ -445,9 +445,10 @@ class ReadOnlyDict(dict):
         return dict, (dict(self),)
 
 
-def _input_guard(snapshot: Snapshot, protect_inputs: bool = True):
+def _input_guard(snapshot: Snapshot, protect_inputs: bool = True, calls=None):
     """Wrap learner functions: read-only copies of NumPy inputs (and of dicts) in, tampering
-    undone after.
+    undone after; with ``calls`` (a ``MutantHints``), each call of the entry function ``name``
+    (``wrap(fn, name)``) is recorded there: the inputs the function was given and its result.
 
     Built before learner code runs (NumPy is looked up now, not later). Tests keep their own
     arrays and dicts, so a function that edits its inputs in place can neither corrupt the
@@ -472,12 +473,18 @@ def _input_guard(snapshot: Snapshot, protect_inputs: bool = True):
             return type(value)(protect(v) for v in value)
         return value
 
-    def wrap(fn):
+    def wrap(fn, name=None):
         def guarded(*args, **kwargs):
+            given = args, kwargs
+            args = [protect(a) for a in args]
+            kwargs = {k: protect(v) for k, v in kwargs.items()}
             try:
-                return fn(*[protect(a) for a in args], **{k: protect(v) for k, v in kwargs.items()})
+                result = fn(*args, **kwargs)
             finally:
                 snapshot.restore()
+            if calls is not None and name is not None:
+                calls.record(name, result, given, args, kwargs)
+            return result
 
         guarded.__name__ = getattr(fn, "__name__", "guarded")
         guarded.__wrapped__ = fn
@@ -516,7 +523,7 @@ def error_message(exc: BaseException) -> str:
     return _describe(exc)
 
 
-def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict:
+def _run_one(name, title, fn, namespace, entries, tests_filename, guard, hints=None) -> dict:
     result = {"name": name, "title": title, "status": PASS, "message": "", "duration_ms": 0.0,
               "line": None, "traceback": "", "hint": None, "picture": None}
     params = test_parameters(fn)
@@ -528,7 +535,9 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
         if problem:
             result.update(status=ERROR, message=problem)
             return result
-        kwargs[param] = guard(namespace[param])
+        kwargs[param] = guard(namespace[param], param)
+    if hints is not None:
+        hints.new_test()
     start = _perf_counter()
     try:
         fn(**kwargs)
@@ -544,12 +553,275 @@ def _run_one(name, title, fn, namespace, entries, tests_filename, guard) -> dict
                           traceback=trimmed_traceback(exc))
         else:
             message = _assert_message(exc, tests_filename)
-            result.update(status=FAIL, message=message, hint=_hint_of(exc, message), picture=_picture_of(exc))
+            hint = _hint_of(exc, message)
+            if hint is None and hints is not None and _compares_results(exc, tests_filename):
+                hint = hints.matching_all_calls()  # a plain assert: do the results match a mutant's?
+                if hint is not None:
+                    message += HINT_MARK + hint
+            result.update(status=FAIL, message=message, hint=hint, picture=_picture_of(exc))
     except _BaseException as exc:  # learner code may raise anything, SystemExit included
         result.update(status=ERROR, message=error_message(exc), line=learner_line(exc),
                       traceback=trimmed_traceback(exc))
     result["duration_ms"] = round((_perf_counter() - start) * 1000, 3)
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Hints from the author's mutants
+# ---------------------------------------------------------------------------------------------
+MAX_RECORDED_CALLS = 8  # the latest calls of entry functions a test made, kept while it runs
+_MAX_DEPTH = 20
+
+
+class MutantHints:
+    """The problem's mutants (known-wrong versions of its solution, each with a one-line
+    description written for learners), to name the mistake of a result that fails a check.
+
+    ``mutants``: ``[{"name", "description", "code"}]`` (``problem.json``'s ``mutants``). The
+    harness records each call of an entry function a test makes (``record``: its inputs and
+    result, the latest MAX_RECORDED_CALLS). Nothing else happens on a passing run: the mutants'
+    code is loaded (each in a namespace of its own, once) and run only when a check fails, on
+    copies of the same inputs, in this process (natively, the tests' process: mutants are the
+    author's code, trusted as the tests are). Their output (and print) is thrown away, their
+    errors ignored.
+
+    Two ways in: ``judge``'s comparisons ask ``outputs_for(got)`` (the mutants' outputs for the
+    call that returned ``got``) and match them at the check's own tolerance, after the test's own
+    ``mistakes`` (which win). A result that several mistakes give names none of them. Each
+    mutant is asked only about the entry functions it changes (``entries``, when given).
+    A test that failed otherwise (a plain ``assert``) with no hint of its
+    own gets ``matching_all_calls()``: the mutant whose outputs equal the learner's results on
+    every call the test made (same types, dtypes and shapes, values within 1e-6).
+    """
+
+    def __init__(self, mutants):
+        self._mutants = [(str(m["name"]), str(m["description"]).strip(), str(m["code"]), m.get("entries"))
+                         for m in mutants or () if isinstance(m, dict) and m.get("code") and
+                         str(m.get("description") or "").strip()]
+        self._loaded = None  # [(description, namespace)], on first need
+        self._calls: list[list] = []  # [entry name, result, args, kwargs, {mutant: output} or None]
+        self.runs = 0  # mutant calls made (tests check that a passing run makes none)
+
+    def __bool__(self) -> bool:
+        return bool(self._mutants)
+
+    def new_test(self) -> None:
+        self._calls = []
+
+    def record(self, name, result, given, args, kwargs) -> None:
+        """A call of the entry function ``name``: ``given`` its arguments as the test passed them
+        (``(args, kwargs)``), ``args``/``kwargs`` as the learner's function got them. An argument
+        that is the result of an earlier call of the test (``merge_heads(split_heads(x))``) is
+        kept as that call: a mutant gets its own output there."""
+        earlier = {id(call[1]): call for call in self._calls}
+
+        def link(value, kept):
+            call = earlier.get(id(value))
+            return _Link(call) if call is not None and call[1] is value else kept
+
+        args = [link(value, kept) for value, kept in _zip(given[0], args)]
+        kwargs = {key: link(given[1][key], kept) for key, kept in kwargs.items()}
+        self._calls.append([name, result, args, kwargs, None])
+        if _len(self._calls) > MAX_RECORDED_CALLS:
+            del self._calls[0]
+
+    def _namespaces(self):
+        if self._loaded is None:
+            self._loaded = []
+            for name, description, code, entries in self._mutants:
+                namespace = {"__name__": f"mutant_{name}", "__builtins__": builtins}
+                try:
+                    with _Quiet():
+                        exec(compile(code, f"<mutant {name}>", "exec", dont_inherit=True), namespace)
+                except Exception:  # noqa: BLE001 - a mutant that does not load names nothing
+                    namespace = {}
+                self._loaded.append((description, namespace, entries))
+        return self._loaded
+
+    def _outputs(self, call) -> dict:
+        """{mutant index: output} of the mutants that returned on ``call``'s inputs (where an
+        input is an earlier call's result, the mutant's own output of that call)."""
+        if call[4] is None:
+            call[4] = {}
+            links = [v.call for v in _chain((call[2], call[3].values())) if type(v) is _Link]
+            earlier = [self._outputs(linked) for linked in links]
+            for index, (_description, namespace, _entries) in enumerate(self._namespaces()):
+                fn = namespace.get(call[0])
+                if not callable(fn):
+                    continue
+                if any(index not in outputs for outputs in earlier):
+                    continue
+
+                def given(value):
+                    if type(value) is _Link:
+                        return _copied(self._outputs(value.call)[index])
+                    return _copied(value)
+
+                self.runs += 1
+                try:
+                    with _Quiet():
+                        call[4][index] = fn(*[given(a) for a in call[2]], **{k: given(v) for k, v in call[3].items()})
+                except Exception:  # noqa: BLE001 - a mutant that raises here names nothing
+                    continue
+        return call[4]
+
+    def _offered(self, call) -> dict:
+        """``_outputs(call)`` of the mutants that change ``call``'s function (``entries``), or any
+        call it was given a result of: another mutant's output is the right one."""
+        outputs = self._outputs(call)
+        if any(type(v) is _Link for v in _chain((call[2], call[3].values()))):
+            return outputs
+        loaded = self._namespaces()
+        return {index: output for index, output in outputs.items()
+                if not isinstance(loaded[index][2], list) or call[0] in loaded[index][2]}
+
+    def outputs_for(self, got) -> list:
+        """``[(description, output)]``: the mutants' outputs on the inputs of the call that
+        returned ``got`` (or of which ``got`` is an item: ``out, cache = decode_step(…)``), else
+        of the test's latest call. [] when the test called no entry function."""
+        if not self._mutants or not self._calls:
+            return []
+        for call in reversed(self._calls):
+            result = call[1]
+            if result is got:
+                pick = None
+                break
+            if type(result) in (tuple, list):
+                pick = next((i for i, item in enumerate(result) if item is got), None)
+                if pick is not None:
+                    break
+        else:
+            call, pick = self._calls[-1], None
+        found = []
+        loaded = self._namespaces()
+        for index, output in self._offered(call).items():
+            if pick is not None:
+                if type(output) not in (tuple, list) or _len(output) <= pick:
+                    continue
+                output = output[pick]
+            found.append((loaded[index][0], output))
+        return found
+
+    def matching_all_calls(self) -> str | None:
+        """The description of the mutant whose outputs equal the learner's results on every call
+        the test made (of the latest MAX_RECORDED_CALLS), or None (when none does, or several
+        mistakes do: the results cannot tell them apart)."""
+        if not self._mutants or not self._calls:
+            return None
+        outputs = [self._offered(call) for call in self._calls]
+        found = {description for index, (description, _namespace, _entries) in enumerate(self._namespaces())
+                 if all(index in out and _same(call[1], out[index]) for call, out in _zip(self._calls, outputs))}
+        return found.pop() if _len(found) == 1 else None
+
+
+class _Link:
+    """An argument of a recorded call that is the result of an earlier one (``call``)."""
+
+    __slots__ = ("call",)
+
+    def __init__(self, call):
+        self.call = call
+
+
+class _Quiet:
+    """Around a mutant's code: its output and warnings go nowhere, NumPy's floating-point
+    errors are ignored (they would reach the learner's output)."""
+
+    def __enter__(self):
+        import warnings
+
+        self._saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = _StringIO()
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.simplefilter("ignore")
+        numpy = sys.modules.get("numpy")
+        self._errstate = numpy.errstate(all="ignore") if numpy is not None else None
+        if self._errstate is not None:
+            self._errstate.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._errstate is not None:
+            self._errstate.__exit__(*exc)
+        self._warnings.__exit__(*exc)
+        sys.stdout, sys.stderr = self._saved
+        return False
+
+
+def _copied(value, depth: int = 0):
+    """A writable copy of an input for a mutant (a mutant may write into its inputs)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.ndarray):
+        return numpy.array(value, copy=True)
+    if depth < _MAX_DEPTH and isinstance(value, dict):
+        return {k: _copied(v, depth + 1) for k, v in value.items()}
+    if depth < _MAX_DEPTH and type(value) in (list, tuple):
+        return type(value)(_copied(v, depth + 1) for v in value)
+    return value
+
+
+def _same(got, wanted, depth: int = 0) -> bool:
+    """The learner's ``got`` equals a mutant's ``wanted``: same types (dtypes, shapes), values
+    within 1e-6 (absolute and relative; NaN equals NaN). Only plain data is compared: nothing of
+    a learner's own class (or subclass) is ever called, so it equals nothing."""
+    if depth > _MAX_DEPTH:
+        return False
+    numpy = sys.modules.get("numpy")
+    kind = type(got)
+    if numpy is not None and isinstance(got, numpy.ndarray):
+        got = numpy.ndarray.view(got, numpy.ndarray)  # a subclass's own methods are not called
+        if not isinstance(wanted, numpy.ndarray) or got.shape != wanted.shape or got.dtype != wanted.dtype:
+            return False
+        if got.dtype.kind in "fc":
+            return bool(numpy.allclose(got, wanted, rtol=1e-6, atol=1e-6, equal_nan=True))
+        if got.dtype.kind in "biu":
+            return bool(numpy.array_equal(got, wanted))
+        return False
+    if numpy is not None and isinstance(got, numpy.generic):
+        return type(wanted) is kind and _same(numpy.asarray(got), numpy.asarray(wanted), depth + 1)
+    if kind is not type(wanted):
+        return False
+    if kind is float:
+        return (got != got and wanted != wanted) or abs(got - wanted) <= 1e-6 + 1e-6 * abs(wanted)
+    if kind in (bool, int, str, type(None)):
+        return got == wanted
+    if kind in (list, tuple):
+        return _len(got) == _len(wanted) and all(_same(a, b, depth + 1) for a, b in _zip(got, wanted))
+    if kind is dict:
+        keys = list(got)
+        return (all(type(k) in (str, int) for k in keys) and keys == list(wanted)
+                and all(_same(got[k], wanted[k], depth + 1) for k in keys))
+    return False
+
+
+# The judge checks that look at one result the test got, as a plain ``assert`` does (not
+# ``assert_batched``, whose own calls on single items are not the failing ones).
+_RESULT_CHECKS = ("assert_true", "assert_finite", "assert_shape", "assert_array", "assert_dtype", "as_float_array")
+
+
+def _compares_results(exc: BaseException, tests_filename: str) -> bool:
+    """A failure whose results may be told by the mutants' on every call of the test: raised by
+    the test's own code (an ``assert``) or by a judge check of one result (_RESULT_CHECKS)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code
+    if code.co_filename == tests_filename:
+        return True
+    judge = _modules.get("judge")
+    return (judge is not None and tb.tb_frame.f_globals is getattr(judge, "__dict__", None)
+            and code.co_name in _RESULT_CHECKS)
+
+
+def _use_mutants(hints) -> None:
+    """Let ``judge``'s comparisons ask ``hints`` (None: no mutants) when they fail: before the
+    snapshot is taken, so restoring it keeps this."""
+    use = vars(sys.modules.get("judge") or types).get("use_mutant_outputs")  # none without NumPy
+    if use is not None:
+        use(hints.outputs_for if hints else None)
 
 
 def _broken_tests_report(exc: Exception, tests_filename: str) -> dict:
@@ -567,7 +839,7 @@ def _verdict(tests: list[dict], error) -> str:
 
 
 def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_FILE,
-          on_event=None, load=None, protect_inputs: bool = True) -> dict:
+          on_event=None, load=None, protect_inputs: bool = True, mutants=None) -> dict:
     """Grade ``code`` against ``tests_source``; return a Report (``report.schema.json``).
 
     ``on_event`` (optional) receives ``{"type": "test_start", "name", "title"}`` before each
@@ -577,8 +849,12 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     in another process and returns a namespace of proxies (``staticjudge/grading/``).
     ``protect_inputs=False``: the learner's functions get the tests' own arrays, writable
     (``_input_guard``); only ``check`` grades so.
+    ``mutants`` (optional): the problem's mutants, ``[{"name", "description", "code"}]``; a
+    failed check whose result matches what one of them returns on the same inputs gets its
+    description as hint (``MutantHints``). Run only when a check fails.
     """
     entries = list(entries)
+    hints = MutantHints(mutants) if mutants else None
     emit = on_event or (lambda _event: None)
     out = CappedOutput(on_write=lambda text: emit({"type": "stdout", "text": text}))
     saved_stdout, saved_stderr = sys.stdout, sys.stderr
@@ -591,8 +867,9 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
             test_module, tests = _load_tests(tests_source, tests_filename)
         except Exception as exc:  # the author's mistake, not the learner's
             return _broken_tests_report(exc, tests_filename)
+        _use_mutants(hints)
         snapshot = Snapshot(_protected_namespaces(test_module))
-        guard = _input_guard(snapshot, protect_inputs)
+        guard = _input_guard(snapshot, protect_inputs, hints)
         try:
             namespace = (load or load_learner_code)(code)
         except TimeUp:
@@ -603,7 +880,7 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
         if error is None:
             for name, title, fn in tests:
                 emit({"type": "test_start", "name": name, "title": title})
-                results.append(_run_one(name, title, fn, namespace, entries, tests_filename, guard))
+                results.append(_run_one(name, title, fn, namespace, entries, tests_filename, guard, hints))
                 snapshot.restore()
                 emit({"type": "test_end", "result": results[-1]})
         else:
@@ -614,6 +891,7 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     finally:
         if snapshot is not None:
             snapshot.restore()
+        _use_mutants(None)
         sys.stdout, sys.stderr = saved_stdout, saved_stderr
     passed = sum(1 for r in results if r["status"] == PASS)
     return {
@@ -747,9 +1025,11 @@ def run_script(code: str, *, on_event=None) -> dict:
             "stdout_truncated": bool(out.dropped), "error": error}
 
 
-def grade_json(code: str, tests_source: str, entries_json: str, on_event=None) -> str:
-    """JSON in, JSON out: the entry point the browser worker calls."""
-    return json.dumps(grade(code, tests_source, json.loads(entries_json), on_event=on_event))
+def grade_json(code: str, tests_source: str, entries_json: str, on_event=None, mutants_json: str | None = None) -> str:
+    """JSON in, JSON out: the entry point the browser worker calls (``mutants_json``: the
+    problem's mutants, see ``grade``)."""
+    return json.dumps(grade(code, tests_source, json.loads(entries_json), on_event=on_event,
+                            mutants=json.loads(mutants_json) if mutants_json else None))
 
 
 def run_script_json(code: str, on_event=None) -> str:

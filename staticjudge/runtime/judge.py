@@ -53,6 +53,17 @@ __all__ = ["CheckFailed", "with_hint", "assert_close", "assert_equal", "assert_s
            "as_float_array", "fmt"]
 
 
+# Set by the harness for a run with the problem's mutants (``use_mutant_outputs``).
+_mutant_outputs = None
+
+
+def use_mutant_outputs(provider) -> None:
+    """For the harness, not for tests: ``provider(got)`` lists ``(description, output)``, each of
+    the problem's mutants' output on the inputs of the call that returned ``got``
+    (``harness.MutantHints.outputs_for``); None: no mutants. Asked only when a comparison fails."""
+    global _mutant_outputs
+    _mutant_outputs = provider
+
 PICTURE_MAX = 64  # rows and columns of the largest 2-D slice a failure carries as a picture
 
 
@@ -442,7 +453,7 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     expected = _asarray(expected, dtype=_float64)
     if array.shape != expected.shape:
         message = f"{name} has shape {array.shape}, expected {expected.shape}"
-        raise CheckFailed(message, _mistake_hint(array, mistakes, rtol, atol))
+        raise CheckFailed(message, _mistake_hint(array, mistakes, rtol, atol, got))
     if _all_close_and_finite(array, expected, rtol, atol):
         return
     close = _isclose(array, expected, rtol=rtol, atol=atol, equal_nan=True)
@@ -456,7 +467,7 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
         kind = "NaN" if _isnan(array[index]) else "inf"
         message = (f"{name} has {kind} at index {index} where {fmt(expected[index])} was expected "
                    f"({int(got_bad.sum())} non-finite value(s) in all)")
-        hint = _mistake_hint(array, mistakes, rtol, atol)
+        hint = _mistake_hint(array, mistakes, rtol, atol, got, expected)
         if kind == "NaN" and not hint:
             message += "; exp() of large numbers overflows: subtract the row max before exponentiating"
         raise CheckFailed(message, hint, picture)
@@ -470,7 +481,7 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
                f"{_allowed(rtol, atol)}")
     if array.size <= 16:
         message += f"\n  got:      {fmt(array)}\n  expected: {fmt(expected)}"
-    hint = _mistake_hint(array, mistakes, rtol, atol)
+    hint = _mistake_hint(array, mistakes, rtol, atol, got, expected)
     if not hint:
         decimals = _rounded_decimals(array, expected, own)
         if decimals is not None:
@@ -479,8 +490,13 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
     raise CheckFailed(message, hint, picture)
 
 
-def _mistake_hint(array, mistakes, rtol, atol) -> str | None:
-    """The hint of the first known mistake whose output ``array`` matches, or None."""
+def _mistake_hint(array, mistakes, rtol, atol, got=None, expected=None) -> str | None:
+    """The hint of the first known mistake whose output ``array`` matches, or None.
+
+    The test's own ``mistakes`` first; then the problem's mutants (``_mutant_outputs``): the
+    description of the one whose output on the same inputs as ``got`` matches, unless that
+    output matches ``expected`` too (a mutant right on these inputs shows no mistake); none
+    when the outputs of several mistakes match (the result cannot tell which it is)."""
     if callable(mistakes):  # computed only when a check fails, so passing runs stay fast
         mistakes = mistakes()
     for hint, wrong in (mistakes or {}).items():
@@ -489,7 +505,18 @@ def _mistake_hint(array, mistakes, rtol, atol) -> str | None:
                 return hint
         except (TypeError, ValueError):
             continue
-    return None
+    provider = _mutant_outputs
+    if provider is None:
+        return None
+    found = set()
+    for hint, wrong in provider(got):
+        try:
+            if _matches(array, wrong, rtol, atol) and not (
+                    expected is not None and _matches(_asarray(expected, dtype=_float64), wrong, rtol, atol)):
+                found.add(hint)
+        except (TypeError, ValueError):
+            continue
+    return found.pop() if len(found) == 1 else None
 
 
 def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | None = None,
@@ -525,7 +552,11 @@ def assert_equal(got, expected, *, name: str = "your result", dtype_kind: str | 
             message += f"\n  got:\n{fmt(array)}\n  expected:\n{fmt(expected)}"
         hint = None
         if array.dtype.kind in "fiub":
-            hint = _mistake_hint(array.astype(_float64), mistakes, 0.0, 0.0)
+            try:
+                wanted = _asarray(expected, dtype=_float64)
+            except (TypeError, ValueError):
+                wanted = None
+            hint = _mistake_hint(array.astype(_float64), mistakes, 0.0, 0.0, got, wanted)
         # -inf == -inf is equal here; NaN never is (as ``==`` says), so NaN cells are outlined.
         picture = _picture(array, expected, ~same, picture_kind(array.dtype, expected.dtype), name)
         raise CheckFailed(message, hint, picture)

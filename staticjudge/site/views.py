@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..content import markup
-from ..model import Problem, problem_hash
+from ..model import Problem, mutant_data, problem_hash
 from ..project import SiteConfig
 
 GENERATOR = f"staticjudge {__version__}"
@@ -31,6 +31,9 @@ def problem_data(problem: Problem) -> dict:
         "tests": [{"name": t.name, "title": t.title} for t in problem.tests],
         "tests_source": problem.tests_source,
         "hash": problem_hash(problem),  # carried into exported answers (classroom/answers.py)
+        # known-wrong code with learner-facing descriptions: run when a check fails, to name the
+        # mistake (harness.MutantHints); the solution is never shipped
+        "mutants": mutant_data(problem),
     }
 
 

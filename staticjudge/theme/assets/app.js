@@ -27,7 +27,7 @@ const results = new ResultsView($("results"), (line) => editor.goToLine(line), (
 const store = new Store(new URL("../", import.meta.url));
 const lms = connectProblem(slug, notify); // inside a SCORM package's LMS session, else null
 
-let data = null; // problem.json: entry, starter, tests, tests_source, time_limit, packages
+let data = null; // problem.json: entry, starter, tests, tests_source, time_limit, packages, mutants
 let editor = null;
 let busy = false;
 
@@ -77,7 +77,7 @@ async function run(kind) {
   if (kind === "grade") results.start(data.tests, waiting || "Running the tests…");
   else results.start([], waiting || "Running your code…");
   const report = await python.run({
-    kind, code, tests_source: data.tests_source, entries: data.entry, tests: data.tests,
+    kind, code, tests_source: data.tests_source, entries: data.entry, tests: data.tests, mutants: data.mutants,
     timeLimit: data.time_limit, onEvent: (message) => results.event(message),
   });
   setBusy(false);

@@ -162,7 +162,8 @@ export class PythonRunner {
   }
 
   /**
-   * Run a job: {kind: "grade"|"script"|"shapes", code, tests_source, entries, tests, timeLimit, onEvent}.
+   * Run a job: {kind: "grade"|"script"|"shapes", code, tests_source, entries, tests, timeLimit, onEvent};
+   * a "grade" job may carry the problem's mutants ([{name, description, code, entries}]) for hints.
    * Resolves with a Report, or with null when a newer job replaced this one in the queue.
    */
   run(job) {
@@ -202,7 +203,7 @@ export class PythonRunner {
     this.pending = null;
     const message = job.kind === "grade" || job.kind === "shapes"
       ? { type: job.kind, id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries,
-        time_limit: job.timeLimit, ...(job.kind === "shapes" ? { test: job.test } : {}) }
+        time_limit: job.timeLimit, ...(job.kind === "shapes" ? { test: job.test } : { mutants: job.mutants || [] }) }
       : { type: "script", id: job.id, code: job.code, time_limit: job.timeLimit };
     this.active.worker.postMessage(message);
     performance.mark("staticjudge:run-started");

@@ -9,7 +9,10 @@
 //     {type: "warm", code, tests_source, entries}    optional, once: the problem's starter code and
 //                                                    hidden tests, graded in the background to warm
 //                                                    up (warmup.py), with stand-ins and the starter
-//     {type: "grade", id, code, tests_source, entries: [name, …], time_limit}
+//     {type: "grade", id, code, tests_source, entries: [name, …], time_limit, mutants}
+//                                                    mutants: the problem's, [{name, description,
+//                                                    code, entries}], run only when a check fails
+//                                                    to name its mistake (harness.MutantHints)
 //     {type: "script", id, code, time_limit}         run the code as a script, no grading
 //                                                    time_limit: seconds for the whole run
 //     {type: "shapes", id, code, tests_source, entries, test, time_limit}
@@ -68,7 +71,7 @@ const HOME = "/home/pyodide";
 const runtimeUrl = new URL("runtime.json", import.meta.url);
 
 let pyodide = null;
-let bridge = null; // Python functions: grade(code, tests, entries_json, emit), script(code, emit), warm(…), shapes(…)
+let bridge = null; // Python functions: grade(code, tests, entries_json, emit, mutants_json), script(code, emit), warm(…), shapes(…)
 let packagesWanted;
 const packagesGiven = new Promise((resolve) => { packagesWanted = resolve; });
 const queue = [];
@@ -374,7 +377,7 @@ function runJob(job) {
       return;
     }
     const reportJson = job.type === "grade"
-      ? bridge.grade(job.code, job.tests_source, JSON.stringify(job.entries), emit)
+      ? bridge.grade(job.code, job.tests_source, JSON.stringify(job.entries), emit, JSON.stringify(job.mutants || []))
       : bridge.script(job.code, emit);
     post({ type: "report", id: job.id, report: JSON.parse(reportJson) });
   } catch (error) {
