@@ -31,14 +31,14 @@ def course_folder(problem: Problem):
 def grade(problem: Problem, code: str, *, separate_learner: bool = True) -> dict:
     """The Report of ``code`` against ``problem``'s hidden tests (runtime/report.schema.json)."""
     return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
-                        separate_learner=separate_learner, course=course_folder(problem))
+                        separate_learner=separate_learner, course=course_folder(problem), tolerance=problem.tolerance)
 
 
 def trace_shapes(problem: Problem, code: str, test: str | None = None) -> dict:
     """The shapes each line of ``code`` assigned while the hidden test ``test`` (else the first
     that fails) ran: ``harness.trace_shapes``'s result."""
     return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
-                        mode="shapes", test=test, course=course_folder(problem))
+                        mode="shapes", test=test, course=course_folder(problem), tolerance=problem.tolerance)
 
 
 def grade_many(problem: Problem, codes: list[str], workers: int | None = None) -> list[dict]:

@@ -274,7 +274,8 @@ class LearnerRun:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, on_event) -> dict:
+def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, on_event,
+                           tolerance: dict | None = None) -> dict:
     """Runs in the (forked) tests' process: the harness, with the learner's code elsewhere.
 
     The code's text is registered (never compiled or run here) so that the judge's diagnoses can
@@ -283,13 +284,14 @@ def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, en
     sandbox.protect_grader()
     harness.register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
-    return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load)
+    return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load, tolerance=tolerance)
 
 
-def shapes_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, test, time_limit) -> dict:
+def shapes_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, test, time_limit,
+                            tolerance: dict | None = None) -> dict:
     """``harness.trace_shapes`` in the (forked) tests' process, tracing in the learner's process."""
     sandbox.protect_grader()
     harness.register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
     return harness.trace_shapes("", tests_source, entries, test=test, time_limit=time_limit,
-                                load=proxy.load, tracer=RemoteTracer(proxy))
+                                load=proxy.load, tracer=RemoteTracer(proxy), tolerance=tolerance)

@@ -162,7 +162,8 @@ export class PythonRunner {
   }
 
   /**
-   * Run a job: {kind: "grade"|"script"|"shapes", code, tests_source, entries, tests, timeLimit, onEvent}.
+   * Run a job: {kind: "grade"|"script"|"shapes", code, tests_source, entries, tolerance, tests, timeLimit, onEvent}
+   * (tolerance: problem.json's, the problem's declared tolerance, or null).
    * Resolves with a Report, or with null when a newer job replaced this one in the queue.
    */
   run(job) {
@@ -179,8 +180,8 @@ export class PythonRunner {
    * learner's lines traced. Queued and time-limited like run(); resolves with trace_shapes'
    * result {test, lines, raised, calls, call, stopped, error}, or null when a newer job replaced it.
    */
-  shapes({ code, tests_source, entries, test = null, timeLimit }) {
-    return this.run({ kind: "shapes", code, tests_source, entries, test, tests: [], timeLimit });
+  shapes({ code, tests_source, entries, tolerance = null, test = null, timeLimit }) {
+    return this.run({ kind: "shapes", code, tests_source, entries, tolerance, test, tests: [], timeLimit });
   }
 
   /** Stop for good (the page cannot run anything, e.g. its problem data did not load). */
@@ -202,7 +203,7 @@ export class PythonRunner {
     this.pending = null;
     const message = job.kind === "grade" || job.kind === "shapes"
       ? { type: job.kind, id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries,
-        time_limit: job.timeLimit, ...(job.kind === "shapes" ? { test: job.test } : {}) }
+        tolerance: job.tolerance ?? null, time_limit: job.timeLimit, ...(job.kind === "shapes" ? { test: job.test } : {}) }
       : { type: "script", id: job.id, code: job.code, time_limit: job.timeLimit };
     this.active.worker.postMessage(message);
     performance.mark("staticjudge:run-started");
