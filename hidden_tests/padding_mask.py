@@ -3,7 +3,7 @@ import numpy as np
 import re
 import traceback
 
-from judge import (as_float_array, assert_close, assert_dtype, assert_equal, assert_inputs_unchanged, assert_shape,
+from judge import (tolerance, as_float_array, assert_close, assert_dtype, assert_equal, assert_inputs_unchanged, assert_shape,
                    assert_true, batch_cause)
 
 
@@ -80,9 +80,9 @@ def call(attention_with_padding, Q, K, V, keep):
         raise AssertionError(f"ValueError: {str(exc).strip()}\n  Hint: {hint}") from None
 
 
-def check(attention_with_padding, Q, K, V, keep, **tolerance):
+def check(attention_with_padding, Q, K, V, keep, **options):
     got = call(attention_with_padding, Q, K, V, keep)
-    assert_close(got, reference(Q, K, V, keep), mistakes=lambda: mistakes(Q, K, V, keep), **tolerance)
+    assert_close(got, reference(Q, K, V, keep), mistakes=lambda: mistakes(Q, K, V, keep), **options)
     return got
 
 
@@ -192,7 +192,7 @@ def test_float32_inputs(attention_with_padding):
     Guards: dtype
     """
     Q, K, V = random_qkv(2, 4, 6, d_k=4, d_v=3, seed=6, dtype=np.float32)
-    got = check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), rtol=1e-4, atol=1e-5)
+    got = check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), **tolerance("float32"))
     assert_dtype(got, np.float64)
 
 

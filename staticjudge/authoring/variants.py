@@ -6,7 +6,9 @@ within the tolerance the problem declares (front matter ``tolerance:``, else jud
 each float moved by ``FRACTION`` × (atol + rtol·|value|), upwards, downwards, or by a
 deterministic ± pattern that changes from call to call (so two results that should agree differ
 as much as the tolerance lets them). Zeros, infinities and NaN stay exact, and so do booleans,
-integers and anything not a float; a problem that declares ``{rtol: 0, atol: 0}`` (bit for bit)
+integers and anything not a float, and a value equal to one of the call's own float inputs (a
+copy, not a computation: a cache's carried-over rows, an output that is exactly ``V``; a statement
+promises those exact); a problem that declares ``{rtol: 0, atol: 0}`` (bit for bit)
 has no variant. A test that fails one asks for more than its statement states.
 
 The variant is code: the solution's own source with a few lines appended that wrap its entry
@@ -42,24 +44,37 @@ def _allowed_variant(entry, rtol, atol, fraction, pattern):
         rng = numpy.random.default_rng(1000 + state["calls"])
         return rng.choice((-1.0, 1.0), size=shape)
 
-    def move(value):
+    def floats(value, found):
+        if isinstance(value, numpy.ndarray) and value.dtype.kind == "f":
+            found.append(value.astype(numpy.float64).ravel())
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                floats(item, found)
+        elif isinstance(value, dict):
+            for item in value.values():
+                floats(item, found)
+        return found
+
+    def move(value, copied):
         if isinstance(value, numpy.ndarray) and value.dtype.kind == "f":
             moved = numpy.array(value, copy=True)
             free = numpy.isfinite(value) & (value != 0)
+            if copied.size:
+                free &= ~numpy.isin(value.astype(numpy.float64), copied)
             wide = value.astype(numpy.float64)
             shifted = wide + signs(value.shape) * fraction * (atol + rtol * numpy.abs(wide))
             moved[free] = shifted[free]
             return moved
         if isinstance(value, numpy.floating):
-            return type(value)(move(numpy.asarray(value))[()])
+            return type(value)(move(numpy.asarray(value), copied)[()])
         if isinstance(value, float) and numpy.isfinite(value) and value != 0:
-            return float(move(numpy.asarray(value))[()])
+            return float(move(numpy.asarray(value), copied)[()])
         if isinstance(value, tuple) and not hasattr(value, "_fields"):
-            return tuple(move(v) for v in value)
+            return tuple(move(v, copied) for v in value)
         if isinstance(value, list):
-            return [move(v) for v in value]
+            return [move(v, copied) for v in value]
         if isinstance(value, dict):
-            return {k: move(v) for k, v in value.items()}
+            return {k: move(v, copied) for k, v in value.items()}
         return value
 
     def wrap(fn):
@@ -73,7 +88,8 @@ def _allowed_variant(entry, rtol, atol, fraction, pattern):
             if state["depth"]:  # called by another entry function: moved once, where it returns
                 return result
             state["calls"] += 1
-            return move(result)
+            inputs = floats([list(args), list(kwargs.values())], [])
+            return move(result, numpy.concatenate(inputs) if inputs else numpy.empty(0))
         return variant
 
     for name in entry:
