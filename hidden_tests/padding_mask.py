@@ -4,7 +4,7 @@ import re
 import traceback
 
 from judge import (tolerance, as_float_array, assert_close, assert_dtype, assert_equal, assert_inputs_unchanged, assert_shape,
-                   assert_true, batch_cause)
+                   assert_true, batch_cause, with_hint)
 
 
 def ref_padding_mask(lengths, S):
@@ -166,6 +166,25 @@ def test_padding_cannot_change_output(attention_with_padding):
     V2 = np.where(keep[:, :, None], V, 1000 * rng.standard_normal(V.shape))
     assert_close(call(attention_with_padding, Q, K2, V2, keep), reference(Q, K, V, keep),
                  mistakes=lambda: mistakes(Q, K2, V2, keep))
+
+
+def test_padded_key_scoring_far_above_real_keys(attention_with_padding):
+    """A padded key scoring about 750 above every real key changes nothing
+
+    Guards: padded_scores_ignored
+    """
+    rng = np.random.default_rng(12)
+    Q = np.array([[[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]]])
+    real = 0.5 * rng.standard_normal((1, 3, 2))
+    K = np.concatenate([real, [[[1060.0, 0.0]]]], axis=1)  # its score: 1060 / sqrt(2), about 750
+    V = np.concatenate([rng.standard_normal((1, 3, 2)), [[[1000.0, -1000.0]]]], axis=1)
+    keep = np.array([[True, True, True, False]])
+    try:
+        check(attention_with_padding, Q, K, V, keep)
+    except AssertionError as exc:
+        raise with_hint(exc, "the padded key 3 scores about 750 above every real key here, so a maximum "
+                        "taken over all keys makes every real weight exp(-750) = 0: block the padded keys "
+                        "in the scores (-inf) before taking each row's maximum and the softmax") from None
 
 
 def test_any_boolean_pattern(attention_with_padding):
