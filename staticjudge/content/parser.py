@@ -182,10 +182,10 @@ def _tolerance(value, fail) -> dict:
     def pair(entry, where):
         if not isinstance(entry, dict) or set(entry) != {"rtol", "atol"}:
             fail(f"{where} must give rtol and atol, and nothing else: {TOLERANCE_FORM}")
-        return {k: _tolerance_number(entry[k], fail, f"{where}'s {k}" if where != "it" else k)
+        return {k: _tolerance_number(entry[k], fail, f"{where}'s {k}" if where != "the tolerance" else k)
                 for k in ("rtol", "atol")}
 
-    base = pair({k: v for k, v in value.items() if k in ("rtol", "atol")}, "it")
+    base = pair({k: v for k, v in value.items() if k in ("rtol", "atol")}, "the tolerance")
     for key, entry in value.items():
         if key in ("rtol", "atol"):
             continue
