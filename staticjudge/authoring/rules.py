@@ -246,7 +246,8 @@ def tolerance_errors(problem: Problem) -> list[ProblemError]:
         if value in reported or _is_stated(value, stated):
             continue
         reported.add(value)
-        how = (f"assert_close here compares with its default {name}={spelled(value)}" if default
+        how = (f"the tests compare here with the default {name}={spelled(value)} (assert_close's, or "
+               "tolerance()'s)" if default
                else f"this test compares to within {name}={spelled(value)}")
         state = "say that results must match exactly" if value == 0 else f"state {spelled(value)}"
         errors.append(ProblemError(problem.tests_path, line, f"{how}, a tolerance the statement never states: "
