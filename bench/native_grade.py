@@ -31,11 +31,11 @@ def native_times(runs: int, root: Path = ROOT, only: set[str] | None = None) -> 
     for problem in problems:
         if only and problem.slug not in only:
             continue
-        harness.grade(problem.solution.code, problem.tests_source, problem.entry)  # warm-up
+        harness.grade(problem.solution.code, problem.tests_source, problem.entry, tolerance=problem.tolerance)  # warm-up
         samples = []
         for _ in range(runs):
             started = time.perf_counter()
-            report = harness.grade(problem.solution.code, problem.tests_source, problem.entry)
+            report = harness.grade(problem.solution.code, problem.tests_source, problem.entry, tolerance=problem.tolerance)
             samples.append(1000 * (time.perf_counter() - started))
             assert report["status"] == "pass", problem.slug
         times[problem.slug] = statistics.median(samples)

@@ -1,6 +1,13 @@
 import numpy as np
 
-from judge import assert_close, assert_inputs_unchanged, assert_shape, assert_true
+from judge import tolerance, assert_close, assert_inputs_unchanged, assert_shape, assert_true
+
+
+def band(low, high):
+    """[low, high] widened by the declared tolerance (atol + rtol·|bound|): a result within it of
+    a value in range passes."""
+    t = tolerance()
+    return low - (t["atol"] + t["rtol"] * np.abs(low)), high + (t["atol"] + t["rtol"] * np.abs(high))
 
 
 def _softmax(s, axis=-1):
@@ -55,9 +62,9 @@ def mistakes(Q, K, V, mask=None):
     return found
 
 
-def check(attention, Q, K, V, mask=None, **tolerance):
+def check(attention, Q, K, V, mask=None, **options):
     got = attention(Q, K, V) if mask is None else attention(Q, K, V, mask=mask)
-    assert_close(got, reference(Q, K, V, mask), mistakes=lambda: mistakes(Q, K, V, mask), **tolerance)
+    assert_close(got, reference(Q, K, V, mask), mistakes=lambda: mistakes(Q, K, V, mask), **options)
     return got
 
 
@@ -142,9 +149,10 @@ def test_rows_are_convex_combinations(attention):
     out = np.asarray(attention(Q, K, V, mask=mask), dtype=np.float64)
     assert_shape(out, V.shape)
     for i in range(6):
-        low, high = V[: i + 1].min(axis=0) - 1e-9, V[: i + 1].max(axis=0) + 1e-9
-        assert_true(np.all((out[i] >= low) & (out[i] <= high)),
-                    lambda: f"output row {i} is {out[i]}, outside the range {low + 1e-9} .. {high - 1e-9} of "
+        low, high = V[: i + 1].min(axis=0), V[: i + 1].max(axis=0)
+        wide_low, wide_high = band(low, high)
+        assert_true(np.all((out[i] >= wide_low) & (out[i] <= wide_high)),
+                    lambda: f"output row {i} is {out[i]}, outside the range {low} .. {high} of "
                     f"the rows of V it may attend to (rows 0..{i}); its weights must be non-negative, "
                     "zero on blocked keys and sum to 1 (mask the scores before the softmax)")
 
@@ -181,8 +189,8 @@ def test_float32_inputs(attention):
     """
     Q, K, V = random_qkv(6, 4, 5, seed=11, dtype=np.float32)
     mask = np.tril(np.ones((6, 6), dtype=bool))
-    check(attention, Q, K, V, rtol=1e-4, atol=1e-5)
-    check(attention, Q, K, V, mask=mask, rtol=1e-4, atol=1e-5)
+    check(attention, Q, K, V, **tolerance("float32"))
+    check(attention, Q, K, V, mask=mask, **tolerance("float32"))
 
 
 def test_inputs_not_mutated(attention):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_dtype, assert_shape
+from judge import tolerance, assert_close, assert_dtype, assert_shape
 
 
 def _softmax(s, axis=-1):
@@ -88,13 +88,13 @@ def random_problem(B, T, S, E, seed, dtype=np.float64, scale=1.0):
     return x_dec, enc, params
 
 
-def check(cross_attention, x_dec, enc, params, H, mask=None, **tolerance):
+def check(cross_attention, x_dec, enc, params, H, mask=None, **options):
     if mask is None:
         got = cross_attention(x_dec, enc, params, H)
     else:
         got = cross_attention(x_dec, enc, params, H, key_padding_mask=mask)
     assert_close(got, reference(x_dec, enc, params, H, mask), mistakes=lambda: mistakes(x_dec, enc, params, H, mask),
-                 **tolerance)
+                 **options)
     return got
 
 
@@ -214,5 +214,5 @@ def test_float32_inputs(cross_attention):
     """
     x_dec, enc, params = random_problem(B=2, T=3, S=4, E=8, seed=11, dtype=np.float32)
     got = check(cross_attention, x_dec, enc, params, 2, np.array([[True, True, False, True], [True] * 4]),
-                rtol=1e-4, atol=1e-5)
+                **tolerance("float32"))
     assert_dtype(got, np.float64)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_dtype, assert_shape
+from judge import tolerance, assert_close, assert_dtype, assert_shape
 
 
 def _softmax(s):
@@ -80,10 +80,10 @@ def random_problem(B, T, E, H, G, seed, dtype=np.float64, scale=1.0):
     return x, params
 
 
-def check(gqa, x, params, H, G, mask=None, **tolerance):
+def check(gqa, x, params, H, G, mask=None, **options):
     got = gqa(x, params, H, G) if mask is None else gqa(x, params, H, G, mask=mask)
     assert_close(got, reference(x, params, H, G, mask), mistakes=lambda: mistakes(x, params, H, G, mask),
-                 **tolerance)
+                 **options)
     return got
 
 
@@ -182,5 +182,5 @@ def test_float32_inputs(grouped_query_attention):
     """
     x, params = random_problem(B=2, T=4, E=8, H=4, G=2, seed=9, dtype=np.float32)
     got = check(grouped_query_attention, x, params, 4, 2, np.tril(np.ones((4, 4), dtype=bool)),
-                rtol=1e-4, atol=1e-5)
+                **tolerance("float32"))
     assert_dtype(got, np.float64)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_dtype, assert_shape, assert_true
+from judge import tolerance, assert_close, assert_dtype, assert_shape, assert_true
 
 
 def _softmax(s):
@@ -80,13 +80,13 @@ def decode(decode_step, x, params, H, cache=None):
     return np.stack(ys, axis=1), cache
 
 
-def check_cache(cache, x, params, H, what="the cache", **tolerance):
+def check_cache(cache, x, params, H, what="the cache", **options):
     B, T, E = x.shape
     for n in "kv":
         expected = _heads(np.asarray(x, dtype=np.float64) @ params[f"W_{n}"] + params[f"b_{n}"], H)
         got = cache[n]
         assert_shape(got, expected.shape, name=f'{what}["{n}"]')
-        assert_close(got, expected, name=f'{what}["{n}"]', **tolerance, mistakes=lambda: {
+        assert_close(got, expected, name=f'{what}["{n}"]', **options, mistakes=lambda: {
             "the positions look reversed: append the new token at the end of axis 2 "
             "(np.concatenate([old, new], axis=2))": expected[:, :, ::-1]})
 
@@ -129,7 +129,7 @@ def test_matches_full_causal_attention(decode_step):
     """
     x, params = random_problem(B=2, T=7, E=12, seed=3)
     ys, _ = decode(decode_step, x, params, 3)
-    assert_close(ys, reference(x, params, 3), mistakes=lambda: mistakes(x, params, 3))
+    assert_close(ys, reference(x, params, 3), mistakes=lambda: mistakes(x, params, 3), **tolerance("decoding"))
 
 
 def test_continues_from_prompt_cache(decode_step):
@@ -142,7 +142,7 @@ def test_continues_from_prompt_cache(decode_step):
     cache = {n: _heads(prompt @ params[f"W_{n}"] + params[f"b_{n}"], 2) for n in "kv"}
     ys, cache = decode(decode_step, x[:, 4:], params, 2, cache)
     full = reference(x, params, 2)
-    assert_close(ys, full[:, 4:], name="your output for tokens 4-6",
+    assert_close(ys, full[:, 4:], name="your output for tokens 4-6", **tolerance("decoding"),
                  mistakes=lambda: {m: w[:, 4:] for m, w in mistakes(x, params, 2).items()})
     check_cache(cache, x, params, 2, what="the final cache")
 
@@ -160,16 +160,16 @@ def test_branches_are_independent(decode_step):
     y_a_again, _ = decode_step(x[:, 4], params, 2, cache)
     expected_a = reference(x, params, 2)[:, 4]
     expected_b = reference(np.concatenate([x[:, :4], other], axis=1), params, 2)[:, 4]
-    assert_close(y_a, expected_a, name="the continuation with token A")
-    assert_close(y_b, expected_b, name="the continuation with token B from the same cache")
-    assert_close(y_a_again, expected_a, name="token A decoded again from the same cache")
+    assert_close(y_a, expected_a, name="the continuation with token A", **tolerance("decoding"))
+    assert_close(y_b, expected_b, name="the continuation with token B from the same cache", **tolerance("decoding"))
+    assert_close(y_a_again, expected_a, name="token A decoded again from the same cache", **tolerance("decoding"))
 
 
 def test_large_inputs_stay_finite(decode_step):
     """Large scores do not overflow (subtract the max before exponentiating)"""
     x, params = random_problem(B=1, T=5, E=8, seed=7, scale=40.0)
     ys, _ = decode(decode_step, x, params, 2)
-    assert_close(ys, reference(x, params, 2), mistakes=lambda: mistakes(x, params, 2))
+    assert_close(ys, reference(x, params, 2), mistakes=lambda: mistakes(x, params, 2), **tolerance("decoding"))
 
 
 def test_float32_inputs(decode_step):
@@ -179,8 +179,8 @@ def test_float32_inputs(decode_step):
     """
     x, params = random_problem(B=2, T=4, E=8, seed=8, dtype=np.float32)
     ys, cache = decode(decode_step, x, params, 4)
-    assert_close(ys, reference(x, params, 4), rtol=1e-4, atol=1e-5, mistakes=lambda: mistakes(x, params, 4))
-    check_cache(cache, x, params, 4, rtol=1e-4, atol=1e-5)
+    assert_close(ys, reference(x, params, 4), **tolerance("float32"), mistakes=lambda: mistakes(x, params, 4))
+    check_cache(cache, x, params, 4, **tolerance("float32"))
     y_t, _ = decode_step(x[:, 0], params, 4)
     assert_dtype(y_t, np.float64, name="y_t")
     for n in "kv":

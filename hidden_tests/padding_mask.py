@@ -3,8 +3,8 @@ import numpy as np
 import re
 import traceback
 
-from judge import (as_float_array, assert_close, assert_dtype, assert_equal, assert_inputs_unchanged, assert_shape,
-                   assert_true, batch_cause)
+from judge import (tolerance, as_float_array, assert_close, assert_dtype, assert_equal, assert_inputs_unchanged, assert_shape,
+                   assert_true, batch_cause, with_hint)
 
 
 def ref_padding_mask(lengths, S):
@@ -80,9 +80,9 @@ def call(attention_with_padding, Q, K, V, keep):
         raise AssertionError(f"ValueError: {str(exc).strip()}\n  Hint: {hint}") from None
 
 
-def check(attention_with_padding, Q, K, V, keep, **tolerance):
+def check(attention_with_padding, Q, K, V, keep, **options):
     got = call(attention_with_padding, Q, K, V, keep)
-    assert_close(got, reference(Q, K, V, keep), mistakes=lambda: mistakes(Q, K, V, keep), **tolerance)
+    assert_close(got, reference(Q, K, V, keep), mistakes=lambda: mistakes(Q, K, V, keep), **options)
     return got
 
 
@@ -168,6 +168,25 @@ def test_padding_cannot_change_output(attention_with_padding):
                  mistakes=lambda: mistakes(Q, K2, V2, keep))
 
 
+def test_padded_key_scoring_far_above_real_keys(attention_with_padding):
+    """A padded key scoring about 750 above every real key changes nothing
+
+    Guards: padded_scores_ignored
+    """
+    rng = np.random.default_rng(12)
+    Q = np.array([[[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]]])
+    real = 0.5 * rng.standard_normal((1, 3, 2))
+    K = np.concatenate([real, [[[1060.0, 0.0]]]], axis=1)  # its score: 1060 / sqrt(2), about 750
+    V = np.concatenate([rng.standard_normal((1, 3, 2)), [[[1000.0, -1000.0]]]], axis=1)
+    keep = np.array([[True, True, True, False]])
+    try:
+        check(attention_with_padding, Q, K, V, keep)
+    except AssertionError as exc:
+        raise with_hint(exc, "the padded key 3 scores about 750 above every real key here, so a maximum "
+                        "taken over all keys makes every real weight exp(-750) = 0: block the padded keys "
+                        "in the scores (-inf) before taking each row's maximum and the softmax") from None
+
+
 def test_any_boolean_pattern(attention_with_padding):
     """Works for any keep pattern, e.g. padding at the start of a sequence
 
@@ -192,7 +211,7 @@ def test_float32_inputs(attention_with_padding):
     Guards: dtype
     """
     Q, K, V = random_qkv(2, 4, 6, d_k=4, d_v=3, seed=6, dtype=np.float32)
-    got = check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), rtol=1e-4, atol=1e-5)
+    got = check(attention_with_padding, Q, K, V, ref_padding_mask([6, 3], 6), **tolerance("float32"))
     assert_dtype(got, np.float64)
 
 

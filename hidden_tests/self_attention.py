@@ -1,6 +1,13 @@
 import numpy as np
 
-from judge import as_float_array, assert_close, assert_dtype, assert_shape, assert_inputs_unchanged, assert_true
+from judge import tolerance, as_float_array, assert_close, assert_dtype, assert_shape, assert_inputs_unchanged, assert_true
+
+
+def band(low, high):
+    """[low, high] widened by the declared tolerance (atol + rtol·|bound|): a result within it of
+    a value in range passes."""
+    t = tolerance()
+    return low - (t["atol"] + t["rtol"] * np.abs(low)), high + (t["atol"] + t["rtol"] * np.abs(high))
 
 
 def reference(Q, K, V):
@@ -95,7 +102,7 @@ def test_float32_inputs(self_attention):
     """
     Q, K, V = random_qkv(5, 4, 4, seed=6, dtype=np.float32)
     out = self_attention(Q, K, V)
-    assert_close(out, reference(Q, K, V), rtol=1e-4, atol=1e-5)
+    assert_close(out, reference(Q, K, V), **tolerance("float32"))
     assert_dtype(out, np.float64)
 
 
@@ -109,7 +116,7 @@ def test_rows_are_convex_combinations(self_attention):
     for V in (V, np.tile([3.0, -1.0, 0.5, 2.0], (7, 1))):
         out = as_float_array(self_attention(Q, K, V))
         assert_shape(out, V.shape)
-        low, high = V.min(axis=0) - 1e-9, V.max(axis=0) + 1e-9
+        low, high = band(V.min(axis=0), V.max(axis=0))
         assert_true(np.all((out >= low) & (out <= high)),
                     "some output coordinate lies outside the range of that column of V; the weights "
                     "in each row must be non-negative and sum to 1 (softmax over the last axis)")

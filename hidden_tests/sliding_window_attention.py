@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import assert_close, assert_dtype, assert_equal, assert_shape, assert_true, as_float_array, with_hint
+from judge import tolerance, assert_close, assert_dtype, assert_equal, assert_shape, assert_true, as_float_array, with_hint
 
 
 def reference_mask(T, w):
@@ -136,13 +136,13 @@ def test_outside_window_has_no_effect(sliding_window_attention):
 
     for i in (0, 4, 6):
         outside = [j for j in range(T) if not i - w < j <= i]
-        if np.allclose(changed(i, outside), base[i], rtol=1e-9, atol=1e-9):
+        if np.allclose(changed(i, outside), base[i], **tolerance(times=2)):
             continue
         # Some key outside the window leaks into row i: find one to name (only on failure).
         for j in outside:
             row = changed(i, [j])
             where = "later" if j > i else "too far back"
-            assert_true(np.allclose(row, base[i], rtol=1e-9, atol=1e-9),
+            assert_true(np.allclose(row, base[i], **tolerance(times=2)),
                         lambda: f"changing key/value {j} changed output row {i} (from {base[i]} to {row}), but "
                                 f"key {j} is {where} for query {i} with w = {w}: it must get weight 0. The "
                                 f"window is i - w < j <= i; block the scores before the softmax")
@@ -166,5 +166,5 @@ def test_shape_and_float32(sliding_window_attention):
     Q, K, V = random_qkv(6, 5, 2, seed=6, dtype=np.float32)
     out = sliding_window_attention(Q, K, V, 4)
     assert_shape(out, (6, 2))
-    assert_close(out, reference(Q, K, V, 4), rtol=1e-4, atol=1e-5, mistakes=lambda: mistakes(Q, K, V, 4))
+    assert_close(out, reference(Q, K, V, 4), **tolerance("float32"), mistakes=lambda: mistakes(Q, K, V, 4))
     assert_dtype(out, np.float64)

@@ -113,15 +113,19 @@ class Problem:
     packages: tuple[str, ...] = DEFAULT_PACKAGES
     track: str = ""
     summary: str = ""
+    # the front matter's ``tolerance:`` ({"rtol", "atol", <name>: {"rtol", "atol"}}), None: judge's default
+    tolerance: dict | None = field(default=None, compare=False)
     extra: dict = field(default_factory=dict, compare=False)
 
 
 def problem_hash(problem: Problem) -> str:
     """What makes a problem the same problem to grade: statement, entry functions, hidden tests,
-    time limit, packages (not hints, solution or mutants). 32 hex digits."""
+    time limit, packages, declared tolerance (not hints, solution or mutants). 32 hex digits."""
     content = {"slug": problem.slug, "title": problem.title, "statement": problem.statement,
                "entry": list(problem.entry), "tests_source": problem.tests_source,
                "time_limit": problem.time_limit, "packages": list(problem.packages)}
+    if problem.tolerance is not None:  # it decides grades as the tests do
+        content["tolerance"] = problem.tolerance
     data = json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
     return hashlib.sha256(data).hexdigest()[:32]
 

@@ -135,7 +135,7 @@ CASES = [
     # A requirement id misspelt in `## Requirements` is the problem file's mistake ...
     Broken("requirement_id_typo", replace(MD, "- `scaling`:", "- `scalng`:"), MD, "- `scalng`:",
            "requirement `scalng` is claimed by no hidden test, while self_attention.py claims `scaling`, which is "
-           "not declared: test_random_inputs (line 57), test_scaling_large_dk (line 66). If `scaling` is the id "
+           "not declared: test_random_inputs (line 64), test_scaling_large_dk (line 73). If `scaling` is the id "
            "you meant, rename the requirement here"),
     # ... one misspelt in a test's Guards: line is the test's.
     Broken("guards_id_typo", replace(TESTS, "Guards: scaling, key_axis", "Guards: scaling, key_axes"), TESTS,
@@ -206,15 +206,35 @@ CASES = [
     Broken("tests_import_outside_the_browser", replace(TESTS, "import numpy as np\n", "import numpy as np\nimport scipy.special\n"),
            TESTS, "import scipy.special", "hidden tests may import only the standard library, NumPy and `judge`",
            build_fails=False),
-    Broken("tolerance_not_stated", replace(TESTS, "rtol=1e-4, atol=1e-5", "rtol=1e-3, atol=1e-5"), TESTS, "rtol=1e-3",
+    Broken("tolerance_not_stated", replace(TESTS, '**tolerance("float32")', "rtol=1e-3, atol=1e-5"), TESTS, "rtol=1e-3",
            "this test compares to within rtol=1e-3, a tolerance the statement never states", build_fails=False),
     Broken("tolerance_only_given_to_a_name",
-           both(replace(TESTS, "rtol=1e-4, atol=1e-5", "rtol=1e-3, atol=1e-5"),
+           both(replace(TESTS, '**tolerance("float32")', "rtol=1e-3, atol=1e-5"),
                 replace(MD, "Leave `Q`, `K` and `V` unchanged", "(like `eps=1e-3`) Leave `Q`, `K` and `V` unchanged")),
            TESTS, "rtol=1e-3", "state 1e-3 in the statement", build_fails=False),
-    Broken("tolerance_default_not_stated", replace(MD, "to within 1e-6 (absolute and relative)", "closely"), TESTS,
-           "assert_close(self_attention(Q, K, V), reference(Q, K, V), mistakes",
-           "assert_close here compares with its default atol=1e-6", build_fails=False),
+    Broken("tolerance_default_not_stated",
+           both(replace(MD, "tolerance: {rtol: 1e-6, atol: 1e-6, float32: {rtol: 1e-4, atol: 1e-5}}\n", ""),
+                replace(MD, "to within 1e-6 (absolute and relative)", "closely")), TESTS,
+           '    t = tolerance()', "the tests compare here with the default atol=1e-6", build_fails=False),
+    # The front matter's tolerance: is what the statement must state, the tests' defaults and what
+    # the allowed variants move the solution's results by.
+    Broken("tolerance_declared_not_stated", replace(MD, "tolerance: {rtol: 1e-6, atol: 1e-6,", "tolerance: {rtol: 1e-6, atol: 2e-6,"),
+           MD, "tolerance: {rtol: 1e-6, atol: 2e-6", "the front matter declares the tolerance atol: 2e-6, which the "
+           "statement never states", build_fails=False),
+    Broken("tolerance_named_not_declared", replace(TESTS, 'assert_close(out, reference(Q, K, V), **tolerance("float32"))',
+                                                   'assert_close(out, reference(Q, K, V), **tolerance("float16"))'),
+           TESTS, 'tolerance("float16")', "tolerance('float16') asks for a named tolerance the problem does not declare",
+           build_fails=False),
+    Broken("tolerance_bad_declaration", replace(MD, "tolerance: {rtol: 1e-6, atol: 1e-6,", "tolerance: {rtol: 1e-6, atl: 1e-6,"),
+           MD, "tolerance: {rtol: 1e-6, atl: 1e-6", "front-matter key 'tolerance': the tolerance must give rtol "
+           "and atol"),
+    # A test stricter than the statement: the band of 1e-9 around V's range fails the solution with
+    # its results moved by 0.4× the declared 1e-6, an allowed variant.
+    Broken("test_stricter_than_tolerance", replace(TESTS, "low, high = band(V.min(axis=0), V.max(axis=0))",
+                                                   "low, high = V.min(axis=0) - 1e-9, V.max(axis=0) + 1e-9"),
+           TESTS, "def test_rows_are_convex_combinations", "test_rows_are_convex_combinations fails the allowed variant "
+           "'up' of the solution (every float result moved up by 0.4× the tolerance), though the problem declares the "
+           "tolerance rtol=1e-6, atol=1e-6 that the statement states", build_fails=False),
     Broken("float64_promise_without_requirement",
            replace(MD, "- `dtype`: Return a NumPy `float64` array of shape `(T, d_v)`. Inputs may be `float32` or `float64`.",
                    "- `dtype`: Return a NumPy"),

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN from th
 
 def grade(slug: str, code: str) -> dict[str, dict]:
     problem = BY_SLUG[slug]
-    report = harness.grade(code, problem.tests_source, problem.entry)
+    report = harness.grade(code, problem.tests_source, problem.entry, tolerance=problem.tolerance)
     assert report["error"] is None, report["error"]
     return {t["name"]: t for t in report["tests"]}
 
@@ -240,7 +240,8 @@ def test_isolated_native_grading_names_the_cause_too():
     problem = BY_SLUG["masked_attention"]
     code = (WRONG / "masked_attention" / "wrong" / "k_dot_T.py").read_text()
     titles = [(t.name, t.title) for t in problem.tests]
-    report = run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles,
+                          tolerance=problem.tolerance)
     tests = {t["name"]: t for t in report["tests"]}
     message = only_the_batch_test_fails(tests)
     assert "because `K.T` reverses all three axes of a 3-D array" in message

@@ -31,7 +31,8 @@ def test_corpus_is_large_and_varied():
 def test_native_verdict(case):
     problem = PROBLEMS[case.problem]
     titles = [(t.name, t.title) for t in problem.tests]
-    report = run_in_child(case.code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = run_in_child(case.code, problem.tests_source, problem.entry, problem.time_limit, titles,
+                          tolerance=problem.tolerance)
     assert not verdict_problems(case, report), "\n".join(verdict_problems(case, report))
 
 
@@ -40,5 +41,6 @@ def test_a_correct_run_after_a_runaway_one_passes():
     titles = [(t.name, t.title) for t in problem.tests]
     runaway = run_in_child("def scale(xs, k):\n    while True: pass\n", problem.tests_source, problem.entry, 1, titles)
     assert runaway["stopped"] == "timeout"
-    good = run_in_child(problem.solution.code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    good = run_in_child(problem.solution.code, problem.tests_source, problem.entry, problem.time_limit, titles,
+                        tolerance=problem.tolerance)
     assert good["status"] == "pass"

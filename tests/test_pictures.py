@@ -178,7 +178,8 @@ def test_isolated_native_grading_carries_hint_and_picture():
     problem = parse_problem(ROOT / "problems" / "causal_mask.md", ROOT / "hidden_tests")
     code = problem.mutants[0].code  # strict_diagonal: the diagonal blocked
     titles = [(t.name, t.title) for t in problem.tests]
-    report = run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    report = run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles,
+                          tolerance=problem.tolerance)
     square = next(t for t in report["tests"] if t["name"] == "test_square_boolean_mask")
     assert square["hint"].startswith("the diagonal is blocked")
     picture = square["picture"]
@@ -193,7 +194,7 @@ def test_a_mask_added_after_the_softmax_shares_one_hint_over_several_tests():
     """The data the page groups by: the same hint sentence on several failed tests."""
     problem = parse_problem(ROOT / "problems" / "masked_attention.md", ROOT / "hidden_tests")
     code = next(m.code for m in problem.mutants if m.name == "mask_after_softmax")
-    report = harness.grade(code, problem.tests_source, problem.entry)
+    report = harness.grade(code, problem.tests_source, problem.entry, tolerance=problem.tolerance)
     hints = [t["hint"] for t in report["tests"] if t["status"] == "fail"]
     shared = max(set(hints) - {None}, key=hints.count)
     assert hints.count(shared) >= 2 and "softmax" in shared

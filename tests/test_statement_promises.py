@@ -16,7 +16,8 @@ FLOAT64_PROMISED = [p for p in PROBLEMS if any(m.name == "float32_output" for m 
 def grade(slug, code):
     problem = BY_SLUG[slug]
     titles = [(t.name, t.title) for t in problem.tests]
-    return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles)
+    return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, titles,
+                        tolerance=problem.tolerance)
 
 
 def not_passed(report):

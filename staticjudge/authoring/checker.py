@@ -7,7 +7,9 @@ every mutant generated from the solution (``mutation.py``) is caught or marked e
 reason; the starter code fails cleanly (a report, not a crash or a timeout); the hidden tests end
 when the entry functions are stand-ins that return their first argument (the browser's warm-up
 grades those); every worked example of the statement matches what the reference solution computes;
-every alternative solution of the course (solutions/<slug>/*.py) passes; and the rules of
+every alternative solution of the course (solutions/<slug>/*.py) passes; every allowed variant
+of the solution (``variants.py``: its results moved within the declared tolerance) passes every
+test; and the rules of
 ``rules.py`` (imports, stated tolerances, a promised float64, math, tracks, minimums) hold.
 """
 
@@ -21,10 +23,11 @@ from ..content.examples import run_example
 from ..content.figures import render_figures
 from ..grading import grade, grade_many
 from ..model import Problem, ProblemError
-from ..runtime import harness
+from ..runtime import harness, judge
 from ..runtime.warmup import stand_ins as stand_in_code
 from .mutation import GeneratedMutant, generate
-from .rules import (CourseRules, alternative_count_errors, alternative_failure, alternatives, dtype_promise_errors,
+from .variants import AllowedVariant, allowed_variants
+from .rules import (CourseRules, spelled, alternative_count_errors, alternative_failure, alternatives, dtype_promise_errors,
                     import_errors, math_errors, minimum_errors, tolerance_errors, track_errors)
 
 @dataclass
@@ -54,6 +57,7 @@ class CheckResult:
     mutants: list[MutantResult] = field(default_factory=list)
     generated: list[GeneratedResult] = field(default_factory=list)
     examples_checked: int = 0
+    variants: list[AllowedVariant] = field(default_factory=list)  # graded, each passing every test
 
     @property
     def ok(self) -> bool:
@@ -152,7 +156,8 @@ def calls_matching_solution(problem: Problem, code: str) -> int:
         return call
 
     wrapped = dict(namespace, **{name: comparing(name) for name in problem.entry if callable(namespace.get(name))})
-    report = harness.grade(code, problem.tests_source, problem.entry, load=lambda _code: wrapped)
+    report = harness.grade(code, problem.tests_source, problem.entry, load=lambda _code: wrapped,
+                           tolerance=problem.tolerance)
     return calls[0] if report["status"] == "pass" and not differs else 0
 
 
@@ -202,11 +207,14 @@ def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckRe
     solution_ok = report["status"] == "pass"
     # Generated mutants of a failing solution say nothing: grade them only once it passes.
     generated = generate(problem.solution.code, problem.entry) if solution_ok else []
+    variants = allowed_variants(problem.solution.code, problem.entry,
+                                problem.tolerance or judge.DEFAULT_TOLERANCE) if solution_ok else []
     reports = _grade_named(problem, {"mutants": [m.code for m in problem.mutants],
                                      "generated": [g.code for g in generated],
                                      "starter": [problem.starter.code],
                                      "alternatives": [p.read_text(encoding="utf-8") for p in alternative_paths],
-                                     "stand_ins": [stand_in_code(problem.entry)]})
+                                     "stand_ins": [stand_in_code(problem.entry)],
+                                     "variants": [v.code for v in variants]})
     mutant_reports, generated_reports = reports["mutants"], reports["generated"]
     [starter], [stand_ins] = reports["starter"], reports["stand_ins"]
 
@@ -217,7 +225,8 @@ def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckRe
                                [t["name"] for t in failed if _refused_write(t)])
         result.mutants.append(outcome)
         if outcome.refused_write:  # what the tests catch when the write itself is not refused
-            exposed = harness.grade(mutant.code, problem.tests_source, problem.entry, protect_inputs=False)
+            exposed = harness.grade(mutant.code, problem.tests_source, problem.entry, protect_inputs=False,
+                                    tolerance=problem.tolerance)
             outcome.killed_writable = [t["name"] for t in _not_passed(exposed)]
         if failed:
             continue
@@ -236,6 +245,9 @@ def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckRe
         result.generated.append(GeneratedResult(mutant, [t["name"] for t in _not_passed(mutant_report)]))
     if solution_ok:
         result.errors.extend(generated_errors(problem, result.generated))
+
+    result.errors.extend(variant_errors(problem, variants, reports["variants"]))
+    result.variants = [v for v, r in zip(variants, reports["variants"]) if r["status"] == "pass"]
 
     for path, alternative in zip(alternative_paths, reports["alternatives"]):
         if alternative["status"] != "pass":
@@ -272,6 +284,32 @@ def check_problem(problem: Problem, rules: CourseRules | None = None) -> CheckRe
         except Exception as exc:  # the solution itself failing to load is reported above
             result.errors.append(ProblemError(md, problem.figures[0].line, f"```matrix figure could not run: {exc}"))
     return result
+
+
+def variant_errors(problem: Problem, variants: list[AllowedVariant], reports: list[dict]) -> list[ProblemError]:
+    """A test that fails an allowed variant asks for more than the statement states: one error
+    per test, at its line, naming the first variant it fails and the declared tolerance."""
+    errors, blamed = [], set()
+    for variant, report in zip(variants, reports):
+        if report["error"]:
+            errors.append(ProblemError(problem.source_path, problem.solution.line, f"the allowed variant "
+                                       f"'{variant.name}' of the solution does not load: {report['error']['message']}"))
+            continue
+        for test in _not_passed(report):
+            if test["name"] in blamed:
+                continue
+            blamed.add(test["name"])
+            line = next((t.line for t in problem.tests if t.name == test["name"]), None)
+            declared = "declares" if problem.tolerance is not None else "gets by default"
+            errors.append(ProblemError(problem.tests_path, line, f"{test['name']} fails the allowed variant "
+                                       f"'{variant.name}' of the solution ({variant.description}), though the "
+                                       f"problem {declared} the tolerance rtol={spelled(variant.rtol)}, "
+                                       f"atol={spelled(variant.atol)} that the statement states: "
+                                       f"{_clip(test['message'], 160)} — the test asks for more than the "
+                                       "statement: compare with assert_close's defaults (the declared "
+                                       "tolerance), **tolerance(times=2) where it compares two of the learner's "
+                                       "own results, or state in the statement what it demands"))
+    return errors
 
 
 def requirement_errors(problem: Problem, mutants: list[MutantResult]) -> list[ProblemError]:

@@ -21,7 +21,6 @@ located ``ProblemError``s whose message says how to fix the mistake.
 from __future__ import annotations
 
 import ast
-import inspect
 import math
 import re
 import sys
@@ -103,7 +102,6 @@ def import_errors(problem: Problem) -> list[ProblemError]:
 # Tolerances
 # ---------------------------------------------------------------------------------------------
 TOLERANCES = ("rtol", "atol")
-_DEFAULTS = {name: inspect.signature(judge.assert_close).parameters[name].default for name in TOLERANCES}
 # A number as a statement writes it: 1e-6, 1E-06, 2.5e-4, 0.001, 10^{-6}, 10^-6, 10⁻⁶.
 _SCIENTIFIC_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?[eE][-+]?\d+)(?!\w|\.\d)")
 _DECIMAL_RE = re.compile(r"(?<![\w.])(\d*\.\d+|\d+)(?!\w|\.\d)")
@@ -153,12 +151,33 @@ def _number(node) -> float | None:
     return None
 
 
-def declared_tolerances(source: str) -> list[tuple[int, str, float, bool]]:
-    """(line, rtol|atol, value, whether it is assert_close's default) for every tolerance the
-    tests declare: a number passed as ``rtol=``/``atol=`` to a function of the test file or
-    ``judge`` (not ``np.allclose``, an attribute: that is the test's own arithmetic), a number a
-    helper's ``rtol``/``atol`` parameter defaults to, and assert_close's defaults where a call
-    passes neither the tolerance nor ``**options``."""
+def _tolerance_call(node) -> tuple[str | None, float] | None:
+    """(name, times) of a ``judge.tolerance(…)`` call (``tolerance()``, ``tolerance("float32")``,
+    ``tolerance(np.float32)``, ``tolerance(times=2)``), else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tolerance"):
+        return None
+    name = None
+    if node.args:
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            name = arg.value
+        elif isinstance(arg, ast.Attribute):  # np.float32
+            name = arg.attr
+        else:
+            name = ast.unparse(arg)
+    times = next((_number(k.value) for k in node.keywords if k.arg == "times"), None)
+    return name, 1.0 if times is None else times
+
+
+def declared_tolerances(source: str, declared: dict | None = None) -> list[tuple[int, str, float, bool]]:
+    """(line, rtol|atol, value, whether it comes from the problem's declaration) for every
+    tolerance the tests declare: a number passed as ``rtol=``/``atol=`` to a function of the test
+    file or ``judge`` (not ``np.allclose``, an attribute: that is the test's own arithmetic), a
+    number a helper's ``rtol``/``atol`` parameter defaults to, assert_close's defaults where a call
+    passes neither the tolerance nor ``**options`` (the problem's ``declared`` tolerance, else
+    judge's default), and ``**tolerance(name)`` (that named entry of the declaration; a multiple,
+    ``times=2``, is derived from it and not listed)."""
+    base = declared or judge.DEFAULT_TOLERANCE
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -168,8 +187,13 @@ def declared_tolerances(source: str) -> list[tuple[int, str, float, bool]]:
                 if value is not None:
                     found.append((given[name].lineno, name, value, False))
             if node.func.id == "assert_close" and all(k.arg for k in node.keywords):
-                found.extend((node.lineno, name, float(_DEFAULTS[name]), True) for name in TOLERANCES
+                found.extend((node.lineno, name, float(base[name]), True) for name in TOLERANCES
                              if name not in given)
+            call = _tolerance_call(node)
+            if call is not None and call[1] == 1:
+                entry = base if call[0] is None else (declared or {}).get(call[0])
+                if isinstance(entry, dict):
+                    found.extend((node.lineno, name, float(entry[name]), True) for name in TOLERANCES)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             positional = node.args.posonlyargs + node.args.args
             pairs = list(zip(positional[len(positional) - len(node.args.defaults):], node.args.defaults))
@@ -181,16 +205,49 @@ def declared_tolerances(source: str) -> list[tuple[int, str, float, bool]]:
     return sorted(found)
 
 
+def _is_stated(value: float, stated: set[float]) -> bool:
+    return any(math.isclose(value, s, rel_tol=1e-9, abs_tol=0) for s in stated)
+
+
+def declaration_values(declared: dict) -> list[tuple[str, str, float]]:
+    """(entry name, rtol|atol, value) of a declared tolerance ("" names the base one)."""
+    entries = [("", declared)] + [(k, v) for k, v in declared.items() if isinstance(v, dict)]
+    return [(entry, name, float(values[name])) for entry, values in entries for name in TOLERANCES]
+
+
 def tolerance_errors(problem: Problem) -> list[ProblemError]:
-    """A tolerance the tests declare that the statement does not state: one error per value, at
-    the first line declaring it."""
+    """The problem's declared tolerance (front matter ``tolerance:``), each value stated by the
+    statement, at the ``tolerance:`` line; a ``tolerance(name)`` the declaration lacks, at its line;
+    and a tolerance the tests declare themselves that the statement does not state: one error per
+    value, at the first line declaring it."""
     stated = stated_numbers(problem.statement)
     errors, reported = [], set()
-    for line, name, value, default in declared_tolerances(problem.tests_source):
-        if value in reported or any(math.isclose(value, s, rel_tol=1e-9, abs_tol=0) for s in stated):
+    declared = problem.tolerance
+    if declared is not None:
+        line = key_line(problem.source_path, "tolerance")
+        for entry, name, value in declaration_values(declared):
+            if value in reported or _is_stated(value, stated):
+                continue
+            reported.add(value)
+            which = f"{entry}: {{{name}: {spelled(value)}}}" if entry else f"{name}: {spelled(value)}"
+            state = "say that results must match exactly" if value == 0 else f"state {spelled(value)}"
+            errors.append(ProblemError(problem.source_path, line, f"the front matter declares the tolerance "
+                                       f"{which}, which the statement never states: {state} in the statement "
+                                       f"(e.g. \"compared with the reference to within {spelled(value)}\"), as "
+                                       "the learner reads it; the tests' assert_close and check's allowed "
+                                       "variants use this declaration"))
+    for node in ast.walk(ast.parse(problem.tests_source)):
+        call = _tolerance_call(node)
+        if call is not None and call[0] is not None and not isinstance((declared or {}).get(call[0]), dict):
+            errors.append(ProblemError(problem.tests_path, node.lineno, f"tolerance({call[0]!r}) asks for a "
+                                       f"named tolerance the problem does not declare: add it to the front "
+                                       f"matter (tolerance: {{rtol: …, atol: …, {call[0]}: {{rtol: …, atol: …}}}})"))
+    for line, name, value, default in declared_tolerances(problem.tests_source, declared):
+        if value in reported or _is_stated(value, stated):
             continue
         reported.add(value)
-        how = (f"assert_close here compares with its default {name}={spelled(value)}" if default
+        how = (f"the tests compare here with the default {name}={spelled(value)} (assert_close's, or "
+               "tolerance()'s)" if default
                else f"this test compares to within {name}={spelled(value)}")
         state = "say that results must match exactly" if value == 0 else f"state {spelled(value)}"
         errors.append(ProblemError(problem.tests_path, line, f"{how}, a tolerance the statement never states: "

@@ -17,7 +17,7 @@ from ..model import (BuildError, DEFAULT_PACKAGES, DEFAULT_TIME_LIMIT, DIFFICULT
 
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same result, faster
 REQUIRED_KEYS = ("title", "order", "difficulty", "entry")
-OPTIONAL_KEYS = ("tags", "time_limit", "packages", "track", "summary")
+OPTIONAL_KEYS = ("tags", "time_limit", "packages", "track", "summary", "tolerance")
 SECTIONS = ("Starter code", "Solution", "Hints", "Requirements", "Mutants", "Equivalent mutants")
 REQUIRED_SECTIONS = ("Starter code", "Solution", "Hints")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -153,7 +153,46 @@ def _check_meta(path: Path, meta: dict, lines: dict) -> dict:
         if not isinstance(value, str):
             fail(key, "must be a string")
         out[key] = value.strip()
+    if "tolerance" in meta:
+        out["tolerance"] = _tolerance(meta["tolerance"], lambda message: fail("tolerance", message))
     return out
+
+
+TOLERANCE_FORM = "{rtol: 1e-6, atol: 1e-6}, with named entries such as float32: {rtol: 1e-4, atol: 1e-5}"
+
+
+def _tolerance_number(value, fail, where: str) -> float:
+    """A tolerance, 0 or more: YAML reads ``1e-6`` (no dot) as a string, so strings count too."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            fail(f"{where} must be a number such as 1e-6, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        fail(f"{where} must be a number from 0 up to (not including) 1, not {value!r}")
+    return float(value)
+
+
+def _tolerance(value, fail) -> dict:
+    """The front matter's ``tolerance:``: ``{"rtol", "atol"}`` and named entries (a dtype such as
+    ``float32``, or any name a test asks ``judge.tolerance`` for), each ``{"rtol", "atol"}``."""
+    if not isinstance(value, dict):
+        fail(f"must be a mapping: {TOLERANCE_FORM}")
+
+    def pair(entry, where):
+        if not isinstance(entry, dict) or set(entry) != {"rtol", "atol"}:
+            fail(f"{where} must give rtol and atol, and nothing else: {TOLERANCE_FORM}")
+        return {k: _tolerance_number(entry[k], fail, f"{where}'s {k}" if where != "the tolerance" else k)
+                for k in ("rtol", "atol")}
+
+    base = pair({k: v for k, v in value.items() if k in ("rtol", "atol")}, "the tolerance")
+    for key, entry in value.items():
+        if key in ("rtol", "atol"):
+            continue
+        if not isinstance(key, str) or not key.isidentifier():
+            fail(f"a named tolerance needs a name such as float32, not {key!r}")
+        base[key] = pair(entry, f"the named tolerance {key}")
+    return base
 
 
 # ---------------------------------------------------------------------------------------------

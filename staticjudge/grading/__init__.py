@@ -35,14 +35,14 @@ def grade(problem: Problem, code: str, *, separate_learner: bool = True, mutant_
     returns on the same inputs gets that mutant's description as hint, as in the page."""
     return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
                         separate_learner=separate_learner, course=course_folder(problem),
-                        mutants=mutant_data(problem) if mutant_hints else None)
+                        mutants=mutant_data(problem) if mutant_hints else None, tolerance=problem.tolerance)
 
 
 def trace_shapes(problem: Problem, code: str, test: str | None = None) -> dict:
     """The shapes each line of ``code`` assigned while the hidden test ``test`` (else the first
     that fails) ran: ``harness.trace_shapes``'s result."""
     return run_in_child(code, problem.tests_source, problem.entry, problem.time_limit, _titles(problem),
-                        mode="shapes", test=test, course=course_folder(problem))
+                        mode="shapes", test=test, course=course_folder(problem), tolerance=problem.tolerance)
 
 
 def grade_many(problem: Problem, codes: list[str], workers: int | None = None, *,

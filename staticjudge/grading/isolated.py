@@ -275,7 +275,7 @@ class LearnerRun:
 
 
 def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, on_event,
-                           mutants=None) -> dict:
+                           mutants=None, tolerance: dict | None = None) -> dict:
     """Runs in the (forked) tests' process: the harness, with the learner's code elsewhere.
 
     The code's text is registered (never compiled or run here) so that the judge's diagnoses can
@@ -286,13 +286,15 @@ def grade_in_tests_process(sock: socket.socket, code: str, tests_source: str, en
     sandbox.protect_grader()
     harness.register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
-    return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load, mutants=mutants)
+    return harness.grade("", tests_source, entries, on_event=on_event, load=proxy.load, mutants=mutants,
+                         tolerance=tolerance)
 
 
-def shapes_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, test, time_limit) -> dict:
+def shapes_in_tests_process(sock: socket.socket, code: str, tests_source: str, entries, test, time_limit,
+                            tolerance: dict | None = None) -> dict:
     """``harness.trace_shapes`` in the (forked) tests' process, tracing in the learner's process."""
     sandbox.protect_grader()
     harness.register_source(harness.LEARNER_FILE, code)
     proxy = LearnerProxy(sock)
     return harness.trace_shapes("", tests_source, entries, test=test, time_limit=time_limit,
-                                load=proxy.load, tracer=RemoteTracer(proxy))
+                                load=proxy.load, tracer=RemoteTracer(proxy), tolerance=tolerance)

@@ -22,7 +22,7 @@ from .limits import limit_memory
 from .report import crash_message, stopped_report, stopped_shapes, time_limit_message
 
 def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], learner_sock=None,
-           shapes: dict | None = None, mutants: list | None = None) -> None:
+           shapes: dict | None = None, mutants: list | None = None, tolerance: dict | None = None) -> None:
     limit_memory()
 
     def emit(event):
@@ -31,13 +31,13 @@ def _child(conn, mode: str, code: str, tests_source: str, entries: list[str], le
 
     try:
         if mode == "shapes" and learner_sock is not None:
-            report = shapes_in_tests_process(learner_sock, code, tests_source, entries, **shapes)
+            report = shapes_in_tests_process(learner_sock, code, tests_source, entries, **shapes, tolerance=tolerance)
         elif mode == "shapes":
-            report = harness.trace_shapes(code, tests_source, entries, **shapes)
+            report = harness.trace_shapes(code, tests_source, entries, **shapes, tolerance=tolerance)
         elif learner_sock is not None:
-            report = grade_in_tests_process(learner_sock, code, tests_source, entries, emit, mutants)
+            report = grade_in_tests_process(learner_sock, code, tests_source, entries, emit, mutants, tolerance)
         elif mode == "grade":
-            report = harness.grade(code, tests_source, entries, on_event=emit, mutants=mutants)
+            report = harness.grade(code, tests_source, entries, on_event=emit, mutants=mutants, tolerance=tolerance)
         else:
             report = harness.run_script(code, on_event=emit)
         conn.send(("report", report))
@@ -52,7 +52,8 @@ def _context():
 
 def run_in_child(code: str, tests_source: str, entries, time_limit: float,
                  test_titles: list[tuple[str, str]], mode: str = "grade", separate_learner: bool = True,
-                 test: str | None = None, course: Path | None = None, mutants: list | None = None) -> dict:
+                 test: str | None = None, course: Path | None = None, mutants: list | None = None,
+                 tolerance: dict | None = None) -> dict:
     """Grade (or, with mode="script", just run) ``code`` in a child process within ``time_limit``.
 
     mode="shapes" runs ``harness.trace_shapes`` instead (for the hidden test named ``test``, or
@@ -60,7 +61,8 @@ def run_in_child(code: str, tests_source: str, entries, time_limit: float,
     learner's code runs in a confined process of its own, where the tracer runs too (unless
     ``separate_learner`` is False); it cannot read ``course`` (the course folder) or the current
     directory. ``mutants`` (grading): the problem's mutants (``model.mutant_data``), run in the
-    tests' process when a check fails, to name its mistake (``harness.grade``).
+    tests' process when a check fails, to name its mistake (``harness.grade``). ``tolerance``: the
+    problem's declared tolerance (``harness.grade``'s).
     """
     import numpy  # noqa: F401  (imported before forking so every child starts with it)
 
@@ -71,7 +73,7 @@ def run_in_child(code: str, tests_source: str, entries, time_limit: float,
     parent, child = ctx.Pipe(duplex=False)
     shapes = {"test": test, "time_limit": time_limit} if mode == "shapes" else None
     args = (child, mode, code, tests_source, list(entries), learner.tests_end if learner else None, shapes,
-            mutants if mode == "grade" else None)
+            mutants if mode == "grade" else None, tolerance)
     process = ctx.Process(target=_child, args=args, daemon=True)
     try:
         process.start()

@@ -21,9 +21,10 @@ else:  # pragma: no cover - Pyodide: this file sits next to harness.py
     import warmup
 
 
-def grade(code, tests_source, entries_json, emit, mutants_json="[]"):
+def grade(code, tests_source, entries_json, emit, mutants_json="[]", tolerance_json=None):
     signal.signal(signal.SIGINT, harness.raise_time_up)  # learner code may have changed it
-    return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)), mutants_json)
+    return harness.grade_json(code, tests_source, entries_json, lambda e: emit(json.dumps(e)), mutants_json,
+                              tolerance_json)
 
 
 def script(code, emit):
@@ -35,6 +36,6 @@ def warm(kind, tests_source=None, entries_json="[]", code=""):
     warmup.run(kind, tests_source, json.loads(entries_json), code)
 
 
-def shapes(code, tests_source, entries_json, test, time_limit):
+def shapes(code, tests_source, entries_json, test, time_limit, tolerance_json=None):
     signal.signal(signal.SIGINT, harness.raise_time_up)
-    return harness.trace_shapes_json(code, tests_source, entries_json, test, time_limit)
+    return harness.trace_shapes_json(code, tests_source, entries_json, test, time_limit, tolerance_json)

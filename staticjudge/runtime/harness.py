@@ -337,10 +337,15 @@ def _compiled_tests(tests_source: str, tests_filename: str) -> types.CodeType:
     return code
 
 
-def _load_tests(tests_source: str, tests_filename: str):
+def _load_tests(tests_source: str, tests_filename: str, tolerance: dict | None = None):
+    """The tests' module and tests; ``judge`` holds the problem's declared ``tolerance`` first
+    (``judge.set_tolerance``: ``assert_close``'s defaults, ``tolerance()``), before any learner
+    code runs, so the snapshot keeps it."""
     global _check_failed_class
     try:
-        _check_failed_class = judge_module().CheckFailed
+        judge = judge_module()
+        _check_failed_class = judge.CheckFailed
+        judge.set_tolerance(tolerance)
     except ImportError:  # no NumPy here (a pure-Python problem): tests cannot use judge either
         pass
     register_source(tests_filename, tests_source)
@@ -839,7 +844,8 @@ def _verdict(tests: list[dict], error) -> str:
 
 
 def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_FILE,
-          on_event=None, load=None, protect_inputs: bool = True, mutants=None) -> dict:
+          on_event=None, load=None, protect_inputs: bool = True, mutants=None,
+          tolerance: dict | None = None) -> dict:
     """Grade ``code`` against ``tests_source``; return a Report (``report.schema.json``).
 
     ``on_event`` (optional) receives ``{"type": "test_start", "name", "title"}`` before each
@@ -851,7 +857,9 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     (``_input_guard``); only ``check`` grades so.
     ``mutants`` (optional): the problem's mutants, ``[{"name", "description", "code"}]``; a
     failed check whose result matches what one of them returns on the same inputs gets its
-    description as hint (``MutantHints``). Run only when a check fails.
+    description as hint (``MutantHints``). Run only when a check fails. ``tolerance``: the
+    problem's declared tolerance (its front matter's ``tolerance:``, as ``judge.set_tolerance``
+    takes it), None for the default.
     """
     entries = list(entries)
     hints = MutantHints(mutants) if mutants else None
@@ -864,7 +872,7 @@ def grade(code: str, tests_source: str, entries, *, tests_filename: str = TESTS_
     try:
         # Tests load and the snapshot is taken before learner code runs: it cannot touch them.
         try:
-            test_module, tests = _load_tests(tests_source, tests_filename)
+            test_module, tests = _load_tests(tests_source, tests_filename, tolerance)
         except Exception as exc:  # the author's mistake, not the learner's
             return _broken_tests_report(exc, tests_filename)
         _use_mutants(hints)
@@ -917,7 +925,7 @@ def _shapes_module():
 
 def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = None,
                  time_limit: float | None = None, load=None, tracer=None,
-                 tests_filename: str = TESTS_FILE) -> dict:
+                 tests_filename: str = TESTS_FILE, tolerance: dict | None = None) -> dict:
     """Shapes on every line: run one hidden test with the learner's own lines traced (what each
     line assigned, the parameters of each call on its ``def`` line, the operands of a line that
     raised: shapes.py).
@@ -943,7 +951,7 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
     snapshot = None
     try:
         try:
-            test_module, tests = _load_tests(tests_source, tests_filename)
+            test_module, tests = _load_tests(tests_source, tests_filename, tolerance)
         except Exception as exc:  # the author's mistake, not the learner's
             result["error"] = _broken_tests_report(exc, tests_filename)["error"]
             return result
@@ -996,10 +1004,11 @@ def trace_shapes(code: str, tests_source: str, entries, *, test: str | None = No
 
 
 def trace_shapes_json(code: str, tests_source: str, entries_json: str, test: str | None,
-                      time_limit: float | None) -> str:
+                      time_limit: float | None, tolerance_json: str | None = None) -> str:
     """JSON in, JSON out: the entry point the browser worker calls for "Show shapes"."""
     return json.dumps(trace_shapes(code, tests_source, json.loads(entries_json), test=test or None,
-                                   time_limit=time_limit or None))
+                                   time_limit=time_limit or None,
+                                   tolerance=json.loads(tolerance_json) if tolerance_json else None))
 
 
 def run_script(code: str, *, on_event=None) -> dict:
@@ -1025,11 +1034,14 @@ def run_script(code: str, *, on_event=None) -> dict:
             "stdout_truncated": bool(out.dropped), "error": error}
 
 
-def grade_json(code: str, tests_source: str, entries_json: str, on_event=None, mutants_json: str | None = None) -> str:
+def grade_json(code: str, tests_source: str, entries_json: str, on_event=None, mutants_json: str | None = None,
+               tolerance_json: str | None = None) -> str:
     """JSON in, JSON out: the entry point the browser worker calls (``mutants_json``: the
-    problem's mutants, see ``grade``)."""
+    problem's mutants, see ``grade``; ``tolerance_json``: the problem's declared tolerance,
+    problem.json's ``tolerance``, or null)."""
     return json.dumps(grade(code, tests_source, json.loads(entries_json), on_event=on_event,
-                            mutants=json.loads(mutants_json) if mutants_json else None))
+                            mutants=json.loads(mutants_json) if mutants_json else None,
+                            tolerance=json.loads(tolerance_json) if tolerance_json else None))
 
 
 def run_script_json(code: str, on_event=None) -> str:

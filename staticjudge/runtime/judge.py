@@ -48,7 +48,7 @@ _getframe = sys._getframe
 
 LEARNER_FILE = "solution.py"  # the name harness.py compiles the learner's code under
 
-__all__ = ["CheckFailed", "with_hint", "assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
+__all__ = ["CheckFailed", "with_hint", "tolerance", "assert_close", "assert_equal", "assert_shape", "assert_array", "assert_dtype",
            "assert_finite", "assert_true", "assert_inputs_unchanged", "assert_batched", "batch_cause",
            "as_float_array", "fmt"]
 
@@ -430,9 +430,57 @@ def _matches(got: np.ndarray, candidate, rtol: float, atol: float) -> bool:
         _isclose(got, candidate, rtol=rtol, atol=atol, equal_nan=True).all())
 
 
-def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
+# The tolerance of a problem whose front matter declares none (``tolerance:`` in the problem file).
+DEFAULT_TOLERANCE = {"rtol": 1e-6, "atol": 1e-6}
+_DEFAULT_PAIR = (1e-6, 1e-6)  # the same, where learner code cannot change it
+# The declared tolerance of the problem being graded: ((rtol, atol), ((name, (rtol, atol)), …)).
+# A tuple rebound by ``set_tolerance`` (the harness, before the tests load), never changed in place.
+_declared = (_DEFAULT_PAIR, ())
+
+
+def _pair(entry) -> tuple:
+    return (float(entry["rtol"]), float(entry["atol"]))
+
+
+def set_tolerance(declared: dict | None) -> None:
+    """The problem's declared tolerance, ``{"rtol", "atol", <name>: {"rtol", "atol"}, …}`` (the
+    front matter's ``tolerance:``); None: ``DEFAULT_TOLERANCE``. The harness calls it before it
+    loads a problem's tests; tests read it with ``tolerance()`` and ``assert_close``'s defaults."""
+    global _declared
+    if not declared:
+        _declared = (_DEFAULT_PAIR, ())
+        return
+    named = tuple((str(key), _pair(value)) for key, value in declared.items() if isinstance(value, dict))
+    _declared = (_pair(declared), named)
+
+
+def tolerance(name: str | None = None, *, times: float = 1) -> dict:
+    """The tolerance the problem declares (its front matter's ``tolerance:``), as keyword
+    arguments for ``assert_close``: ``{"rtol": …, "atol": …}``. ``name``: one of its named
+    entries (``"float32"``: the tolerance for float32 inputs); ``times``: a multiple of it (an
+    invariance test comparing two of the learner's own results allows ``times=2``: each may be
+    off by the tolerance).
+
+    Learner sees: nothing of its own; the failing check shows the tolerance it was held to.
+
+    Example::
+
+        assert_close(out, reference(Q, K, V), **tolerance("float32"))
+        assert_close(shifted[:3], out[:3], **tolerance(times=2))
+    """
+    base, named = _declared
+    pair = base if name is None else dict(named).get(str(name))
+    if pair is None:
+        names = ", ".join(key for key, _ in named) or "none"
+        raise KeyError(f"the problem declares no tolerance named {name!r} (named tolerances: {names})")
+    return {"rtol": pair[0] * times, "atol": pair[1] * times}
+
+
+def assert_close(got, expected, *, rtol: float | None = None, atol: float | None = None,
                  name: str = "your result", mistakes: dict | None = None) -> None:
-    """``got`` equals ``expected`` elementwise within ``atol + rtol * |expected|``.
+    """``got`` equals ``expected`` elementwise within ``atol + rtol * |expected|``; ``rtol`` and
+    ``atol`` default to the problem's declared tolerance (``tolerance()``; 1e-6 each when the
+    problem declares none).
 
     Accepts any float dtype (float32 results are compared in float64 with the given tolerance).
     ``mistakes``: {message: wrong_output}, or a function returning one (called only on failure);
@@ -448,6 +496,8 @@ def assert_close(got, expected, *, rtol: float = 1e-6, atol: float = 1e-6,
         assert_close(self_attention(Q, K, V), reference(Q, K, V), rtol=1e-4, atol=1e-5,
                      mistakes=lambda: {"scores look unscaled: divide by sqrt(d_k)": unscaled(Q, K, V)})
     """
+    rtol = _declared[0][0] if rtol is None else rtol
+    atol = _declared[0][1] if atol is None else atol
     array = as_float_array(got, name)
     wanted = expected
     expected = _asarray(expected, dtype=_float64)

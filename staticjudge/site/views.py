@@ -30,6 +30,7 @@ def problem_data(problem: Problem) -> dict:
         "packages": list(problem.packages),
         "tests": [{"name": t.name, "title": t.title} for t in problem.tests],
         "tests_source": problem.tests_source,
+        "tolerance": problem.tolerance,  # judge's assert_close defaults (harness.grade's tolerance)
         "hash": problem_hash(problem),  # carried into exported answers (classroom/answers.py)
         # known-wrong code with learner-facing descriptions: run when a check fails, to name the
         # mistake (harness.MutantHints); the solution is never shipped

@@ -27,7 +27,7 @@ const results = new ResultsView($("results"), (line) => editor.goToLine(line), (
 const store = new Store(new URL("../", import.meta.url));
 const lms = connectProblem(slug, notify); // inside a SCORM package's LMS session, else null
 
-let data = null; // problem.json: entry, starter, tests, tests_source, time_limit, packages, mutants
+let data = null; // problem.json: entry, starter, tests, tests_source, tolerance, time_limit, packages, mutants
 let editor = null;
 let busy = false;
 
@@ -78,7 +78,7 @@ async function run(kind) {
   else results.start([], waiting || "Running your code…");
   const report = await python.run({
     kind, code, tests_source: data.tests_source, entries: data.entry, tests: data.tests, mutants: data.mutants,
-    timeLimit: data.time_limit, onEvent: (message) => results.event(message),
+    tolerance: data.tolerance ?? null, timeLimit: data.time_limit, onEvent: (message) => results.event(message),
   });
   setBusy(false);
   if (!report) {
@@ -109,7 +109,7 @@ async function showShapes(test = null) {
   setBusy("shapes");
   shapesView.start(data.tests.find((t) => t.name === test)?.title);
   const result = await python.shapes({ code, tests_source: data.tests_source, entries: data.entry, test,
-    timeLimit: data.time_limit });
+    tolerance: data.tolerance ?? null, timeLimit: data.time_limit });
   setBusy(false);
   if (!result || editor.getCode() !== code) return shapesView.clear(); // replaced, or edited since
   editor.showShapes(shapesView.show(result));

@@ -162,8 +162,9 @@ export class PythonRunner {
   }
 
   /**
-   * Run a job: {kind: "grade"|"script"|"shapes", code, tests_source, entries, tests, timeLimit, onEvent};
-   * a "grade" job may carry the problem's mutants ([{name, description, code, entries}]) for hints.
+   * Run a job: {kind: "grade"|"script"|"shapes", code, tests_source, entries, tolerance, tests, timeLimit, onEvent}
+   * (tolerance: problem.json's, the problem's declared tolerance, or null); a "grade" job may
+   * carry the problem's mutants ([{name, description, code, entries}]) for hints.
    * Resolves with a Report, or with null when a newer job replaced this one in the queue.
    */
   run(job) {
@@ -180,8 +181,8 @@ export class PythonRunner {
    * learner's lines traced. Queued and time-limited like run(); resolves with trace_shapes'
    * result {test, lines, raised, calls, call, stopped, error}, or null when a newer job replaced it.
    */
-  shapes({ code, tests_source, entries, test = null, timeLimit }) {
-    return this.run({ kind: "shapes", code, tests_source, entries, test, tests: [], timeLimit });
+  shapes({ code, tests_source, entries, tolerance = null, test = null, timeLimit }) {
+    return this.run({ kind: "shapes", code, tests_source, entries, tolerance, test, tests: [], timeLimit });
   }
 
   /** Stop for good (the page cannot run anything, e.g. its problem data did not load). */
@@ -203,7 +204,8 @@ export class PythonRunner {
     this.pending = null;
     const message = job.kind === "grade" || job.kind === "shapes"
       ? { type: job.kind, id: job.id, code: job.code, tests_source: job.tests_source, entries: job.entries,
-        time_limit: job.timeLimit, ...(job.kind === "shapes" ? { test: job.test } : { mutants: job.mutants || [] }) }
+        tolerance: job.tolerance ?? null, time_limit: job.timeLimit,
+        ...(job.kind === "shapes" ? { test: job.test } : { mutants: job.mutants || [] }) }
       : { type: "script", id: job.id, code: job.code, time_limit: job.timeLimit };
     this.active.worker.postMessage(message);
     performance.mark("staticjudge:run-started");

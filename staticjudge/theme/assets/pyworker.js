@@ -9,13 +9,13 @@
 //     {type: "warm", code, tests_source, entries}    optional, once: the problem's starter code and
 //                                                    hidden tests, graded in the background to warm
 //                                                    up (warmup.py), with stand-ins and the starter
-//     {type: "grade", id, code, tests_source, entries: [name, …], time_limit, mutants}
+//     {type: "grade", id, code, tests_source, entries: [name, …], tolerance, time_limit, mutants}
 //                                                    mutants: the problem's, [{name, description,
 //                                                    code, entries}], run only when a check fails
 //                                                    to name its mistake (harness.MutantHints)
 //     {type: "script", id, code, time_limit}         run the code as a script, no grading
 //                                                    time_limit: seconds for the whole run
-//     {type: "shapes", id, code, tests_source, entries, test, time_limit}
+//     {type: "shapes", id, code, tests_source, entries, tolerance, test, time_limit}
 //                                                    "Show shapes": run the hidden test named `test`
 //                                                    (null: the first that fails) with the learner's
 //                                                    lines traced (harness.trace_shapes, shapes.py)
@@ -372,12 +372,13 @@ function runJob(job) {
   try {
     if (job.type === "shapes") {
       const result = bridge.shapes(job.code, job.tests_source, JSON.stringify(job.entries), job.test ?? null,
-        job.time_limit ?? null);
+        job.time_limit ?? null, JSON.stringify(job.tolerance ?? null));
       post({ type: "shapes", id: job.id, result: JSON.parse(result) });
       return;
     }
     const reportJson = job.type === "grade"
-      ? bridge.grade(job.code, job.tests_source, JSON.stringify(job.entries), emit, JSON.stringify(job.mutants || []))
+      ? bridge.grade(job.code, job.tests_source, JSON.stringify(job.entries), emit, JSON.stringify(job.mutants || []),
+                     JSON.stringify(job.tolerance ?? null))
       : bridge.script(job.code, emit);
     post({ type: "report", id: job.id, report: JSON.parse(reportJson) });
   } catch (error) {
