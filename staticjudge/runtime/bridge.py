@@ -32,8 +32,8 @@ def script(code, emit):
     return harness.run_script_json(code, lambda e: emit(json.dumps(e)))
 
 
-def warm(kind, tests_source=None, entries_json="[]", code=""):
-    warmup.run(kind, tests_source, json.loads(entries_json), code)
+def warm(kind, tests_source=None, entries_json="[]", code="", tolerance_json="null"):
+    warmup.run(kind, tests_source, json.loads(entries_json), code, json.loads(tolerance_json))
 
 
 def shapes(code, tests_source, entries_json, test, time_limit, tolerance_json=None):

@@ -91,9 +91,11 @@ def stand_ins(entries) -> str:
                    for name in entries if name.isidentifier())
 
 
-def run(kind: str = "sample", tests_source: str | None = None, entries=(), code: str = "") -> dict:
+def run(kind: str = "sample", tests_source: str | None = None, entries=(), code: str = "",
+        tolerance: dict | None = None) -> dict:
     """Grade once: ``"sample"`` (the problem above), ``"stand-ins"`` or ``"starter"`` (``code``)
-    against ``tests_source``. Returns the Report, which the worker drops."""
+    against ``tests_source``, with the problem's declared ``tolerance``. Returns the Report, which
+    the worker drops."""
     if kind == "sample":
         code, tests_source, entries = (SAMPLE_CODE, SAMPLE_TESTS, ["attend"]) if _has_numpy() else (
             PURE_CODE, PURE_TESTS, ["total"])  # a problem without NumPy: the harness alone
@@ -101,4 +103,4 @@ def run(kind: str = "sample", tests_source: str | None = None, entries=(), code:
         code = stand_ins(entries)
     elif kind != "starter":
         raise ValueError(f"unknown warm-up run {kind!r}")
-    return harness.grade(code, tests_source, entries)
+    return harness.grade(code, tests_source, entries, tolerance=tolerance if kind != "sample" else None)

@@ -165,7 +165,8 @@ async function main() {
 
   try {
     data = await dataLoaded;
-    python.warmUp({ code: data.starter, tests_source: data.tests_source, entries: data.entry });
+    python.warmUp({ code: data.starter, tests_source: data.tests_source, entries: data.entry,
+      tolerance: data.tolerance ?? null });
   } catch (error) {
     python.dispose();
     statusLine.dataset.state = "failed";

@@ -6,7 +6,7 @@
 //
 //   page → worker
 //     {type: "init", packages: [name, …]}            once, right after the worker is created
-//     {type: "warm", code, tests_source, entries}    optional, once: the problem's starter code and
+//     {type: "warm", code, tests_source, entries, tolerance}    optional, once: the problem's starter code and
 //                                                    hidden tests, graded in the background to warm
 //                                                    up (warmup.py), with stand-ins and the starter
 //     {type: "grade", id, code, tests_source, entries: [name, …], tolerance, time_limit, mutants}
@@ -412,7 +412,8 @@ function warmUpStep() {
   if (!bridge || queue.length) return; // drain() schedules the rest
   const [kind, problem] = warmUp.steps.shift();
   try {
-    if (problem) bridge.warm(kind, problem.tests_source, JSON.stringify(problem.entries), problem.code);
+    if (problem) bridge.warm(kind, problem.tests_source, JSON.stringify(problem.entries), problem.code,
+                            JSON.stringify(problem.tolerance ?? null));
     else bridge.warm(kind);
   } catch (error) {
     console.warn("warm-up run failed:", error);
