@@ -40,7 +40,8 @@ def test_valid_problem_parses_into_model(project):
     assert "def self_attention" in problem.solution.code
     assert len(problem.hints) == 3 and problem.hints[0].startswith("The scores")
     assert [m.name for m in problem.mutants][:2] == ["no_scaling", "softmax_wrong_axis"]
-    assert problem.mutants[0].description == "Forgets to divide by sqrt(d_k)."
+    assert problem.mutants[0].description == ("Your code does not scale the scores: divide Q @ K.T by sqrt(d_k), "
+                                              "the square root of the key size.")
     assert len(problem.examples) == 1 and ">>> self_attention(Q, K, V)" in problem.examples[0].source
     assert problem.tests[0].title == "Worked example from the statement"
     assert problem.tests[0].params == ("self_attention",)
