@@ -136,11 +136,12 @@ def test_a_fetch_that_fails_gives_the_plain_error_with_the_reason(tmp_path, isol
         import sjleft  # noqa: F401
 
 
-def test_a_slim_wheel_has_no_stubs_and_a_record_that_matches(tmp_path):
+def test_a_slim_wheel_has_no_stubs_or_headers_and_a_record_that_matches(tmp_path):
     wheel = make_zip(tmp_path / "pkg-1.0-py3-none-any.whl", {
-        "pkg/__init__.py": "A = 1\n", "pkg/__init__.pyi": "A: int\n", "pkg/py.typed": "",
+        "pkg/__init__.py": "A = 1\n", "pkg/__init__.pyi": "A: int\n", "pkg/py.typed": "", "pkg/include/pkg.h": "",
         "pkg-1.0.dist-info/METADATA": "Name: pkg\n",
         "pkg-1.0.dist-info/RECORD": "pkg/__init__.py,sha256=x,6\npkg/__init__.pyi,sha256=y,7\npkg/py.typed,,\n"
+                                    "pkg/include/pkg.h,,\n"
                                     "pkg-1.0.dist-info/METADATA,,\npkg-1.0.dist-info/RECORD,,\n"})
     slim = tmp_path / "out" / wheel.name
     slim.parent.mkdir()
@@ -149,5 +150,5 @@ def test_a_slim_wheel_has_no_stubs_and_a_record_that_matches(tmp_path):
         assert archive.testzip() is None
         names = set(archive.namelist())
         record = {line.split(",")[0] for line in archive.read("pkg-1.0.dist-info/RECORD").decode().splitlines()}
-    assert "pkg/__init__.pyi" not in names
+    assert not {"pkg/__init__.pyi", "pkg/include/pkg.h"} & names
     assert record == names

@@ -9,8 +9,9 @@
   worker loads it by its own file URL. Loading by name would go through the lock file, which
   may name another version than the wheel at hand (314.0.7's names numpy 2.4.6).
 
-Wheels are copied without their type stubs (``.pyi``: no learner run reads them; 178 KB of
-NumPy's 2.9 MB), their ``RECORD`` rewritten to match (slim_wheel). The standard library the worker
+Wheels are copied without the files only a compiler or a type checker reads (BUILD_ONLY: type
+stubs, C headers and sources, static libraries, Cython declarations; 350 KB of NumPy's 2.9 MB),
+their ``RECORD`` rewritten to match (slim_wheel). The standard library the worker
 boots from is a trimmed copy (stdlib.py) written to ``assets/stdlib/`` whenever the Pyodide
 distribution is at hand without a download (self-hosting, ``--pyodide-dist``, the theme's npm
 package or the user's cache); the full one stays where the core is, fetched only on a miss.
@@ -137,6 +138,9 @@ def local_distribution(version: str, dist_dir: Path | None = None) -> Path | Non
 
 
 STDLIB_DIR = "stdlib"  # under assets/
+# Files of a wheel no learner run reads: type stubs, C headers and sources, static libraries,
+# Cython declarations and sources, pkg-config files.
+BUILD_ONLY = (".pyi", ".h", ".c", ".a", ".pxd", ".pyx", ".pc")
 
 
 def trimmed_stdlib(out: Path, source: Path) -> dict:
@@ -147,14 +151,14 @@ def trimmed_stdlib(out: Path, source: Path) -> dict:
 
 
 def slim_wheel(source: Path, target: Path) -> None:
-    """Copy a wheel without its ``.pyi`` stubs, its RECORD listing only what it still holds (one that
+    """Copy a wheel without its BUILD_ONLY files, its RECORD listing only what it still holds (one that
     is no zip is copied as it is: the browser reports it as it would have)."""
     if not zipfile.is_zipfile(source):
         shutil.copyfile(source, target)
         return
     with zipfile.ZipFile(source) as wheel:
         infos = wheel.infolist()
-        dropped = {i.filename for i in infos if i.filename.endswith(".pyi")}
+        dropped = {i.filename for i in infos if i.filename.endswith(BUILD_ONLY)}
         if not dropped:
             shutil.copyfile(source, target)
             return
