@@ -114,16 +114,18 @@ def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
 def page_view(root: str, title: str, base_url: str, path: str, csp: str, preload: tuple[str, ...],
               downloads: tuple[str, ...] = ()) -> dict:
     """preload: the modules the page's script imports (module_graph), fetched along with it;
-    downloads: what the Python worker will fetch first (boot_downloads), started from the head."""
+    downloads: what the Python worker will fetch first (boot_downloads), space-separated: started
+    from the head (theme/assets/boot-downloads.js)."""
     canonical = f"{base_url.rstrip('/')}/{path}" if base_url else ""
     return {"root": root, "title": title, "canonical": canonical, "csp": csp, "preload": preload,
-            "downloads": downloads}
+            "downloads": " ".join(downloads)}
 
 
 def boot_downloads(runtime: dict, packages, root: str) -> tuple[str, ...]:
     """The URLs a problem page's worker fetches before Python is ready (runtime.json: its Pyodide
     core, the standard library it boots from, the problem's shipped wheels), as the page links
-    them: the page preloads them, so they download while its own scripts and the worker load."""
+    them: the page preloads them (boot-downloads.js), so they download while its own scripts and
+    the worker load."""
     def href(url: str) -> str:
         return url if "://" in url or url.startswith("/") else posixpath.normpath(f"{root}assets/{url}")
 
