@@ -7,8 +7,16 @@
 // Firefox), the worker's own request then waits for the preload's. WebKit (2.50) does not: there a
 // preload would download each file twice (measured with bench/network.py: 15.3 MB before "Ready"
 // instead of 7.8), so WebKit-based browsers skip it.
+//
+// Only until this site has kept a memory snapshot in this browser (pyclient.js and prewarm.js
+// then set BOOTED): a visit that restores one needs neither the wheels nor a fresh copy of the
+// rest, and reading megabytes from the HTTP cache beside the restore slowed Firefox's warm visits.
 
 (() => {
+  const site = new URL("../", document.currentScript.src).href;
+  try {
+    if (localStorage.getItem(`staticjudge:booted|${site}`)) return;
+  } catch (_) { /* no storage: preload */ }
   const listed = document.querySelector('meta[name="staticjudge-downloads"]')?.content.trim();
   const ua = navigator.userAgent;
   const webkit = /AppleWebKit\//.test(ua) && !/(Chrome|Chromium)\//.test(ua);
