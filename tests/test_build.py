@@ -188,3 +188,13 @@ def test_template_mistakes_are_located_errors(tmp_path, project):
     page.write_text(page.read_text().replace("{{ problem.title }", "{{ problem.no_such_field }}"))
     with pytest.raises(BuildError, match="template error: .*no_such_field"):
         build_site(Paths(project), project / "_site")
+
+
+def test_problem_pages_start_the_workers_downloads_from_their_head(site):
+    page = (site / "self_attention" / "index.html").read_text()
+    head = page.split("</head>")[0]
+    preloads = re.search(r'<meta name="staticjudge-downloads" content="([^"]+)">', head).group(1).split()
+    assert '<script src="../assets/boot-downloads.js" async></script>' in head
+    assert [url.rsplit("/", 1)[-1] for url in preloads[:3]] == ["pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs"]
+    assert any(url.endswith("python_stdlib.zip") for url in preloads)
+    assert "staticjudge-downloads" not in (site / "index.html").read_text()  # the index warms up once idle instead

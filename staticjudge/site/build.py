@@ -31,7 +31,7 @@ from .offline import SERVICE_WORKER, service_worker
 from .parallel import parallel_map
 from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
 from .theme import Theme
-from .views import GENERATOR, LAUNCH_PAGE, index_tracks, lms_view, package_sets, page_view, problem_data, problem_view, site_view
+from .views import GENERATOR, LAUNCH_PAGE, boot_downloads, index_tracks, lms_view, package_sets, page_view, problem_data, problem_view, site_view
 
 def _environment(theme: Theme) -> jinja2.Environment:
     return jinja2.Environment(
@@ -52,7 +52,7 @@ def _line_containing(path: Path, snippet: str) -> int | None:
 
 def _problempage_view(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
                   template: jinja2.Template, base_url: str, csp: str,
-                  preload: tuple[str, ...]) -> tuple[str, str] | ProblemError:
+                  preload: tuple[str, ...], runtime: dict) -> tuple[str, str] | ProblemError:
     """The page and problem.json of one problem, or the located error that stops it."""
     try:
         view = problem_view(problem, prev, nxt, config)
@@ -60,7 +60,8 @@ def _problempage_view(problem: Problem, prev: Problem | None, nxt: Problem | Non
         return ProblemError(problem.source_path, _line_containing(problem.source_path, exc.tex), str(exc))
     except ProblemError as exc:  # a ```matrix figure that did not evaluate
         return exc
-    page = page_view("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload)
+    page = page_view("../", f"{problem.title} · {config.name}", base_url, f"{problem.slug}/", csp, preload,
+                     boot_downloads(runtime, problem.packages, "../"))
     site = site_view(config)
     html = template.render(page=page, site=site, problem=view)
     return html, json.dumps(problem_data(problem), indent=1)
@@ -151,11 +152,11 @@ class SiteBuilder:
         return modules
 
     def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment,
-                      csp: str) -> list:
+                      csp: str, runtime: dict) -> list:
         template = env.get_template("problem.html")
         preload = tuple(static_imports(self._page_modules(), "app.js"))
         setting = (repr(config), _fingerprint(*self.theme.templates()),
-                   self.base_url, csp, preload)
+                   self.base_url, csp, preload, json.dumps(runtime, sort_keys=True))
 
         def key(i: int) -> tuple:
             prev = problems[i - 1] if i > 0 else None
@@ -169,7 +170,7 @@ class SiteBuilder:
         def render(i: int):
             prev = problems[i - 1] if i > 0 else None
             nxt = problems[i + 1] if i + 1 < len(problems) else None
-            return _problempage_view(problems[i], prev, nxt, config, template, self.base_url, csp, preload)
+            return _problempage_view(problems[i], prev, nxt, config, template, self.base_url, csp, preload, runtime)
 
         errors = []
         for i, result in zip(stale, parallel_map(render, stale)):
@@ -182,15 +183,16 @@ class SiteBuilder:
             raise BuildError(errors)
         return [self._pages[p.slug][1] for p in problems]
 
-    def _pages_and_index(self, problems: list[Problem], config: SiteConfig) -> dict[str, bytes]:
-        """Every rendered file of the site but the assets: {relative path: content}."""
+    def _pages_and_index(self, problems: list[Problem], config: SiteConfig, runtime: dict) -> dict[str, bytes]:
+        """Every rendered file of the site but the assets: {relative path: content}. runtime: the
+        worker's runtime.json (problem pages start its downloads from their head)."""
         env = _environment(self.theme)
         try:
             csp = content_security_policy(external_origins(self.runtime, config, problems))
         except ValueError as exc:
             raise BuildError([ProblemError(self.paths.config, None, f"pyodide_cdn: {exc}")]) from None
         files = {}
-        for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp)):
+        for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp, runtime)):
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
         site = site_view(config)
@@ -227,12 +229,13 @@ class SiteBuilder:
             config = dataclasses.replace(config, offline=False)
         problems = load_course(self.paths, self._parse_many)
         out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f".{out.name}-assets-", dir=out.parent) as scratch:
+            assets = self._assets(config, Path(scratch))
         try:
-            files = self._pages_and_index(problems, config)
+            files = self._pages_and_index(problems, config, json.loads(assets["assets/runtime.json"]))
         except jinja2.TemplateError as exc:
             raise BuildError([_template_error(self.theme, exc)]) from None
-        with tempfile.TemporaryDirectory(prefix=f".{out.name}-assets-", dir=out.parent) as scratch:
-            files.update(self._assets(config, Path(scratch)))
+        files.update(assets)
         worker = config.offline and service_worker(self.theme.service_worker, files, self._cdn(config, problems))
         if worker:
             files[SERVICE_WORKER] = worker

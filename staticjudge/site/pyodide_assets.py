@@ -9,6 +9,13 @@
   worker loads it by its own file URL. Loading by name would go through the lock file, which
   may name another version than the wheel at hand (314.0.7's names numpy 2.4.6).
 
+Wheels are copied without the files only a compiler or a type checker reads (BUILD_ONLY: type
+stubs, C headers and sources, static libraries, Cython declarations; 350 KB of NumPy's 2.9 MB),
+their ``RECORD`` rewritten to match (slim_wheel). The standard library the worker
+boots from is a trimmed copy (stdlib.py) written to ``assets/stdlib/`` whenever the Pyodide
+distribution is at hand without a download (self-hosting, ``--pyodide-dist``, the theme's npm
+package or the user's cache); the full one stays where the core is, fetched only on a miss.
+
 The worker keys its memory snapshot (theme/assets/snapshot.js) by each wheel's sha256, written
 next to its URL: a wheel replaced under the same name never restores a stale interpreter.
 
@@ -18,7 +25,9 @@ relative to ``runtime.json`` itself, so the site works under any URL prefix.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -26,9 +35,11 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from . import stdlib
 from .frontend import FRONTEND_DIR, FrontendError, ensure_node_modules
 
 CORE_DIR = "pyodide"
@@ -114,6 +125,56 @@ def pyodide_distribution(version: str, dist_dir: Path | None = None) -> Path:
     return _checked(_from_npm_registry(version), version, "the npm package")
 
 
+def local_distribution(version: str, dist_dir: Path | None = None) -> Path | None:
+    """The Pyodide distribution of ``version`` if it is here already (no npm, no download), else None."""
+    candidates = [Path(dist_dir)] if dist_dir else []
+    candidates += [FRONTEND_DIR / "node_modules" / "pyodide", _cache_dir() / f"pyodide-{version}" / "package"]
+    for folder in candidates:
+        try:
+            return _checked(folder, version, "")
+        except PyodideAssetsError:
+            continue
+    return None
+
+
+STDLIB_DIR = "stdlib"  # under assets/
+# Files of a wheel no learner run reads: type stubs, C headers and sources, static libraries,
+# Cython declarations and sources, pkg-config files.
+BUILD_ONLY = (".pyi", ".h", ".c", ".a", ".pxd", ".pyx", ".pc")
+
+
+def trimmed_stdlib(out: Path, source: Path) -> dict:
+    """Write the trimmed standard library into ``out``/assets/stdlib/; runtime.json's "stdlib"."""
+    done = stdlib.trim(source / "python_stdlib.zip", out / "assets" / STDLIB_DIR / stdlib.TRIMMED_NAME)
+    return {"url": f"{STDLIB_DIR}/{stdlib.TRIMMED_NAME}", "sha256": done["sha256"], "bytes": done["bytes"],
+            "full_bytes": done["full_bytes"]}
+
+
+def slim_wheel(source: Path, target: Path) -> None:
+    """Copy a wheel without its BUILD_ONLY files, its RECORD listing only what it still holds (one that
+    is no zip is copied as it is: the browser reports it as it would have)."""
+    if not zipfile.is_zipfile(source):
+        shutil.copyfile(source, target)
+        return
+    with zipfile.ZipFile(source) as wheel:
+        infos = wheel.infolist()
+        dropped = {i.filename for i in infos if i.filename.endswith(BUILD_ONLY)}
+        if not dropped:
+            shutil.copyfile(source, target)
+            return
+        with zipfile.ZipFile(target, "w") as slim:
+            for info in infos:
+                if info.filename in dropped:
+                    continue
+                data = wheel.read(info)
+                if info.filename.endswith(".dist-info/RECORD"):
+                    rows = [row for row in csv.reader(io.StringIO(data.decode("utf-8"))) if row and row[0] not in dropped]
+                    text = io.StringIO()
+                    csv.writer(text, lineterminator="\n").writerows(rows)
+                    data = text.getvalue().encode("utf-8")
+                slim.writestr(info, data, compress_type=info.compress_type)
+
+
 def copy_core(out: Path, version: str, dist_dir: Path | None = None) -> None:
     source = pyodide_distribution(version, dist_dir)
     target = out / CORE_DIR
@@ -136,7 +197,7 @@ def copy_wheels(packages_dir: Path, out: Path) -> dict[str, str]:
         name = distribution_name(wheel)
         if name in found:
             raise PyodideAssetsError(f"--pyodide-packages: two wheels for '{name}' in {packages_dir}; keep one")
-        shutil.copyfile(wheel, target / wheel.name)
+        slim_wheel(wheel, target / wheel.name)
         found[name] = f"../{PACKAGES_DIR}/{quote(wheel.name)}"
     return found
 
@@ -154,6 +215,8 @@ def runtime_config(out: Path, version: str, cdn: str, harness: tuple[str, ...], 
     if self_host:
         copy_core(out, version, dist_dir)
     wheels = copy_wheels(packages_dir, out) if packages_dir else {}
+    source = pyodide_distribution(version, dist_dir) if self_host else local_distribution(version, dist_dir)
+    extra = {"stdlib": trimmed_stdlib(out, source)} if source else {}
     return {
         "pyodide_version": version,
         "pyodide_url": f"../{CORE_DIR}/" if self_host else cdn,
@@ -162,4 +225,6 @@ def runtime_config(out: Path, version: str, cdn: str, harness: tuple[str, ...], 
         "wheels": wheels,
         "wheel_sha256": wheel_digests(out, wheels),
         "harness": list(harness),
+        # The trimmed standard library (relative to runtime.json), when there is one.
+        **extra,
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 
 from markupsafe import Markup
 
@@ -113,10 +115,31 @@ def index_tracks(problems: list[Problem], config: SiteConfig) -> list[dict]:
     return tracks
 
 
-def page_view(root: str, title: str, base_url: str, path: str, csp: str, preload: tuple[str, ...]) -> dict:
-    """preload: the modules the page's script imports (module_graph), fetched along with it."""
+def page_view(root: str, title: str, base_url: str, path: str, csp: str, preload: tuple[str, ...],
+              downloads: tuple[str, ...] = ()) -> dict:
+    """preload: the modules the page's script imports (module_graph), fetched along with it;
+    downloads: what the Python worker will fetch first (boot_downloads), space-separated: started
+    from the head (theme/assets/boot-downloads.js)."""
     canonical = f"{base_url.rstrip('/')}/{path}" if base_url else ""
-    return {"root": root, "title": title, "canonical": canonical, "csp": csp, "preload": preload}
+    return {"root": root, "title": title, "canonical": canonical, "csp": csp, "preload": preload,
+            "downloads": " ".join(downloads)}
+
+
+def boot_downloads(runtime: dict, packages, root: str) -> tuple[str, ...]:
+    """The URLs a problem page's worker fetches before Python is ready (runtime.json: its Pyodide
+    core, the standard library it boots from, the problem's shipped wheels), as the page links
+    them: the page preloads them (boot-downloads.js), so they download while its own scripts and
+    the worker load."""
+    def href(url: str) -> str:
+        return url if "://" in url or url.startswith("/") else posixpath.normpath(f"{root}assets/{url}")
+
+    core = runtime["pyodide_url"]
+    stdlib = runtime.get("stdlib", {}).get("url")
+    urls = [href(core + name) for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs")]
+    urls.append(href(stdlib) if stdlib else href(core + "python_stdlib.zip"))
+    wheels = runtime.get("wheels", {})
+    urls += [href(wheels[key]) for key in (re.sub(r"[-_.]+", "-", p).lower() for p in packages) if key in wheels]
+    return tuple(urls)
 
 
 def lms_view(problems: list[Problem], version: str) -> dict:

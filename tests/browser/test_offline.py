@@ -105,6 +105,22 @@ def test_after_one_visit_every_page_opens_boots_and_grades_offline(engine_page, 
     assert run_tests(page) == "3/3 tests passed · solved!"
 
 
+def test_offline_a_module_left_out_of_the_trimmed_library_comes_from_the_offline_copy(engine_page, host):
+    """The worker boots from a trimmed standard library; the full one, fetched on a miss, is in the
+    offline copy too (site/stdlib.py, stdlib_fallback.py)."""
+    from .test_stdlib import OUTSIDE
+
+    page = engine_page
+    open_problem(page, host.url, "add_numbers")
+    wait_offline_copy(page)
+    page.wait_for_selector("#python-status[data-spare=ready]", timeout=BOOT_MS)
+    host.stop()
+
+    open_problem(page, host.url, "add_numbers")
+    set_code(page, OUTSIDE)
+    assert run_tests(page) == "3/3 tests passed · solved!"
+
+
 def change_problem(project: Path) -> None:
     """A new build: add_numbers gets a new title and a fourth hidden test."""
     md = project / "problems" / "add_numbers.md"
@@ -258,7 +274,11 @@ def test_cdn_mode_keeps_what_the_cdn_served(engine_page, tmp_path, wheels):
                                timeout=2 * BOOT_MS)
         kept = page.evaluate("""async (cdn) => { for (const name of await caches.keys()) if (name.endsWith('|cdn|' + cdn))
             return (await (await caches.open(name)).keys()).map((r) => r.url.slice(cdn.length)).sort(); return []; }""", cdn_url)
-        assert {"pyodide.asm.wasm", "pyodide.mjs", "python_stdlib.zip"} <= set(kept), kept
+        assert {"pyodide.asm.wasm", "pyodide.mjs"} <= set(kept), kept
+        # The standard library the worker boots from is the site's trimmed copy (in the offline copy
+        # with the rest of the site), not the CDN's (fetched only when an import needs it).
+        assert "python_stdlib.zip" not in kept
+        assert (tmp_path / "www" / "course" / "assets" / "stdlib" / "python_stdlib.zip").is_file()
         served.stop()
         cdn.shutdown()
         cdn.server_close()

@@ -75,5 +75,10 @@ export async function prewarm(sets, { offline = null, wanted = true, say = () =>
   for (const packages of sets) done.push(await warmOne(new URL("./pyworker.js", import.meta.url), packages));
   performance.mark("staticjudge:prewarm-done", { detail: { sets: done } });
   const ok = done.every((set) => set.boot === "made" || set.boot === "restored");
+  if (done.some((set) => set.boot === "made" || set.boot === "restored")) {
+    try { // as pyclient.js's rememberSnapshot: problem pages then preload nothing (boot-downloads.js)
+      localStorage.setItem(`staticjudge:booted|${new URL("../", import.meta.url).href}`, new Date().toISOString());
+    } catch (_) { /* no storage */ }
+  }
   say(ok ? "Python is ready: problems open in about a second." : "");
 }

@@ -31,6 +31,14 @@ export const CRASH_MESSAGE = MESSAGES.crash_in_page;
 const CANCEL_MESSAGE = "Stopped by you.";
 const NOT_RUN = MESSAGES.not_run;
 const SPARE_IDLE_MS = 1000;
+// Set once this site has a memory snapshot here: boot-downloads.js then preloads nothing.
+const BOOTED = `staticjudge:booted|${new URL("../", import.meta.url).href}`;
+
+export function rememberSnapshot() {
+  try {
+    localStorage.setItem(BOOTED, new Date().toISOString());
+  } catch (_) { /* nowhere to keep it: the next visit preloads again */ }
+}
 // How long after the time limit a run still going gets its worker terminated: Python loops stop
 // by themselves at the limit (pyworker.js); code stuck in C does not.
 const KILL_GRACE_MS = 1500;
@@ -235,7 +243,10 @@ export class PythonRunner {
     if (message.type === "snapshot") {
       this.snapshotSaving = false;
       const { written, take_ms, store_ms, bytes } = message;
-      if (message.saved) performance.mark("staticjudge:snapshot-saved", { detail: { written, take_ms, store_ms, bytes } });
+      if (message.saved) {
+        performance.mark("staticjudge:snapshot-saved", { detail: { written, take_ms, store_ms, bytes } });
+        rememberSnapshot();
+      }
       if (handle.ready) this.afterReady();
       return;
     }
@@ -244,6 +255,7 @@ export class PythonRunner {
       handle.ready = ready;
       if (ready) {
         this.snapshotSaving = message.boot === "made";
+        if (message.boot === "restored") rememberSnapshot();
         performance.mark("staticjudge:python-ready",
           { detail: { boot: message.boot, phases: pageTime(message), heap_bytes: message.heap_bytes,
             not_restored: message.not_restored } });

@@ -45,6 +45,11 @@
 //                                                    inside Python (the worker stays usable)
 //     {type: "crashed", id, message}                 the interpreter itself failed mid-run
 //
+// The standard library: when the build trimmed it (runtime.json's "stdlib", site/stdlib.py), the
+// worker boots from that copy (loadPyodide's stdLibURL) and, once its snapshot is taken, installs
+// the fallback the copy carries (_staticjudge_fullstdlib): importing a module it left out fetches
+// Pyodide's full python_stdlib.zip once (a synchronous request, as imports are), and goes on.
+//
 // Jobs are handled one at a time, in order; the page sends one only after "ready". Once ready,
 // and whenever no job waits, the worker warms up (warmup.py): a few short background runs, so the
 // learner's first run does not pay for compiling the interpreter's hot paths.
@@ -245,6 +250,7 @@ async function boot() {
   loader.then(() => phase("pyodide.mjs"), () => {}); // awaited below
   const packages = await packagesGiven;
   const options = { indexURL };
+  if (runtime.stdlib) options.stdLibURL = new URL(runtime.stdlib.url, runtimeUrl).href;
   if (runtime.package_base_url) options.packageBaseUrl = new URL(runtime.package_base_url, runtimeUrl).href;
 
   const wheels = snapshot.supported(runtime)
@@ -295,6 +301,7 @@ async function boot() {
   const startedTaking = performance.now();
   const taken = session && takeSnapshot(session);
   const took = performance.now() - startedTaking;
+  if (runtime.stdlib) installFullStdlib(new URL("python_stdlib.zip", indexURL).href);
   const [grade, script, warm, shapes] = pyodide.runPython(BRIDGE).toJs({ depth: 1 });
   bridge = { grade, script, warm, shapes };
   if (session) {
@@ -307,6 +314,33 @@ async function boot() {
         (written) => post({ type: "snapshot", saved: true, written, ...timing() }),
         (error) => { console.warn("memory snapshot not saved:", error); post({ type: "snapshot", saved: false, ...timing() }); });
     }
+  }
+}
+
+/** The trimmed standard library's fallback (after any snapshot: it holds a JavaScript function). */
+function installFullStdlib(url) {
+  const path = "/lib/python_stdlib_full.zip";
+  const fetchFull = () => {
+    const request = new XMLHttpRequest();
+    request.open("GET", url, false); // synchronous: Python's import waits for it
+    let binary = true;
+    try {
+      request.responseType = "arraybuffer";
+    } catch (_) { // an engine that refuses it for synchronous requests: bytes as x-user-defined text
+      binary = false;
+      request.overrideMimeType("text/plain; charset=x-user-defined");
+    }
+    request.send();
+    if (request.status !== 200) throw new Error(`${url} answered ${request.status}`);
+    const bytes = binary ? new Uint8Array(request.response)
+      : Uint8Array.from(request.responseText, (c) => c.charCodeAt(0) & 0xff);
+    pyodide.FS.writeFile(path, bytes);
+    return path;
+  };
+  try {
+    pyodide.pyimport("_staticjudge_fullstdlib").install(fetchFull);
+  } catch (error) {
+    console.warn("the standard library's fallback is not installed:", error);
   }
 }
 

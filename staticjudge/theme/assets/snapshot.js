@@ -23,7 +23,7 @@ export { Damaged } from "./snapshot-store.js";
 
 export const PINNED_PYODIDE = "314.0.7";
 // Part of the cache key: bump it when WARMUP, the stored format or what is imported changes.
-const FORMAT = 2;
+const FORMAT = 3;
 const SITE_PACKAGES = "/lib/python3.14/site-packages";
 // Everything imported before the snapshot is free after a restore (the harness's own imports too).
 export const WARMUP = "import ast, contextlib, inspect, io, json, linecache, math, random, statistics, traceback, types";
@@ -44,13 +44,15 @@ export const slotOf = (packages) => encodeURIComponent([...packages].sort().join
 
 /**
  * The snapshot's key {slot, id}: id hashes the Pyodide version, each wheel's URL and sha256, the
- * harness sources and FORMAT; a stored record is used only when its id is this one.
+ * standard library booted from (the trimmed one's sha256: the snapshot holds its zip's directory),
+ * the harness sources and FORMAT; a stored record is used only when its id is this one.
  */
 export async function snapshotKey(runtime, wheels, harnessFiles, packages) {
   const slot = slotOf(packages);
   const id = await sha256(JSON.stringify({
     format: FORMAT, pyodide: runtime.pyodide_version, pyodideUrl: runtime.pyodide_url,
     wheels: wheels.map(({ name, url, sha256 }) => [name, url, sha256]), harness: harnessFiles,
+    stdlib: runtime.stdlib ? [runtime.stdlib.url, runtime.stdlib.sha256] : "full",
   }));
   return { slot, id };
 }
