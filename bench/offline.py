@@ -19,7 +19,7 @@ import time
 from browser_site import (SUB_PATH, add_engines_argument, built_site, engines, machine, mark_details, mark_time,
                           median, serving, set_code, table)
 from staticjudge.site.serve import make_server
-from time_to_ready import bare_visits
+from time_to_ready import visits
 
 import threading
 
@@ -80,7 +80,7 @@ def measure(browser, base: str, site, runs: int, wait_s: float) -> None:
     warm, bare = [], []
     for run in range(runs):
         ready, boot, warmed = index_then_first_problem(browser, base, wait_s)
-        bare_cold, _ = bare_visits(browser, base)
+        bare_cold, *_ = visits(browser, f"{base}bare/index.html", "bare:ready", False)
         warm.append(ready)
         bare.append(bare_cold)
         sets = "; ".join(f"{s['packages'] or 'core'}: {s['boot']} in {s['ms']} ms" for w in warmed for s in w["sets"])
