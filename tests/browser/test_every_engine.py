@@ -38,6 +38,8 @@ def test_correct_solution_passes_every_test_and_marks_the_problem_solved(engine_
     assert solved_badge_shown(page, "h1 .solved-badge")
     page.goto(site_url + "index.html")
     page.wait_for_selector('.problem-item[data-slug="add_numbers"]')
+    # The index's module script marks solved problems once it has run (after the HTML is parsed).
+    page.wait_for_function("() => document.documentElement.dataset.indexReady === 'yes'")
     assert solved_badge_shown(page, '.problem-item[data-slug="add_numbers"] .solved-badge')
     assert not solved_badge_shown(page, '.problem-item[data-slug="shout_wheel"] .solved-badge')
 
