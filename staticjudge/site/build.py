@@ -50,7 +50,7 @@ def _line_containing(path: Path, snippet: str) -> int | None:
     return None
 
 
-def _problempage_view(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
+def _problem_page(problem: Problem, prev: Problem | None, nxt: Problem | None, config: SiteConfig,
                   template: jinja2.Template, base_url: str, csp: str,
                   preload: tuple[str, ...], runtime: dict) -> tuple[str, str] | ProblemError:
     """The page and problem.json of one problem, or the located error that stops it."""
@@ -152,9 +152,8 @@ class SiteBuilder:
         return modules
 
     def _render_pages(self, problems: list[Problem], config: SiteConfig, env: jinja2.Environment,
-                      csp: str, runtime: dict) -> list:
+                      csp: str, runtime: dict, preload: tuple[str, ...]) -> list:
         template = env.get_template("problem.html")
-        preload = tuple(static_imports(self._page_modules(), "app.js"))
         setting = (repr(config), _fingerprint(*self.theme.templates()),
                    self.base_url, csp, preload, json.dumps(runtime, sort_keys=True))
 
@@ -170,7 +169,7 @@ class SiteBuilder:
         def render(i: int):
             prev = problems[i - 1] if i > 0 else None
             nxt = problems[i + 1] if i + 1 < len(problems) else None
-            return _problempage_view(problems[i], prev, nxt, config, template, self.base_url, csp, preload, runtime)
+            return _problem_page(problems[i], prev, nxt, config, template, self.base_url, csp, preload, runtime)
 
         errors = []
         for i, result in zip(stale, parallel_map(render, stale)):
@@ -191,12 +190,15 @@ class SiteBuilder:
             csp = content_security_policy(external_origins(self.runtime, config, problems))
         except ValueError as exc:
             raise BuildError([ProblemError(self.paths.config, None, f"pyodide_cdn: {exc}")]) from None
+        modules = self._page_modules()  # read once: both entry scripts' preloads come from it
+        problem_preload = tuple(static_imports(modules, "app.js"))
         files = {}
-        for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp, runtime)):
+        for problem, (html, data) in zip(problems, self._render_pages(problems, config, env, csp, runtime,
+                                                                      problem_preload)):
             files[f"{problem.slug}/index.html"] = html.encode()
             files[f"{problem.slug}/problem.json"] = data.encode()
         site = site_view(config)
-        preload = tuple(static_imports(self._page_modules(), "index.js"))
+        preload = tuple(static_imports(modules, "index.js"))
         index = env.get_template("index.html").render(page=page_view("", config.name, self.base_url, "", csp, preload),
                                                       site=site,
                                                       tracks=index_tracks(problems, config),
