@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,7 +28,7 @@ from .frontend import BUNDLE_NAME, FrontendError, editor_bundle
 from .module_graph import static_imports
 from .offline import SERVICE_WORKER, service_worker
 from .parallel import parallel_map
-from .pyodide_assets import PyodideAssetsError, distribution_name, runtime_config
+from .pyodide_assets import PyodideAssetsError, distribution_name, normalized_name, runtime_config
 from .theme import Theme
 from .views import GENERATOR, LAUNCH_PAGE, boot_downloads, index_tracks, lms_view, package_sets, page_view, problem_data, problem_view, site_view
 
@@ -74,7 +73,7 @@ def external_origins(runtime: RuntimeOptions, config: SiteConfig, problems: list
     if runtime.self_host:
         given = ({distribution_name(w) for w in Path(runtime.packages_dir).glob("*.whl")}
                  if runtime.packages_dir and Path(runtime.packages_dir).is_dir() else set())
-        wanted = {re.sub(r"[-_.]+", "-", name).lower() for p in problems for name in p.packages}
+        wanted = {normalized_name(name) for p in problems for name in p.packages}
         if wanted <= given:
             return []
     return [origin(config.pyodide_cdn)]

@@ -52,9 +52,14 @@ class PyodideAssetsError(Exception):
     pass
 
 
+def normalized_name(name: str) -> str:
+    """A project name as PEP 503 compares them: 'Foo_Bar.baz' → 'foo-bar-baz'."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def distribution_name(wheel: Path) -> str:
     """The normalised project name of a wheel file (PEP 427 + PEP 503): 'Foo_Bar-1.0-…' → 'foo-bar'."""
-    return re.sub(r"[-_.]+", "-", wheel.name.split("-", 1)[0]).lower()
+    return normalized_name(wheel.name.split("-", 1)[0])
 
 
 def _version_of(folder: Path) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 
 from markupsafe import Markup
 
@@ -12,6 +11,7 @@ from .. import __version__
 from ..content import markup
 from ..model import Problem, mutant_data, problem_hash
 from ..project import SiteConfig
+from .pyodide_assets import normalized_name
 
 GENERATOR = f"staticjudge {__version__}"
 LAUNCH_PAGE = "lms.html"  # a SCORM package's launch page (theme/templates/lms.html)
@@ -138,7 +138,7 @@ def boot_downloads(runtime: dict, packages, root: str) -> tuple[str, ...]:
     urls = [href(core + name) for name in ("pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.mjs")]
     urls.append(href(stdlib) if stdlib else href(core + "python_stdlib.zip"))
     wheels = runtime.get("wheels", {})
-    urls += [href(wheels[key]) for key in (re.sub(r"[-_.]+", "-", p).lower() for p in packages) if key in wheels]
+    urls += [href(wheels[key]) for key in (normalized_name(p) for p in packages) if key in wheels]
     return tuple(urls)
 
 
