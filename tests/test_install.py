@@ -169,7 +169,8 @@ def test_check_wheel_contents_finds_nothing_wrong(installed):
 def test_a_wheel_built_from_the_sdist_needs_no_node_and_carries_the_bundle(installed, tmp_path):
     with tarfile.open(installed.sdist) as archive:
         members = {m.name.split("/", 1)[1] for m in archive.getmembers() if "/" in m.name}
-    assert "staticjudge/theme/bundle/editor.js" in members and "staticjudge/theme/src/editor.js" in members
+    for name in ("theme/bundle/editor.js", "theme/src/editor.js", "theme/package.json", "theme/package-lock.json"):
+        assert f"staticjudge/{name}" in members, (name, sorted(members))
     assert not any("node_modules" in m for m in members)
     env = installed.env()
     assert shutil.which("node", path=env["PATH"]) is None and shutil.which("npm", path=env["PATH"]) is None
