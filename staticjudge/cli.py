@@ -44,10 +44,14 @@ def cmd_scorm(args, paths: Paths) -> int:
     from .site.scorm import build_package
 
     try:
-        out, problems = build_package(paths, Path(args.out), args.scorm_version, args.base_url, _runtime_options(args))
+        written, problems = build_package(paths, Path(args.out), args.scorm_version, args.base_url,
+                                          _runtime_options(args), per_problem=args.per_problem)
     except BuildError as exc:
         return _stopped("package", exc)
-    print(f"wrote a SCORM {args.scorm_version} package of {len(problems)} problem(s) to {out}")
+    if args.per_problem:
+        print(f"wrote {len(written)} SCORM {args.scorm_version} package(s), one per problem, to {Path(args.out).resolve()}")
+    else:
+        print(f"wrote a SCORM {args.scorm_version} package of {len(problems)} problem(s) to {written[0]}")
     return EXIT_OK
 
 
@@ -289,7 +293,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scorm", help="write the course as a SCORM package (a zip) for Moodle, Canvas, "
                        "Blackboard or Brightspace: scores and saved code reach the LMS (see docs/lms.md)")
-    p.add_argument("--out", required=True, metavar="FILE.zip", help="the package to write")
+    p.add_argument("--out", required=True, metavar="FILE.zip", help="the package to write (with --per-problem: "
+                   "the folder to write one package per problem into, as SLUG.zip)")
+    p.add_argument("--per-problem", action="store_true", help="one package per problem, so the LMS's gradebook "
+                   "has a column per problem (default: one package for the whole course)")
     p.add_argument("--scorm-version", choices=("1.2", "2004"), default="1.2", help="SCORM 1.2 (default: "
                    "what every LMS plays best) or 2004 4th edition")
     p.add_argument("--base-url", default="", help="as for build (canonical links only)")

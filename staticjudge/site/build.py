@@ -30,7 +30,7 @@ from .offline import SERVICE_WORKER, service_worker
 from .parallel import parallel_map
 from .pyodide_assets import PyodideAssetsError, distribution_name, normalized_name, runtime_config
 from .theme import Theme
-from .views import GENERATOR, LAUNCH_PAGE, boot_downloads, index_tracks, lms_view, package_sets, page_view, problem_data, problem_view, site_view
+from .views import GENERATOR, LAUNCH_PAGE, boot_downloads, problem_launch_page, index_tracks, lms_view, package_sets, page_view, problem_data, problem_view, site_view
 
 def _environment(theme: Theme) -> jinja2.Environment:
     return jinja2.Environment(
@@ -208,6 +208,12 @@ class SiteBuilder:
             launch = env.get_template("lms.html").render(page=page_view("", config.name, self.base_url, "", frames, ()),
                                                          site=site, lms=lms_view(problems, self.runtime.lms))
             files[LAUNCH_PAGE] = launch.encode()
+            for problem in problems:  # the launch pages of one-problem packages (scorm --per-problem)
+                title = f"{problem.title} · {config.name}"
+                launch = env.get_template("lms.html").render(
+                    page=page_view("../", title, self.base_url, problem_launch_page(problem.slug), frames, ()),
+                    site=site, lms=lms_view([problem], self.runtime.lms))
+                files[problem_launch_page(problem.slug)] = launch.encode()
         return files
 
     def _assets(self, config: SiteConfig, scratch: Path) -> dict[str, bytes]:

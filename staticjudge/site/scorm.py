@@ -4,7 +4,9 @@ and ``imsmanifest.xml`` at the root of one zip, which Moodle, Canvas, Blackboard
 One SCO for the whole course: its launch page frames the course index and keeps one LMS session
 while the learner moves between problems (a SCO cannot hand over to another SCO, and a SCORM 1.2
 session cannot start again once finished). Per-problem detail goes to ``cmi.objectives``
-(theme/assets/lms.js). SCORM 1.2 by default (the version every LMS plays best); 2004 4th edition too.
+(theme/assets/lms.js). Or, for a gradebook column per problem, one package per problem: the same
+files, launched from that problem's own launch page (``<slug>/lms.html``), scored on it alone.
+SCORM 1.2 by default (the version every LMS plays best); 2004 4th edition too.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 from ..model import Problem
 from ..project import Paths, RuntimeOptions, SiteConfig
 from .build import build_site
-from .views import LAUNCH_PAGE
+from .views import LAUNCH_PAGE, problem_launch_page
 
 VERSIONS = ("1.2", "2004")
 MANIFEST = "imsmanifest.xml"
@@ -49,8 +51,8 @@ _SCHEMA_VERSION = {"1.2": "1.2", "2004": "2004 4th Edition"}
 _SCORM_TYPE = {"1.2": "adlcp:scormtype", "2004": "adlcp:scormType"}
 
 
-def manifest(version: str, title: str, files: list[str], identifier: str) -> str:
-    """imsmanifest.xml of a one-SCO package launching lms.html, listing ``files`` (paths in the zip)."""
+def manifest(version: str, title: str, files: list[str], identifier: str, launch: str = LAUNCH_PAGE) -> str:
+    """imsmanifest.xml of a one-SCO package launching ``launch``, listing ``files`` (paths in the zip)."""
     if version not in VERSIONS:
         raise ValueError(f"unknown SCORM version {version!r} (known: {', '.join(VERSIONS)})")
     listed = "\n".join(f"      <file href={quoteattr(path)}/>" for path in sorted(files))
@@ -70,7 +72,7 @@ def manifest(version: str, title: str, files: list[str], identifier: str) -> str
         "    </organization>",
         "  </organizations>",
         "  <resources>",
-        f'    <resource identifier="course_sco" type="webcontent" {_SCORM_TYPE[version]}="sco" href="{LAUNCH_PAGE}">',
+        f'    <resource identifier="course_sco" type="webcontent" {_SCORM_TYPE[version]}="sco" href={quoteattr(launch)}>',
         listed,
         "    </resource>",
         "  </resources>",
@@ -80,23 +82,41 @@ def manifest(version: str, title: str, files: list[str], identifier: str) -> str
 
 
 def build_package(paths: Paths, out: Path, version: str = "1.2", base_url: str = "",
-                  runtime: RuntimeOptions = RuntimeOptions()) -> tuple[Path, list[Problem]]:
-    """Write the course as a SCORM ``version`` package to the zip ``out``; raise BuildError on any problem."""
+                  runtime: RuntimeOptions = RuntimeOptions(), per_problem: bool = False) -> tuple[list[Path], list[Problem]]:
+    """Write the course as a SCORM ``version`` package to the zip ``out``, or with ``per_problem``
+    one package per problem into the folder ``out`` (``<slug>.zip``); the zips written, and the
+    problems. Raise BuildError on any problem."""
     if version not in VERSIONS:
         raise ValueError(f"unknown SCORM version {version!r} (known: {', '.join(VERSIONS)})")
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    folder = out if per_problem else out.parent
+    folder.mkdir(parents=True, exist_ok=True)
     runtime = dataclasses.replace(runtime, offline=False, lms=version)
-    with tempfile.TemporaryDirectory(prefix=f".{out.stem}-", dir=out.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=f".{out.stem}-", dir=folder) as scratch:
         site, problems = build_site(paths, Path(scratch) / "site", base_url, runtime)
         files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
-        title = SiteConfig.load(paths.config).name
-        # The same course, built the same way, keeps its identifier: re-uploading it updates the activity.
-        identifier = f"staticjudge-{hashlib.sha256(title.encode()).hexdigest()[:12]}"
-        partial = out.with_name(f".{out.name}.partial")
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(MANIFEST, manifest(version, title, files, identifier))
-            for name in files:
-                archive.write(site / name, name)
-        partial.replace(out)
-    return out, problems
+        course = SiteConfig.load(paths.config).name
+        if not per_problem:
+            return [_write_zip(site, files, out, manifest(version, course, files, _identifier(course)))], problems
+        written = []
+        for problem in problems:
+            title = f"{problem.title} · {course}"
+            text = manifest(version, title, files, _identifier(f"{course}\n{problem.slug}"),
+                            launch=problem_launch_page(problem.slug))
+            written.append(_write_zip(site, files, folder / f"{problem.slug}.zip", text))
+        return written, problems
+
+
+def _identifier(key: str) -> str:
+    # The same course (or problem), built the same way, keeps its identifier: re-uploading it updates the activity.
+    return f"staticjudge-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def _write_zip(site: Path, files: list[str], out: Path, manifest_text: str) -> Path:
+    partial = out.with_name(f".{out.name}.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, manifest_text)
+        for name in files:
+            archive.write(site / name, name)
+    partial.replace(out)
+    return out

@@ -17,6 +17,11 @@ GENERATOR = f"staticjudge {__version__}"
 LAUNCH_PAGE = "lms.html"  # a SCORM package's launch page (theme/templates/lms.html)
 
 
+def problem_launch_page(slug: str) -> str:
+    """The launch page of a one-problem SCORM package (``staticjudge scorm --per-problem``)."""
+    return f"{slug}/{LAUNCH_PAGE}"
+
+
 def problem_href(from_root: str, slug: str) -> str:
     return f"{from_root}{slug}/index.html"
 
@@ -144,5 +149,6 @@ def boot_downloads(runtime: dict, packages, root: str) -> tuple[str, ...]:
 
 def lms_view(problems: list[Problem], version: str) -> dict:
     """A SCORM package's launch page: the SCORM version it speaks, its problems in course order (the
-    order of cmi.objectives), the page it frames."""
+    order of cmi.objectives), the page it frames (the index beside it: the course's at the root,
+    a problem's in that problem's folder)."""
     return {"version": version, "problems": " ".join(p.slug for p in problems), "start": "index.html"}

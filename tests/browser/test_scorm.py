@@ -28,15 +28,17 @@ from .tinywheel import build_wheel
 CORRECT = "def add(a, b):\n    return a + b\n"
 WRONG_ON_NEGATIVES = "def add(a, b):\n    if a < 0:\n        return 0\n    return a + b\n"
 LIMIT = {"1.2": 4096, "2004": 64000}
+STORAGE_NOTE = "This browser does not keep your code here; your LMS keeps it each time you run the tests."
 
-# The course's window: player → launch page (lms.html) → the course's own pages.
-COURSE = ("document.getElementById('scorm_object').contentWindow"
-          ".document.getElementById('lms-course').contentWindow")
+# The course's window: player → launch page (lms.html, framed or in a window of its own) → the
+# course's own pages.
+COURSE = "lms.content.document.getElementById('lms-course').contentWindow"
 
 
 @pytest.fixture(scope="module")
 def lms_url(tmp_path_factory):
-    """The player at <root>lms/player.html, packages (1.2 and 2004) under lms/pkg12/ and lms/pkg2004/."""
+    """The player at <root>lms/player.html, packages (1.2 and 2004) under lms/pkg12/ and lms/pkg2004/,
+    and add_numbers's own 1.2 package (scorm --per-problem) under lms/add_numbers/."""
     tools = install_lms_tools()
     base = tmp_path_factory.mktemp("scorm-browser")
     project = base / "project"
@@ -54,6 +56,13 @@ def lms_url(tmp_path_factory):
         assert done.returncode == 0, done.stdout + done.stderr
         with zipfile.ZipFile(out) as archive:
             archive.extractall(www / folder)
+    one_each = base / "per-problem"  # scorm --per-problem: add_numbers.zip, …
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(project), "scorm", "--per-problem",
+                           "--out", str(one_each), "--self-host", "--pyodide-packages", str(wheels)],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with zipfile.ZipFile(one_each / "add_numbers.zip") as archive:
+        archive.extractall(www / "add_numbers")
     for name in ("player.html", "player.js"):
         shutil.copyfile(tools / name, www / name)
     for name in ("scorm12.js", "scorm2004.js"):
@@ -72,11 +81,18 @@ def wait_in_course(page, body: str, arg=None, timeout: int = RUN_MS):
                            f" catch (_) {{ return false; }} return Boolean(({body})(w, arg)); }}", arg=arg, timeout=timeout)
 
 
-def play(page, lms_url: str, version: str, resume: str | None = None) -> None:
+def play(page, lms_url: str, version: str, resume: str | None = None, popup: bool = False,
+         size: dict | None = None, launch: str | None = None) -> None:
+    """The LMS launches the course package (or the package ``launch`` names); wait for its index."""
     page.goto(lms_url + "player.html")
     folder = "pkg12" if version == "1.2" else "pkg2004"
-    page.evaluate("(args) => start(args)", {"version": version, "launch": f"{folder}/lms.html", "resume": resume})
-    wait_in_course(page, "(w) => w.location.pathname.endsWith('/index.html') && w.document.querySelector('.problem-item')")
+    assert page.evaluate("(args) => start(args)", {"version": version, "launch": launch or f"{folder}/lms.html",
+                                                  "resume": resume, "popup": popup, "size": size})
+    if popup:
+        page.click("#launch")
+        page.wait_for_function("() => Boolean(lms.content)")
+    if not launch:
+        wait_in_course(page, "(w) => w.location.pathname.endsWith('/index.html') && w.document.querySelector('.problem-item')")
 
 
 def open_problem(page, slug: str) -> None:
@@ -169,6 +185,79 @@ def test_scorm12_scores_rise_status_and_code_are_saved_and_resume_in_a_fresh_pro
         assert editor_text(page) == CORRECT
     finally:
         fresh.close()
+
+
+def test_with_storage_refused_the_page_boots_runs_and_the_lms_keeps_the_code(engine_browser, lms_url):
+    """A browser that refuses the site's storage (privacy settings; Safari and Firefox in some
+    third-party frames): Python boots cold, the run reaches the LMS, and the one note says the LMS
+    keeps the code, not that it is lost."""
+    context = engine_browser.new_context(timeout_ms=RUN_MS, storage=False)
+    try:
+        page = context.new_page()
+        play(page, lms_url, "1.2")
+        refused = "(w) => { try { w.localStorage.setItem('probe', '1'); return false; } catch (_) { return true; } }"
+        assert in_course(page, refused), "this profile was meant to refuse storage"
+        open_problem(page, "add_numbers")
+        paste(page, WRONG_ON_NEGATIVES)
+        assert run_tests(page).startswith("2/3 tests passed")
+        assert page.evaluate("() => lms.values('cmi.core.score.raw')")[-1] == "22.22"
+        assert page.evaluate("() => lms.api.cmi.suspend_data").startswith("sj1:")
+        notice = in_course(page, "(w) => { const n = w.document.getElementById('storage-notice'); return n.hidden ? '' : n.textContent; }")
+        assert notice == STORAGE_NOTE, notice
+        status = in_course(page, "(w) => w.document.getElementById('python-status').textContent")
+        assert "error" not in status.lower() and "fail" not in status.lower(), status
+    finally:
+        context.close()
+
+
+def test_opened_in_a_new_window_the_page_finds_the_lms_through_its_opener(engine_page, lms_url):
+    page = engine_page
+    play(page, lms_url, "1.2", popup=True)
+    assert page.evaluate("() => lms.api.isInitialized()")
+    open_problem(page, "add_numbers")
+    paste(page, CORRECT)
+    assert run_tests(page).startswith("3/3 tests passed")
+    assert page.evaluate("() => lms.values('cmi.core.score.raw')")[-1] == "33.33"
+    page.evaluate("() => lms.content.close()")
+    page.wait_for_function("() => lms.finished")
+    assert page.evaluate("() => lms.values('cmi.core.exit')") == ["suspend"]
+
+
+@pytest.mark.parametrize("size", [{"width": 360, "height": 480}, {"width": 1400, "height": 900}], ids=["small", "large"])
+def test_the_course_fills_a_frame_of_any_size(engine_page, lms_url, size):
+    page = engine_page
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    play(page, lms_url, "1.2", size=size)
+    # the launch page gives the whole frame to the course
+    inner = page.evaluate("() => { const f = lms.content.document.getElementById('lms-course');"
+                          " return [f.clientWidth, f.clientHeight, lms.content.innerWidth, lms.content.innerHeight]; }")
+    assert inner[:2] == inner[2:], inner
+    open_problem(page, "add_numbers")
+    fit = in_course(page, """(w) => {
+      const doc = w.document.documentElement, run = w.document.getElementById('run-tests');
+      run.scrollIntoView({ block: 'nearest' });
+      const box = run.getBoundingClientRect();
+      return { overflow: doc.scrollWidth - doc.clientWidth, run: [box.left, box.right, box.top, box.bottom],
+               width: w.innerWidth, height: w.innerHeight };
+    }""")
+    assert fit["overflow"] <= 1, fit  # nothing scrolls sideways
+    left, right, top, bottom = fit["run"]
+    # Run can be scrolled into view (to within a pixel's rounding)
+    assert -1 <= left and right <= fit["width"] + 1 and -1 <= top and bottom <= fit["height"] + 1, fit
+
+
+def test_a_problems_own_package_opens_on_the_problem_and_scores_it_alone(engine_page, lms_url):
+    page = engine_page
+    play(page, lms_url, "1.2", launch="add_numbers/add_numbers/lms.html")
+    wait_in_course(page, "(w) => w.document.querySelector('#problem[data-slug=add_numbers][data-ready=true]')")
+    wait_in_course(page, "(w) => w.document.querySelector('#python-status[data-state=ready]')", timeout=BOOT_MS)
+    paste(page, WRONG_ON_NEGATIVES)
+    assert run_tests(page).startswith("2/3 tests passed")
+    paste(page, CORRECT)
+    assert run_tests(page).startswith("3/3 tests passed")
+    assert page.evaluate("() => lms.values('cmi.core.score.raw')")[-2:] == ["66.67", "100"]
+    assert page.evaluate("() => lms.values('cmi.core.lesson_status')")[-1] == "passed"
+    assert page.evaluate("() => lms.values('cmi.objectives.0.id')") == ["add_numbers"]
 
 
 def test_leaving_sets_exit_suspend_and_finishes(engine_page, lms_url):

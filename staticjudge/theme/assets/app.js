@@ -157,7 +157,7 @@ async function main() {
     editor.setCode(fresh.code);
     shapesView.clear();
     showSolved(fresh.solved);
-  });
+  }, lms?.storageNote);
   const { record: local, unreadable } = store.load(slug);
   const record = lms ? lms.restore(local) : local;
   if (unreadable) notify("The code saved for this problem could not be read and was ignored; showing the starter code.");

@@ -20,8 +20,8 @@ function markSolved() {
 
 markSolved();
 document.documentElement.dataset.indexReady = "yes"; // solved marks are drawn (tests wait for it)
+setupTransfer(store, markSolved, lms?.storageNote);
 if (lms?.note()) notify(lms.note());
-setupTransfer(store, markSolved);
 const offline = setupOffline();
 const index = document.querySelector("main.index");
 const status = document.getElementById("prewarm-status");

@@ -309,6 +309,9 @@ export function findSession(win = typeof window === "undefined" ? null : window)
   return session && session.open ? session : null;
 }
 
+// What a page inside an LMS says when this browser refuses storage: the LMS keeps the code.
+const STORAGE_NOTE = "This browser does not keep your code here; your LMS keeps it each time you run the tests.";
+
 function leftNote(left, titleOf) {
   if (!left.length) return "";
   const names = left.map(titleOf).join(", ");
@@ -323,9 +326,15 @@ function leftNote(left, titleOf) {
 export function connectProblem(slug, notify) {
   const session = findSession();
   if (!session) return null;
-  const say = (left) => notify(leftNote(left.filter((s) => s === slug), () => "this problem's code"));
+  // Only the note this connection showed is ever cleared: a storage note stays.
+  let shown = false;
+  const say = (left) => {
+    const text = leftNote(left.filter((s) => s === slug), () => "this problem's code");
+    if (text || shown) notify(text);
+    shown = Boolean(text);
+  };
   return {
-    storageNote: "This browser does not keep your code here; your LMS keeps it each time you run the tests.",
+    storageNote: STORAGE_NOTE,
     restore(record) {
       const theirs = session.answer(slug);
       if (!theirs) return record;
@@ -342,12 +351,12 @@ export function connectProblem(slug, notify) {
   };
 }
 
-/** The index inside an LMS: {solved(slug), note()} or null without one. */
+/** The index inside an LMS: {solved(slug), note(), storageNote} or null without one. */
 export function connectIndex() {
   const session = findSession();
   if (!session) return null;
   const titleOf = (slug) => document.querySelector(`.problem-item[data-slug="${slug}"] a`)?.textContent || slug;
-  return { solved: (slug) => session.solved(slug), note: () => leftNote(session.left, titleOf) };
+  return { solved: (slug) => session.solved(slug), note: () => leftNote(session.left, titleOf), storageNote: STORAGE_NOTE };
 }
 
 if (typeof document !== "undefined" && document.body?.dataset.lmsLaunch) launch();

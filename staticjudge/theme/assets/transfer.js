@@ -17,13 +17,16 @@ function download(filename, text) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Wire the controls; onImported(slugs) lets the page refresh what it shows. */
-export function setupTransfer(store, onImported) {
+/**
+ * Wire the controls; onImported(slugs) lets the page refresh what it shows. refusedNote: what to
+ * say when this browser refuses storage (inside an LMS, which keeps the code, it is no warning).
+ */
+export function setupTransfer(store, onImported, refusedNote = null) {
   const section = document.getElementById("my-work");
   if (!section) return;
   section.hidden = false;
   const siteName = document.body.dataset.siteName || "site";
-  if (!store.available) notify("This browser does not let the page save your code: export your answers before you leave.");
+  if (!store.available) notify(refusedNote ?? "This browser does not let the page save your code: export your answers before you leave.");
   else {
     const { unreadable } = store.all();
     if (unreadable) notify(`${unreadable} saved answer(s) in this browser could not be read and were ignored.`);

@@ -308,7 +308,9 @@ class Browser:
     start_timeout_s: float = START_TIMEOUT_S
     page_load_timeout_s: float = PAGE_LOAD_TIMEOUT_S
 
-    def new_context(self, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Context:
+    def new_context(self, timeout_ms: int = DEFAULT_TIMEOUT_MS, storage: bool = True) -> Context:
+        """A fresh profile. With ``storage=False`` its browser refuses the site's storage, as a
+        user's privacy settings (or a third-party frame in some browsers) make it do."""
         raise NotImplementedError
 
     def close(self) -> None:

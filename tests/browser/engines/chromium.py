@@ -7,8 +7,10 @@ is bounded here, by killing the processes the start spawned.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from .base import Browser, EngineUnavailable, StartFailed, process_children, kill_tree, start_twice, within
@@ -54,10 +56,30 @@ class ChromiumBrowser(Browser):
 
         return within(self.start_timeout_s, start, kill, lambda: step[0])
 
-    def new_context(self, timeout_ms: int = 30_000, **options):
-        context = self.playwright_browser.new_context(accept_downloads=True, **options)
+    def new_context(self, timeout_ms: int = 30_000, storage: bool = True, **options):
+        if storage:
+            context = self.playwright_browser.new_context(accept_downloads=True, **options)
+        else:
+            context = self._storage_refused_context(**options)
         context.set_default_timeout(timeout_ms)
         context.set_default_navigation_timeout(self.page_load_timeout_s * 1000)
+        return context
+
+    def _storage_refused_context(self, **options):
+        """A Chromium of its own whose profile blocks all cookies, as a user's privacy setting does:
+        it then refuses localStorage, IndexedDB, Cache Storage and the origin's private file system."""
+        profile = Path(tempfile.mkdtemp(prefix="sj-chromium-"))
+        (profile / "Default").mkdir()
+        (profile / "Default" / "Preferences").write_text(json.dumps(
+            {"profile": {"default_content_setting_values": {"cookies": 2}}}))
+        try:
+            context = self._playwright.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, accept_downloads=True,
+                timeout=self.start_timeout_s * 1000, **options)
+        except BaseException:
+            shutil.rmtree(profile, ignore_errors=True)
+            raise
+        context.on("close", lambda _: shutil.rmtree(profile, ignore_errors=True))
         return context
 
     def close(self):

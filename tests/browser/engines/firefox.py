@@ -130,10 +130,32 @@ class FirefoxContext(Context):
         self._browser.bridge.call("closeContext", context=self._handle)
 
 
+# A user's "block all cookies": Firefox then refuses every kind of site storage (localStorage,
+# IndexedDB, Cache Storage, service workers).
+STORAGE_REFUSED = {"network.cookie.cookieBehavior": 2}
+
+
+class _OwningContext(Context):
+    """A context that closes its own browser with it."""
+
+    def __init__(self, browser: "FirefoxBrowser", context: FirefoxContext):
+        self._browser, self._context = browser, context
+
+    def new_page(self):
+        return self._context.new_page()
+
+    def close(self):
+        try:
+            self._context.close()
+        finally:
+            self._browser.close()
+
+
 class FirefoxBrowser(Browser):
     name = "firefox"
 
-    def __init__(self):
+    def __init__(self, prefs: dict | None = None):
+        self.prefs = prefs or {}
         if not Path(FIREFOX).exists():
             raise EngineUnavailable(f"Firefox is not installed at {FIREFOX} (Debian package firefox-esr)")
         _install_bridge()
@@ -153,7 +175,7 @@ class FirefoxBrowser(Browser):
         seconds = self.start_timeout_s
         try:
             version = within(seconds + GRACE_S,
-                             lambda: bridge.call("launch", timeoutMs=round(seconds * 1000)),
+                             lambda: bridge.call("launch", timeoutMs=round(seconds * 1000), prefs=self.prefs),
                              bridge.kill, "the Firefox bridge did not answer its launch request")
         except TimeoutError as exc:  # puppeteer's bound: it has killed its Firefox
             bridge.kill()
@@ -165,8 +187,16 @@ class FirefoxBrowser(Browser):
             raise StartFailed(f"Firefox did not start: {exc}") from exc
         return bridge, version
 
-    def new_context(self, timeout_ms=30_000):
-        return FirefoxContext(self, timeout_ms)
+    def new_context(self, timeout_ms=30_000, storage=True):
+        if storage:
+            return FirefoxContext(self, timeout_ms)
+        # The preference is the whole browser's: a Firefox of its own, closed with the context.
+        refusing = FirefoxBrowser(prefs=STORAGE_REFUSED)
+        try:
+            return _OwningContext(refusing, FirefoxContext(refusing, timeout_ms))
+        except BaseException:
+            refusing.close()
+            raise
 
     def close(self):
         if self.bridge.process.poll() is None:

@@ -44,7 +44,7 @@ def _start_xvfb(seconds: float) -> tuple[subprocess.Popen, str]:
     return process, f":{number}"
 
 
-def _start_session(browser: "WebKitBrowser"):
+def _start_session(browser: "WebKitBrowser", storage: bool = True):
     """A WebDriver session (WebKitWebDriver, and a MiniBrowser of its own in a fresh HOME); the
     driver and that HOME. Bounded by browser.start_timeout_s; a failure kills what it started."""
     from selenium import webdriver
@@ -70,6 +70,9 @@ def _start_session(browser: "WebKitBrowser"):
     options = Options()
     options.binary_location = MINIBROWSER
     options.add_argument("--automation")
+    if not storage:  # MiniBrowser's own settings: no localStorage, no IndexedDB
+        options.add_argument("--enable-html5-local-storage=false")
+        options.add_argument("--enable-html5-database=false")
     # No accelerated compositing: with no GPU, WebKitGTK composites through Mesa's software GL
     # (llvmpipe), and under Xvfb it did so without pause even for a static page: a problem page
     # open for 5 s, no script running, cost 3.2 CPU-s of llvmpipe threads (0.3 CPU-s without),
@@ -177,11 +180,11 @@ class WebKitPage(Page):
 
 
 class WebKitContext(Context):
-    def __init__(self, browser: "WebKitBrowser", timeout_ms: int):
+    def __init__(self, browser: "WebKitBrowser", timeout_ms: int, storage: bool = True):
         self._timeout = timeout_ms
         self.page_load_timeout_s = browser.page_load_timeout_s
         # A start that fails, or hangs, is tried once more with a fresh WebKitWebDriver.
-        self.driver, window, self._home, self._service = start_twice(lambda: _start_session(browser))
+        self.driver, window, self._home, self._service = start_twice(lambda: _start_session(browser, storage))
         self.download_dir = Path(self._home.name) / "Downloads"
         self._free = [window]  # windows no page is using
 
@@ -236,8 +239,8 @@ class WebKitBrowser(Browser):
             if probe:
                 probe.close()
 
-    def new_context(self, timeout_ms=30_000):
-        return WebKitContext(self, timeout_ms)
+    def new_context(self, timeout_ms=30_000, storage=True):
+        return WebKitContext(self, timeout_ms, storage)
 
     def close(self):
         self._xvfb.kill()
