@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_close, assert_dtype, assert_true, as_float_array
+from judge import tolerance, assert_close, assert_dtype, assert_true, as_float_array, assert_inputs_unchanged
 
 
 def _weights(Q, K, mask, d=None):
@@ -200,3 +200,15 @@ def test_float32_inputs(attention_backward):
     check_grads(result, Q, K, V, dO, **tolerance("float32"))
     for grad, name in zip(result, ("dQ", "dK", "dV")):
         assert_dtype(grad, np.float64, name=name)
+
+
+def test_inputs_not_mutated(attention_backward):
+    """Q, K, V, dO and the mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip(("Q", "K", "V", "dO"), random_inputs(4, 5, 3, 2, seed=21)))
+    arguments["mask"] = np.tril(np.ones((4, 5), dtype=bool))
+    before = {name: a.copy() for name, a in arguments.items()}
+    attention_backward(*arguments.values())
+    assert_inputs_unchanged(arguments, before)
