@@ -163,6 +163,23 @@ def test_masked_finite_differences(attention_backward):
                     f"{row}; run the forward pass with the mask (blocked weights are exactly 0)")
 
 
+def test_blocked_keys_get_exact_zeros(attention_backward):
+    """Keys blocked for every query get rows of exact zeros in dK and dV
+
+    Guards: blocked_exact_zero
+    """
+    Q, K, V, dO = random_inputs(4, 5, 3, 2, seed=22)
+    mask = np.ones((4, 5), dtype=bool)
+    mask[:, [1, 3]] = False  # keys 1 and 3: blocked for every query
+    mask[2, 0] = False
+    result = unpack(attention_backward(Q, K, V, dO, mask=mask))
+    check_grads(result, Q, K, V, dO, mask)
+    for k, name in ((1, "dK"), (2, "dV")):
+        rows = as_float_array(result[k], name)[[1, 3]]
+        assert_true(np.all(rows == 0.0),
+                    lambda: f"keys 1 and 3 are blocked for every query, so rows 1 and 3 of {name} must be exactly 0, "
+                    f"but they are {rows}; set blocked scores to -inf, so that their weights are exactly 0")
+
 def test_key_gradients_sum_to_zero(attention_backward):
     """The rows of dK sum to zero (moving every key by the same vector changes nothing)
 
