@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_close, assert_dtype, assert_true, as_float_array
+from judge import tolerance, assert_close, assert_dtype, assert_true, as_float_array, assert_inputs_unchanged
 
 
 def _weights(Q, K, mask, d=None):
@@ -163,6 +163,23 @@ def test_masked_finite_differences(attention_backward):
                     f"{row}; run the forward pass with the mask (blocked weights are exactly 0)")
 
 
+def test_blocked_keys_get_exact_zeros(attention_backward):
+    """Keys blocked for every query get rows of exact zeros in dK and dV
+
+    Guards: blocked_exact_zero
+    """
+    Q, K, V, dO = random_inputs(4, 5, 3, 2, seed=22)
+    mask = np.ones((4, 5), dtype=bool)
+    mask[:, [1, 3]] = False  # keys 1 and 3: blocked for every query
+    mask[2, 0] = False
+    result = unpack(attention_backward(Q, K, V, dO, mask=mask))
+    check_grads(result, Q, K, V, dO, mask)
+    for k, name in ((1, "dK"), (2, "dV")):
+        rows = as_float_array(result[k], name)[[1, 3]]
+        assert_true(np.all(rows == 0.0),
+                    lambda: f"keys 1 and 3 are blocked for every query, so rows 1 and 3 of {name} must be exactly 0, "
+                    f"but they are {rows}; set blocked scores to -inf, so that their weights are exactly 0")
+
 def test_key_gradients_sum_to_zero(attention_backward):
     """The rows of dK sum to zero (moving every key by the same vector changes nothing)
 
@@ -200,3 +217,15 @@ def test_float32_inputs(attention_backward):
     check_grads(result, Q, K, V, dO, **tolerance("float32"))
     for grad, name in zip(result, ("dQ", "dK", "dV")):
         assert_dtype(grad, np.float64, name=name)
+
+
+def test_inputs_not_mutated(attention_backward):
+    """Q, K, V, dO and the mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip(("Q", "K", "V", "dO"), random_inputs(4, 5, 3, 2, seed=21)))
+    arguments["mask"] = np.tril(np.ones((4, 5), dtype=bool))
+    before = {name: a.copy() for name, a in arguments.items()}
+    attention_backward(*arguments.values())
+    assert_inputs_unchanged(arguments, before)

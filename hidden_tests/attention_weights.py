@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_batched, assert_close, assert_inputs_unchanged, assert_shape, assert_true
+from judge import tolerance, assert_batched, assert_close, assert_dtype, assert_inputs_unchanged, assert_shape, assert_true
 
 
 def sum_tolerance(n):
@@ -210,6 +210,23 @@ def test_float32_inputs(scaled_dot_product_attention):
     mask = random_mask((5, 6), seed=14, blocked=-1e9).astype(np.float32)
     check(scaled_dot_product_attention, q, k, v, **tolerance("float32"))
     check(scaled_dot_product_attention, q, k, v, mask=mask, **tolerance("float32"))
+
+
+def test_mixed_float32_and_float64_inputs(scaled_dot_product_attention):
+    """A mix of float32 and float64 inputs gives float64 output and weights
+
+    Guards: mixed_dtypes
+    """
+    q, k, v = random_qkv((), 5, 6, 4, 3, seed=16)
+    mask = random_mask((5, 6), seed=17, blocked=-np.inf)
+    for dtypes in ((np.float32, np.float64, np.float64), (np.float64, np.float32, np.float32)):
+        mixed = [a.astype(t) for a, t in zip((q, k, v), dtypes)]
+        for m in (None, mask):
+            result = call(scaled_dot_product_attention, *mixed, mask=m)
+            verify(result, *mixed, m, **tolerance("float32"))
+            what = f"with q {mixed[0].dtype}, k and v {mixed[1].dtype}"
+            assert_dtype(result[0], np.float64, name=f"the output {what}", inputs={"q": q, "k": k, "v": v})
+            assert_dtype(result[1], np.float64, name=f"the weights {what}", inputs={"q": q, "k": k, "v": v})
 
 
 def test_inputs_not_mutated(scaled_dot_product_attention):

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_close, assert_inputs_unchanged, assert_shape, assert_true
+from judge import tolerance, assert_close, assert_dtype, assert_inputs_unchanged, assert_shape, assert_true
 
 
 def band(low, high):
@@ -191,6 +191,21 @@ def test_float32_inputs(attention):
     mask = np.tril(np.ones((6, 6), dtype=bool))
     check(attention, Q, K, V, **tolerance("float32"))
     check(attention, Q, K, V, mask=mask, **tolerance("float32"))
+
+
+def test_mixed_float32_and_float64_inputs(attention):
+    """A mix of float32 and float64 inputs gives a float64 result
+
+    Guards: mixed_dtypes
+    """
+    Q, K, V = random_qkv(6, 4, 5, seed=12)
+    mask = np.tril(np.ones((6, 6), dtype=bool))
+    for dtypes in ((np.float32, np.float64, np.float64), (np.float64, np.float32, np.float32)):
+        mixed = [a.astype(t) for a, t in zip((Q, K, V), dtypes)]
+        for m in (None, mask):
+            got = check(attention, *mixed, mask=m, **tolerance("float32"))
+            assert_dtype(got, np.float64, name=f"your result with Q {mixed[0].dtype}, K and V {mixed[1].dtype}",
+                         inputs={"Q": Q, "K": K, "V": V})
 
 
 def test_inputs_not_mutated(attention):

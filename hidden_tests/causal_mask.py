@@ -149,7 +149,7 @@ def test_single_position(causal_mask, additive_causal_mask):
 def test_additive_values(additive_causal_mask):
     """additive_causal_mask(T) is a float (T, T) array of 0 and exactly -inf (T = 5)
 
-    Guards: exact_minus_inf
+    Guards: exact_minus_inf, additive_dtype
     """
     got = check_additive(additive_causal_mask, 5)
     assert_true(got.dtype == np.float64,

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_close, assert_dtype, assert_shape
+from judge import tolerance, assert_close, assert_dtype, assert_shape, assert_inputs_unchanged
 
 
 def _softmax(s, axis=-1):
@@ -216,3 +216,21 @@ def test_float32_inputs(cross_attention):
     got = check(cross_attention, x_dec, enc, params, 2, np.array([[True, True, False, True], [True] * 4]),
                 **tolerance("float32"))
     assert_dtype(got, np.float64)
+
+
+def test_inputs_not_mutated(cross_attention):
+    """x_dec, enc, params and the padding mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    x_dec, enc, params = random_problem(B=2, T=3, S=4, E=8, seed=13)
+    mask = np.array([[True, True, False, False], [True, True, True, False]])
+
+    def given():  # read again after the call: a replaced entry of params counts as a change
+        return {"x_dec": x_dec, "enc": enc, "key_padding_mask": mask,
+                **{f"params['{name}']": params.get(name) for name in sorted(before_params)}}
+
+    before_params = {name: a.copy() for name, a in params.items()}
+    before = {name: np.array(a, copy=True) for name, a in given().items()}
+    cross_attention(x_dec, enc, params, 2, key_padding_mask=mask)
+    assert_inputs_unchanged(given(), before)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_close, assert_dtype, assert_shape
+from judge import tolerance, assert_close, assert_dtype, assert_shape, assert_inputs_unchanged
 
 
 def _softmax(s):
@@ -184,3 +184,20 @@ def test_float32_inputs(grouped_query_attention):
     got = check(grouped_query_attention, x, params, 4, 2, np.tril(np.ones((4, 4), dtype=bool)),
                 **tolerance("float32"))
     assert_dtype(got, np.float64)
+
+
+def test_inputs_not_mutated(grouped_query_attention):
+    """x, params and the mask are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    x, params = random_problem(B=2, T=4, E=8, H=4, G=2, seed=14)
+    mask = np.tril(np.ones((4, 4), dtype=bool))
+
+    def given():  # read again after the call: a replaced entry of params counts as a change
+        return {"x": x, "mask": mask, **{f"params['{name}']": params.get(name) for name in sorted(before_params)}}
+
+    before_params = {name: a.copy() for name, a in params.items()}
+    before = {name: np.array(a, copy=True) for name, a in given().items()}
+    grouped_query_attention(x, params, 4, 2, mask=mask)
+    assert_inputs_unchanged(given(), before)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, as_float_array, assert_close, assert_dtype, assert_shape, assert_true
+from judge import tolerance, as_float_array, assert_close, assert_dtype, assert_shape, assert_true, assert_inputs_unchanged
 
 
 def _softmax(s):
@@ -77,8 +77,8 @@ VARIANTS = {
     "it the shape (B, 1, 1, S) with key_padding_mask[:, None, None, :]": {"pad": "queries"},
     "the key padding mask seems to have no effect: block padded keys in the scores before the "
     "softmax, lined up with the key axis (key_padding_mask[:, None, None, :])": {"pad": "ignored"},
-    "an additive mask seems to be read as boolean: only a bool mask means True = may attend; add a "
-    "float mask to the scores": {"mask_as_bool": True},
+    "an additive mask seems to be read as boolean: only a mask of dtype bool means True = may attend; "
+    "add a mask of any other dtype (floats or integers) to the scores": {"mask_as_bool": True},
     "blocked weights look zeroed after the softmax without renormalising: block the keys in the "
     "scores before the softmax so each row still sums to 1": {"zero_after": True},
 }
@@ -310,3 +310,37 @@ def test_float32_inputs(multi_head_attention):
     keep = np.array([[True, True, True, True], [True, True, True, False]])
     check(multi_head_attention, x, params, 2, kv=kv, attn_mask=mask, key_padding_mask=keep,
           **tolerance("float32"), dtype=np.float64)
+
+
+def test_mask_kind_follows_dtype(multi_head_attention):
+    """An attn_mask's dtype says how it is read: bool keeps or blocks, float32 and integer masks are added
+
+    Guards: mask_kind_by_dtype
+    """
+    B, T, E, H = 2, 4, 8, 2
+    x, params = make_input((B, T, E), seed=29), make_params(E, seed=30)
+    ones = np.tril(np.ones((T, T), dtype=np.int64))  # 0/1 integers: added, blocking nothing
+    check(multi_head_attention, x, params, H, attn_mask=ones)
+    check(multi_head_attention, x, params, H, attn_mask=np.where(causal(T), 0, -10**9))  # integer, additive
+    check(multi_head_attention, x, params, H, attn_mask=np.where(causal(T), 0.0, -np.inf).astype(np.float32))
+    check(multi_head_attention, x, params, H, attn_mask=causal(T))
+
+
+def test_inputs_not_mutated(multi_head_attention):
+    """x, kv, params and both masks are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    B, T, S, E, H = 2, 3, 4, 8, 2
+    x, kv, params = make_input((B, T, E), seed=31), make_input((B, S, E), seed=32), make_params(E, seed=33)
+    attn_mask = np.where(np.tril(np.ones((T, S), dtype=bool)), 0.0, -np.inf)
+    keep = np.array([[True, True, True, True], [True, True, True, False]])
+
+    def given():  # read again after the call: a replaced entry of params counts as a change
+        return {"x": x, "kv": kv, "attn_mask": attn_mask, "key_padding_mask": keep,
+                **{f"params['{name}']": params.get(name) for name in sorted(before_params)}}
+
+    before_params = {name: a.copy() for name, a in params.items()}
+    before = {name: np.array(a, copy=True) for name, a in given().items()}
+    multi_head_attention(x, params, H, kv=kv, attn_mask=attn_mask, key_padding_mask=keep, need_weights=True)
+    assert_inputs_unchanged(given(), before)

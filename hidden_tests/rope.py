@@ -179,6 +179,23 @@ def test_float32_inputs(rope):
     assert_dtype(out, np.float64)
 
 
+def test_positions_list_or_float32(rope):
+    """positions may be a Python list, or a float32 array, of integers or fractions
+
+    Guards: positions_any
+    """
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((5, 6))
+    listed = [7, 0, 3.5, 3, 100]
+    assert_close(rope(x, positions=listed), reference(x, listed), name="rope(x, positions=[7, 0, 3.5, 3, 100])",
+                 mistakes=lambda: mistakes(x, listed))
+    single = [57]
+    assert_close(rope(x[:1], positions=single), reference(x[:1], single), name="rope(x[:1], positions=[57])")
+    narrow = np.array([1000.5, 57.0, 3.25, 0.0, 4096.0], dtype=np.float32)
+    assert_close(rope(x, positions=narrow), reference(x, narrow), name="rope(x, positions) with float32 positions",
+                 mistakes=lambda: mistakes(x, narrow))
+
+
 def test_inputs_not_mutated(rope):
     """x (and the positions) are left unchanged
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_close, assert_dtype, assert_equal, assert_shape, assert_true, as_float_array, with_hint
+from judge import tolerance, assert_close, assert_dtype, assert_equal, assert_shape, assert_true, as_float_array, with_hint, assert_inputs_unchanged
 
 
 def reference_mask(T, w):
@@ -168,3 +168,14 @@ def test_shape_and_float32(sliding_window_attention):
     assert_shape(out, (6, 2))
     assert_close(out, reference(Q, K, V, 4), **tolerance("float32"), mistakes=lambda: mistakes(Q, K, V, 4))
     assert_dtype(out, np.float64)
+
+
+def test_inputs_not_mutated(sliding_window_attention):
+    """Q, K and V are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip("QKV", random_qkv(6, 3, 2, seed=21)))
+    before = {name: a.copy() for name, a in arguments.items()}
+    sliding_window_attention(*arguments.values(), 3)
+    assert_inputs_unchanged(arguments, before)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, assert_close, assert_shape, assert_inputs_unchanged, assert_true
+from judge import tolerance, assert_close, assert_dtype, assert_shape, assert_inputs_unchanged, assert_true
 
 
 def sum_tolerance(n):
@@ -157,6 +157,19 @@ def test_float32_and_integer_inputs(softmax):
     assert_close(got, reference(ints), name="softmax of an integer array",
                  mistakes=lambda: {"the result looks rounded to integers: compute in floating point "
                            "(e.g. x = np.asarray(x, dtype=float))": np.floor(reference(ints))})
+
+
+def test_unsigned_integer_input(softmax):
+    """Unsigned integer input (uint8) is converted to float before the row maximum is subtracted
+
+    Guards: converted_first
+    """
+    x = np.array([[0, 250, 5, 250], [255, 1, 0, 255]], dtype=np.uint8)  # 0 - 250 is 6 in uint8
+    got = softmax(x)
+    assert_close(got, reference(x), name="softmax of a uint8 array")
+    assert_dtype(got, np.float64, name="softmax of a uint8 array")
+    column = np.array([[0], [250], [2]], dtype=np.uint8)
+    assert_close(softmax(column, axis=0), reference(column, 0), name="softmax(x, axis=0) of a uint8 column")
 
 
 def test_inputs_not_mutated(softmax):

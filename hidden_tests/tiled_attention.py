@@ -1,6 +1,6 @@
 import numpy as np
 
-from judge import tolerance, as_float_array, assert_close, assert_dtype, assert_shape, assert_true
+from judge import tolerance, as_float_array, assert_close, assert_dtype, assert_shape, assert_true, assert_inputs_unchanged
 
 def reference(Q, K, V):
     """Full attention with a stable softmax."""
@@ -191,3 +191,14 @@ def test_scores_below_minus_1e9(tiled_attention):
                 "started at a finite number (such as -1e9) stays above every score, so every exp() underflows to "
                 "0 and the division is 0 / 0. Start the running maximum at -np.inf")
     check(tiled_attention, Q, K, V, 2)
+
+
+def test_inputs_not_mutated(tiled_attention):
+    """Q, K and V are left unchanged
+
+    Guards: inputs_not_mutated
+    """
+    arguments = dict(zip("QKV", random_qkv(T=4, S=7, d_k=3, d_v=2, seed=21)))
+    before = {name: a.copy() for name, a in arguments.items()}
+    tiled_attention(*arguments.values(), 3)
+    assert_inputs_unchanged(arguments, before)

@@ -132,7 +132,12 @@ def test_tiled_attention_scaled_by_the_block_length_is_named():
 
 # --- inputs are left unchanged ---------------------------------------------------------------
 IN_PLACE = [("softmax", "shifts_input_in_place"), ("rope", "rotates_in_place"),
-            ("self_attention", "scales_Q_in_place"), ("masked_attention", "scores_added_into_mask")]
+            ("self_attention", "scales_Q_in_place"), ("masked_attention", "scores_added_into_mask"),
+            ("cross_attention", "zeroes_padded_encoder_in_place"),
+            ("grouped_query_attention", "folds_scale_into_W_q_in_place"),
+            ("multi_head_attention", "replaces_minus_inf_in_mask_in_place"),
+            ("sliding_window_attention", "scales_Q_in_place"), ("tiled_attention", "scales_Q_in_place"),
+            ("attention_backward", "scales_Q_in_place")]
 
 
 @pytest.mark.parametrize("slug, mutant", IN_PLACE, ids=[s[0] for s in IN_PLACE])
