@@ -101,7 +101,8 @@ def test_code_is_highlighted(site):
 def test_statement_headings_sit_under_the_page_title_without_skipping_a_level(site):
     from staticjudge.content.markup import render_markdown
 
-    # A statement's headings start at ### (## ends it): on the page, under the <h1>, they are <h2>.
+    # A statement's headings start at ### (## names the file's sections): under the page's <h1>,
+    # they are <h2>.
     page = (site / "self_attention" / "index.html").read_text()
     statement = page.split('<article class="statement">')[1].split("</article>")[0]
     assert "<h2>Example</h2>" in statement and "<h3" not in statement

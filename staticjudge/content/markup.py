@@ -98,7 +98,8 @@ class MatrixExtension(markdown.Extension):
 class _Outline(Treeprocessor):
     """Headings fitted below the page's own: the highest becomes ``md.top_heading`` (2 for a
     statement, under the page's <h1>), the rest keep their depth below it but never skip a level
-    (a statement's headings start at ###, since ## closes it). Off when ``top_heading`` is None."""
+    (a statement's headings start at ###: ## names the problem file's sections). Off when
+    ``top_heading`` is None."""
 
     def run(self, root):
         top = getattr(self.md, "top_heading", None)

@@ -1,13 +1,15 @@
-"""Pages every learner can use: axe-core finds no serious or critical violation on the index or on
-any problem page after a failing run, in light and dark mode, on wide and narrow screens (Chromium).
+"""Pages every learner can use: axe-core finds no critical, serious or moderate violation on the
+index or on any problem page after a failing run, in light and dark mode, on wide and narrow
+screens (Chromium).
 
 A problem page is checked as a learner sees it once their code failed: the results view shows the
-failed tests (with their hints, said once when shared), the problem's hints are revealed and every
-<details> is open. Each fixture problem is run for real in the browser (pure Python: no NumPy wheel
-needed), with its first mutant as the learner's code (the starter code where it has none). CI has no
-NumPy wheel, so pictures (heatmaps) come from a real NumPy report made by the native harness,
-shown through the page's own results view (as in test_pictures.py); with PYODIDE_PACKAGES, the
-shipped NumPy problems are in the site and their own failing runs in the browser draw them.
+failed tests (with their hints, said once when shared) and the output, the problem's hints are
+revealed and every <details> is open. Each fixture problem is run for real in the browser (pure
+Python: no NumPy wheel needed), with its first mutant as the learner's code (the starter code
+where it has none) under a comment and a print of theirs. CI has no NumPy wheel, so pictures
+(heatmaps) come from a real NumPy report made by the native harness, shown through the page's own
+results view (as in test_pictures.py); with PYODIDE_PACKAGES, the shipped NumPy problems are in
+the site and their own failing runs in the browser draw them.
 
 axe-core is pinned in engines/package.json; the test installs it with `npm ci` when it is missing.
 The page's Content-Security-Policy forbids inline scripts, so the context bypasses it (bypass_csp)
@@ -45,9 +47,12 @@ RUN_AXE = """async () => {
 # Everything a learner can open: each hint in turn (its button names the next one), the solution,
 # tracebacks, tables of values.
 OPEN_ALL = """() => {
-  for (let i = 0, button; i < 20 && (button = document.querySelector(".reveal-hint:not([hidden])")); i++) button.click();
+  for (let i = 0, button; i < 20 && (button = document.querySelector(".reveal-hint")); i++) button.click();
   for (const details of document.querySelectorAll("details")) details.open = true;
 }"""
+# A hint in the results: said once above the rows (shared) or at the end of a row's message.
+HINTED = """() => document.querySelectorAll("#shared-hints .shared-hint").length > 0
+  || [...document.querySelectorAll("#test-rows .test-message")].some((m) => m.textContent.includes("Hint: "))"""
 
 
 def axe_source() -> str:
@@ -108,7 +113,7 @@ def test_the_index_and_every_problem_page_after_a_failing_run_pass_axe(browser, 
     started = time.perf_counter()
     context = browser.new_context(bypass_csp=True)
     context.set_default_timeout(RUN_MS)
-    found, pictured = [], False
+    found, pictured, hinted = [], False, False
     try:
         page = context.new_page()
         errors = []
@@ -120,8 +125,10 @@ def test_the_index_and_every_problem_page_after_a_failing_run_pass_axe(browser, 
             assert "solved" not in summary and page.locator("#test-rows > li[data-status=pass]").count() < \
                 page.locator("#test-rows > li").count(), f"{slug}: the run did not fail: {summary}"
             assert page.locator("#output").is_visible(), f"{slug}: the run's output is not shown"
+            assert page.locator("#editor .tok-comment").count() > 0, f"{slug}: the editor shows no comment"
             page.evaluate(OPEN_ALL)
             pictured = pictured or page.locator("#test-rows figure.heatmap").count() > 0
+            hinted = hinted or page.evaluate(HINTED)
             check(page, f"{slug} (failing run)", axe, found)
             if slug == "running_total":  # check() ends on the narrow width
                 assert page.evaluate(SCROLLING) == [True, True], "the statement's code and formula should scroll"
@@ -134,6 +141,7 @@ def test_the_index_and_every_problem_page_after_a_failing_run_pass_axe(browser, 
             assert page.locator("#shared-hints .shared-hint").count() > 0
             check(page, "add_numbers (a failed masked_attention report with pictures)", axe, found)
 
+        assert hinted, "no failing run showed a hint"
         page.goto(site_url + "index.html")  # after the learner's runs
         page.wait_for_function("() => document.documentElement.dataset.indexReady === 'yes'")
         check(page, "index", axe, found)
