@@ -84,16 +84,31 @@ def test_index_lists_problems_in_order_with_difficulty_and_tags(site):
 def test_math_is_rendered_to_mathml_not_left_as_tex(site):
     page = (site / "self_attention" / "index.html").read_text()
     statement = page.split('<article class="statement">')[1].split("</article>")[0]
-    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in statement
+    # A display formula is a Tab stop: on a narrow screen it scrolls sideways.
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block" tabindex="0">' in statement
     assert "<msqrt>" in statement
     assert "$" not in statement and "\\frac" not in statement
 
 
 def test_code_is_highlighted(site):
     page = (site / "self_attention" / "index.html").read_text()
-    assert '<div class="highlight"><pre>' in page
+    # A code block is a Tab stop, named: a long line scrolls it sideways.
+    assert '<div class="highlight"><pre tabindex="0" role="group" aria-label="Code">' in page
     assert re.search(r'<span class="k">def</span>', page)
     assert (site / "assets" / "pygments.css").read_text().count(".highlight") > 10
+
+
+def test_statement_headings_sit_under_the_page_title_without_skipping_a_level(site):
+    from staticjudge.content.markup import render_markdown
+
+    # A statement's headings start at ### (## names the file's sections): under the page's <h1>,
+    # they are <h2>.
+    page = (site / "self_attention" / "index.html").read_text()
+    statement = page.split('<article class="statement">')[1].split("</article>")[0]
+    assert "<h2>Example</h2>" in statement and "<h3" not in statement
+    outline = render_markdown("### Example\n\nx\n\n##### Deeper\n\ny\n\n#### Back\n", top_heading=2)
+    assert re.findall(r"<(h[1-6])>", outline) == ["h2", "h3", "h3"]
+    assert re.findall(r"<(h[1-6])>", render_markdown("### Example\n")) == ["h3"]  # as written, by default
 
 
 def test_page_without_javascript_shows_statement_starter_and_hints(site):

@@ -1,6 +1,8 @@
 """Markdown → HTML at build time: math as MathML, code highlighted by Pygments.
 
-Math is rendered here, not in the browser, so pages show formulas without JavaScript.
+Math is rendered here, not in the browser, so pages show formulas without JavaScript. What scrolls
+sideways (a code block, a display formula, wider than a phone) is a Tab stop, so the keyboard can
+scroll it too; headings are fitted into the page's outline below its title (``top_heading``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import markdown
 from latex2mathml.converter import convert as latex_to_mathml
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -30,6 +33,9 @@ class MathError(ValueError):
 
 
 UNKNOWN_COMMAND_RE = re.compile(r">(\\[A-Za-z]+)<")
+# A display formula wider than the screen scrolls sideways (style.css): the keyboard reaches it.
+DISPLAY_MATH_TAG = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">'
+FOCUSABLE_DISPLAY_MATH_TAG = '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block" tabindex="0">'
 
 
 class _MathProcessor(InlineProcessor):
@@ -49,6 +55,8 @@ class _MathProcessor(InlineProcessor):
         if ">&<" in mathml:  # an alignment '&' outside array/matrix/cases comes out as raw text
             raise MathError(tex, "'&' only aligns inside \\begin{array}, matrix or cases "
                                  "(aligned/align are not supported)")
+        if self.display:
+            mathml = mathml.replace(DISPLAY_MATH_TAG, FOCUSABLE_DISPLAY_MATH_TAG, 1)
         return self.md.htmlStash.store(mathml), m.start(0), m.end(0)
 
 
@@ -87,11 +95,46 @@ class MatrixExtension(markdown.Extension):
         md.preprocessors.register(_MatrixFigures(md), "matrix_figures", 30)
 
 
+class _Outline(Treeprocessor):
+    """Headings fitted below the page's own: the highest becomes ``md.top_heading`` (2 for a
+    statement, under the page's <h1>), the rest keep their depth below it but never skip a level
+    (a statement's headings start at ###: ## names the problem file's sections). Off when
+    ``top_heading`` is None."""
+
+    def run(self, root):
+        top = getattr(self.md, "top_heading", None)
+        headings = [el for el in root.iter() if re.fullmatch(r"h[1-6]", el.tag)]
+        if top is None or not headings:
+            return
+        shift = min(int(el.tag[1]) for el in headings) - top
+        above = top - 1
+        for el in headings:
+            level = min(int(el.tag[1]) - shift, above + 1, 6)
+            el.tag, above = f"h{level}", level
+
+
+class OutlineExtension(markdown.Extension):
+    def extendMarkdown(self, md):  # noqa: N802
+        md.treeprocessors.register(_Outline(md), "outline", 5)
+
+
+class FocusableHtmlFormatter(HtmlFormatter):
+    """Pygments' HTML, its <pre> a Tab stop: a line wider than the screen scrolls it sideways, and
+    the keyboard must reach it (WCAG 2.1.1); named, so a screen reader says what took focus."""
+
+    def wrap(self, source):
+        for index, (kind, piece) in enumerate(super().wrap(source)):
+            if index == 0 and piece.startswith("<pre"):
+                piece = '<pre tabindex="0" role="group" aria-label="Code"' + piece[len("<pre"):]
+            yield kind, piece
+
+
 def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=["fenced_code", "codehilite", "tables", "sane_lists", "attr_list", MathExtension(),
-                    MatrixExtension()],
-        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False}},
+                    MatrixExtension(), OutlineExtension()],
+        extension_configs={"codehilite": {"css_class": "highlight", "guess_lang": False,
+                                          "pygments_formatter": FocusableHtmlFormatter}},
         output_format="html",
     )
 
@@ -99,14 +142,16 @@ def _markdown() -> markdown.Markdown:
 _converter: markdown.Markdown | None = None
 
 
-def render_markdown(text: str, figures: dict[str, str] | None = None) -> str:
-    """``figures``: {```matrix block source: its HTML} (figures.render_figures)."""
+def render_markdown(text: str, figures: dict[str, str] | None = None, top_heading: int | None = None) -> str:
+    """``figures``: {```matrix block source: its HTML} (figures.render_figures); ``top_heading``:
+    the level the document's highest heading takes on the page (None: as written)."""
     global _converter
     if _converter is None:  # one converter, reset between documents: building it is the slow part
         _converter = _markdown()
     try:
         _converter.reset()
         _converter.matrix_figures = figures
+        _converter.top_heading = top_heading
         return _converter.convert(text)
     except BaseException:
         _converter = None  # a half-converted document must not leak into the next one
@@ -121,7 +166,7 @@ def render_inline(text: str) -> str:
 
 
 _PYTHON_LEXER = get_lexer_by_name("python")
-_HTML_FORMATTER = HtmlFormatter(cssclass="highlight")
+_HTML_FORMATTER = FocusableHtmlFormatter(cssclass="highlight")
 
 
 def highlight_python(code: str) -> str:

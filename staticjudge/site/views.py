@@ -78,10 +78,11 @@ def problem_view(problem: Problem, prev: Problem | None, nxt: Problem | None, co
         "packages": " ".join(problem.packages),  # for the worker to start loading before problem.json
         "hash": problem_hash(problem),
         "track_title": config.tracks.get(problem.track, problem.track),
-        "statement_html": Markup(markup.render_markdown(problem.statement, _figures(problem))),
+        # The statement's headings go under the page's <h1>; a hint's under the <h2> "Hints".
+        "statement_html": Markup(markup.render_markdown(problem.statement, _figures(problem), top_heading=2)),
         "starter_html": Markup(markup.highlight_python(problem.starter.code)),
         "solution_html": Markup(markup.highlight_python(problem.solution.code)),
-        "hints": [Markup(markup.render_markdown(h)) for h in problem.hints],
+        "hints": [Markup(markup.render_markdown(h, top_heading=3)) for h in problem.hints],
         "test_titles": [t.title for t in problem.tests],
         "prev": _neighbour(prev),
         "next": _neighbour(nxt),

@@ -93,7 +93,9 @@ export function createEditor({ parent, doc, label, onChange, onRun }) {
         Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { onRun?.(); return true; } }])),
         // Tab indents; Esc then Tab leaves the editor (CodeMirror's tab-focus escape hatch).
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, indentWithTab]),
-        EditorView.contentAttributes.of({ "aria-label": label || "Code editor" }),
+        // tabindex: the editable content is a Tab stop anyway; said outright, checkers (axe's
+        // scrollable-region-focusable) see that the scroller around it is reached by keyboard.
+        EditorView.contentAttributes.of({ "aria-label": label || "Code editor", tabindex: "0" }),
         EditorView.updateListener.of((update) => {
           if (update.docChanged && !update.transactions.some((t) => t.annotation(fromApi))) {
             onChange?.(update.state.doc.toString());

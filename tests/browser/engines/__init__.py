@@ -14,10 +14,28 @@ raises EngineUnavailable, whose message says why.
 from __future__ import annotations
 
 import contextlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
 
 from .base import DEFAULT_TIMEOUT_MS, EngineUnavailable
 
 ENGINES = ("chromium", "firefox", "webkit")
+HERE = Path(__file__).resolve().parent
+
+
+def install_npm_packages() -> str | None:
+    """``npm ci`` (from package-lock.json) unless node_modules holds every package of package.json
+    (puppeteer-core for Firefox, axe-core for the accessibility test); the reason it failed, or None."""
+    wanted = json.loads((HERE / "package.json").read_text())["dependencies"]
+    if all((HERE / "node_modules" / name / "package.json").is_file() for name in wanted):
+        return None
+    npm = shutil.which("npm")
+    if not npm:
+        return f"npm is not installed (needed for {', '.join(wanted)})"
+    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True, timeout=600)
+    return f"npm ci failed: {done.stderr.strip()[-500:]}" if done.returncode else None
 
 
 @contextlib.contextmanager
@@ -37,4 +55,4 @@ def launch(engine: str):
         browser.close()
 
 
-__all__ = ["DEFAULT_TIMEOUT_MS", "ENGINES", "EngineUnavailable", "launch"]
+__all__ = ["DEFAULT_TIMEOUT_MS", "ENGINES", "EngineUnavailable", "install_npm_packages", "launch"]

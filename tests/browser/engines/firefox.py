@@ -26,14 +26,11 @@ FIREFOX = shutil.which("firefox-esr") or "/usr/bin/firefox-esr"
 
 def _install_bridge() -> None:
     """npm ci (from package-lock.json) once, like the site build does for the editor."""
-    if (HERE / "node_modules" / "puppeteer-core").is_dir():
-        return
-    npm = shutil.which("npm")
-    if not npm:
-        raise EngineUnavailable("npm is not installed (puppeteer-core drives Firefox)")
-    done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True, timeout=600)
-    if done.returncode:
-        raise EngineUnavailable(f"npm ci for puppeteer-core failed: {done.stderr.strip()[-500:]}")
+    from . import install_npm_packages
+
+    failed = install_npm_packages()
+    if failed:
+        raise EngineUnavailable(f"puppeteer-core drives Firefox: {failed}")
 
 
 class _Bridge:
