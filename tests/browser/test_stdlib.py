@@ -4,10 +4,18 @@ worker fetches the full library once: stdlib_fallback.py). Offline: tests/browse
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import threading
+import time
+
+from staticjudge.site.serve import SiteHandler, SiteServer
 
 from .conftest import SUB_PATH
 from .helpers import open_problem, run_tests, set_code, text_of, wait_run_over
+
+TIME_LIMIT_S = 3  # add_numbers's time_limit (tests/fixtures/browser_site/problems/add_numbers.md)
 
 # xml and email are left out of the trimmed library (a package and a submodule of a kept package).
 OUTSIDE = '''import sys
@@ -49,3 +57,37 @@ def test_a_module_left_out_of_the_library_is_fetched_and_the_run_passes(engine_p
     assert "missing: No module named 'no_such_module_anywhere'" in out, out  # any other miss: as plain Pyodide
     set_code(page, OUTSIDE)
     assert run_tests(page) == "3/3 tests passed · solved!"
+
+
+class SlowFullLibrary(SiteHandler):
+    """The site, with the full standard library arriving only after longer than a run may take."""
+
+    delay_s = TIME_LIMIT_S + 2
+
+    def do_GET(self):
+        if self.path.endswith("/python_stdlib.zip"):
+            time.sleep(self.delay_s)
+        super().do_GET()
+
+
+@contextlib.contextmanager
+def slow_library_server(directory):
+    server = SiteServer(("127.0.0.1", 0), functools.partial(SlowFullLibrary, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_fetching_the_full_library_does_not_count_against_the_time_limit(engine_page, built_site):
+    """A slow network: the fallback's download takes longer than the problem's whole time limit.
+    The learner's run is not stopped for it: the worker and the page both leave it out."""
+    page = engine_page
+    with slow_library_server(built_site) as root:
+        open_problem(page, root + SUB_PATH, "add_numbers")
+        set_code(page, OUTSIDE)
+        started = time.monotonic()
+        assert run_tests(page) == "3/3 tests passed · solved!"
+        assert time.monotonic() - started > SlowFullLibrary.delay_s, "the full library was meant to arrive slowly"

@@ -42,6 +42,7 @@ export function rememberSnapshot() {
 // How long after the time limit a run still going gets its worker terminated: Python loops stop
 // by themselves at the limit (pyworker.js); code stuck in C does not.
 const KILL_GRACE_MS = 1500;
+const STDLIB_FETCH_ALLOWANCE_MS = 125_000; // the worker's own timeout on that download, and a little more
 
 /**
  * Whether this device can hold a second interpreter (0.2-0.3 GB). Chromium reports its memory;
@@ -219,8 +220,15 @@ export class PythonRunner {
     performance.mark("staticjudge:run-started");
     this.active.runs = (this.active.runs || 0) + 1;
     // The worker stops Python loops itself at the limit ("timed-out"); this is for code stuck in C.
+    job.killAt = performance.now() + job.timeLimit * 1000 + KILL_GRACE_MS;
+    this.armKillTimer(job);
+  }
+
+  /** (Re)start the running job's kill timer, to fire at job.killAt (plus `allowance` ms). */
+  armKillTimer(job, allowance = 0) {
+    clearTimeout(job.timer);
     job.timer = setTimeout(() => this.kill(TIME_LIMIT_MESSAGE(job.timeLimit), "timeout"),
-      job.timeLimit * 1000 + KILL_GRACE_MS);
+      Math.max(0, job.killAt + allowance - performance.now()));
   }
 
   fromWorker(handle, message) {
@@ -273,6 +281,12 @@ export class PythonRunner {
     else if (message.type === "report") return this.finish(message.report);
     else if (message.type === "shapes") return this.finish(message.result);
     else if (message.type === "timed-out") return this.timedOut();
+    else if (message.type === "stdlib-fetch") {
+      // The full standard library's download is not the learner's time: while it lasts the
+      // timer allows for it (its own timeout bounds it), then moves on by what it took.
+      if (message.stage === "end") job.killAt += message.ms;
+      this.armKillTimer(job, message.stage === "start" ? STDLIB_FETCH_ALLOWANCE_MS : 0);
+    }
     else if (message.type === "crashed") return this.kill(CRASH_MESSAGE, "crash");
     job.onEvent?.(message);
   }

@@ -44,6 +44,12 @@
 //     {type: "timed-out", id}                        the run passed its time limit and was stopped
 //                                                    inside Python (the worker stays usable)
 //     {type: "crashed", id, message}                 the interpreter itself failed mid-run
+//     {type: "stdlib-fetch", id, stage: "start" | "end", ms}
+//                                                    the run imported a module the trimmed library
+//                                                    left out: the full library is being fetched
+//                                                    (once). Its time does not count against the
+//                                                    run's limit: the worker moves its deadline by
+//                                                    `ms`, and the page its own kill timer
 //
 // The standard library: when the build trimmed it (runtime.json's "stdlib", site/stdlib.py), the
 // worker boots from that copy (loadPyodide's stdLibURL) and, once its snapshot is taken, installs
@@ -321,8 +327,24 @@ async function boot() {
 function installFullStdlib(url) {
   const path = "/lib/python_stdlib_full.zip";
   const fetchFull = () => {
+    // Mid-run, the download is the page's, not the learner's: it does not count against the limit.
+    const run = currentRun;
+    const started = performance.now();
+    if (run) post({ type: "stdlib-fetch", id: run.id, stage: "start" });
+    try {
+      return fetchInto(path);
+    } finally {
+      const ms = performance.now() - started;
+      if (run) {
+        run.deadline += ms;
+        post({ type: "stdlib-fetch", id: run.id, stage: "end", ms });
+      }
+    }
+  };
+  const fetchInto = (target) => {
     const request = new XMLHttpRequest();
     request.open("GET", url, false); // synchronous: Python's import waits for it
+    request.timeout = STDLIB_FETCH_TIMEOUT_MS; // a stalled network fails the import, never hangs the run
     let binary = true;
     try {
       request.responseType = "arraybuffer";
@@ -334,8 +356,8 @@ function installFullStdlib(url) {
     if (request.status !== 200) throw new Error(`${url} answered ${request.status}`);
     const bytes = binary ? new Uint8Array(request.response)
       : Uint8Array.from(request.responseText, (c) => c.charCodeAt(0) & 0xff);
-    pyodide.FS.writeFile(path, bytes);
-    return path;
+    pyodide.FS.writeFile(target, bytes);
+    return target;
   };
   try {
     pyodide.pyimport("_staticjudge_fullstdlib").install(fetchFull);
@@ -382,17 +404,21 @@ async function setUpHarness(files, run) {
 
 const SIGINT = 2;
 
+// The run in progress ({id, deadline}: performance.now() past which it is stopped), else null.
+let currentRun = null;
+const STDLIB_FETCH_TIMEOUT_MS = 120_000;
+
 /**
- * Pyodide's interrupt "buffer", read by CPython as it runs: SIGINT once, when `deadline` has
+ * Pyodide's interrupt "buffer", read by CPython as it runs: SIGINT once, when `run.deadline` has
  * passed. Only once: the TimeUp it raises is turned into a JS error by running Python too, and a
  * second SIGINT there would interrupt that (learner code that swallows TimeUp is terminated by
  * the page instead).
  */
-function deadlineSignal(deadline) {
+function deadlineSignal(run) {
   let sent = false;
   return {
     get 0() {
-      if (sent || performance.now() <= deadline) return 0;
+      if (sent || performance.now() <= run.deadline) return 0;
       sent = true;
       return SIGINT;
     },
@@ -402,7 +428,8 @@ function deadlineSignal(deadline) {
 
 function runJob(job) {
   const emit = (json) => post({ ...JSON.parse(json), id: job.id });
-  if (job.time_limit) pyodide.setInterruptBuffer(deadlineSignal(performance.now() + job.time_limit * 1000));
+  currentRun = { id: job.id, deadline: job.time_limit ? performance.now() + job.time_limit * 1000 : Infinity };
+  if (job.time_limit) pyodide.setInterruptBuffer(deadlineSignal(currentRun));
   try {
     if (job.type === "shapes") {
       const result = bridge.shapes(job.code, job.tests_source, JSON.stringify(job.entries), job.test ?? null,
@@ -420,6 +447,7 @@ function runJob(job) {
     // The harness catches everything the learner's code raises; this is the interpreter failing.
     else post({ type: "crashed", id: job.id, message: String(error && error.message || error) });
   } finally {
+    currentRun = null;
     pyodide.setInterruptBuffer(undefined);
   }
 }

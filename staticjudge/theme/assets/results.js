@@ -117,6 +117,13 @@ export class ResultsView {
     } else if (message.type === "stdout") {
       if (run.live) this.appendOutput(message.text);
       else run.stdout.push(message.text);
+    } else if (message.type === "stdlib-fetch") {
+      if (message.stage === "start") {
+        run.summaryBefore = this.summary.textContent;
+        this.say("Fetching the rest of Python's standard library (once; not counted in the time limit)…");
+      } else if (run.summaryBefore !== undefined) {
+        this.say(run.summaryBefore);
+      }
     }
   }
 
