@@ -3,9 +3,11 @@
     python bench/mutant_hints.py [--root FOLDER]
 
 Three corpora of wrong solutions, each graded twice by the harness (in-process, as the browser's
-worker grades; natively ``grade`` runs the same harness): "before" with no mutants (the hints
+worker grades; natively ``grade`` runs the same harness), with the problem's declared tolerance
+as the page passes it (``problem.json``'s ``tolerance``): "before" with no mutants (the hints
 the hidden tests write themselves), "after" with the problem's mutants (``model.mutant_data``,
-what ``problem.json`` ships):
+what ``problem.json`` ships). Every problem's reference solution must pass as graded here, or
+the bench stops (a run that grades otherwise than the page measures nothing):
 
 - the catalogue's own mutants (problems/*.md, ``## Mutants``), each graded as a learner's code;
 - the wrong alternative solutions, tests/solutions/<slug>/wrong/*.py;
@@ -57,8 +59,22 @@ MISTAKES = {
 }
 
 
+def graded(problem, code: str, mutants=None) -> dict:
+    """The Report the page's worker gives ``code``: the problem's hidden tests, its declared
+    tolerance (without it, a test's ``tolerance("float32")`` stops with an error, and the
+    mutant its check would have named goes unnamed) and, given, its mutants."""
+    return harness.grade(code, problem.tests_source, problem.entry, mutants=mutants, tolerance=problem.tolerance)
+
+
+def require_passing_solutions(problems) -> None:
+    """Stop unless every problem's reference solution passes as ``graded`` grades it."""
+    failing = [p.slug for p in problems if graded(p, p.solution.code)["status"] != "pass"]
+    if failing:
+        raise SystemExit(f"the reference solutions of {', '.join(failing)} do not pass as this bench grades them")
+
+
 def outcome(problem, code: str, mutants, mistake: str | None) -> dict:
-    report = harness.grade(code, problem.tests_source, problem.entry, mutants=mutants)
+    report = graded(problem, code, mutants)
     hints = {t["hint"] for t in report["tests"] if t["status"] != "pass" and t.get("hint")}
     descriptions = {m.name: m.description for m in problem.mutants}
     own = descriptions.get(mistake)
@@ -83,6 +99,7 @@ def corpora(root: Path) -> dict[str, list]:
     if errors:
         raise SystemExit("\n".join(map(str, errors)))
     by_slug = {p.slug: p for p in problems}
+    require_passing_solutions(problems)
     found = {"catalogue mutants": [(p, m.code, m.name) for p in problems for m in p.mutants]}
     wrong = []
     for path in sorted((root / "tests" / "solutions").glob("*/wrong/*.py")):
@@ -96,6 +113,7 @@ def corpora(root: Path) -> dict[str, list]:
     extra, _ = load_problems(root / "tests" / "corpus" / "project" / "problems",
                              root / "tests" / "corpus" / "project" / "hidden_tests")
     by_slug.update({p.slug: p for p in extra})
+    require_passing_solutions(extra)
     # The hostile cases that tamper with the grader are WRONG_ATTENTION (unscaled scores) underneath.
     found["tests/corpus (wrong answers)"] = [
         (by_slug[c.problem], c.code, MISTAKES.get(c.id) or ("no_scaling" if WRONG_ATTENTION in c.code else None))
@@ -107,8 +125,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args()
+    found = corpora(args.root)
     print(f"{'corpus':30} {'wrong':>5}  {'hinted before → after':>22}  {'named before → after':>21}  misnamed")
-    for name, cases in corpora(args.root).items():
+    for name, cases in found.items():
         table = measure(cases)
         before, after = table["before"], table["after"]
         print(f"{name:30} {before['total']:>5}  {before['hinted']:>10} → {after['hinted']:<9}  "

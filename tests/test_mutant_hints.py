@@ -8,6 +8,7 @@ written for learners and quotes no line of the solution.
 
 import json
 import re
+import sys
 
 import pytest
 
@@ -268,3 +269,31 @@ def test_problem_json_ships_the_mutants_and_never_the_solution(catalogue):
     assert [m["name"] for m in data["mutants"]] == [m.name for m in problem.mutants]
     assert all(set(m) == {"name", "description", "code", "entries"} for m in data["mutants"])
     assert problem.solution.code not in json.dumps(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# bench/mutant_hints.py grades as the page does
+# ---------------------------------------------------------------------------------------------
+def test_the_bench_grades_with_what_the_page_gives_the_harness(catalogue):
+    """The bench passes the declared tolerance as well as the mutants, as the worker passes
+    problem.json's: without it, a test asking for ``tolerance("float32")`` stops with an error
+    and the mutant its check names goes unnamed (self_attention's no_scaling among them), and
+    every problem declaring a named tolerance fails its own solution."""
+    from staticjudge.site.views import problem_data
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import mutant_hints
+
+    mutant_hints.require_passing_solutions(catalogue.values())
+    problem = catalogue["self_attention"]
+    assert isinstance(problem.tolerance.get("float32"), dict)
+    mutant = next(m for m in problem.mutants if m.name == "no_scaling")
+    data = problem_data(problem)
+    page = json.loads(harness.grade_json(mutant.code, data["tests_source"], json.dumps(data["entry"]),
+                                         mutants_json=json.dumps(data["mutants"]),
+                                         tolerance_json=json.dumps(data["tolerance"])))
+    bench = mutant_hints.graded(problem, mutant.code, mutant_data(problem))
+    assert [(t["name"], t["status"], t["hint"]) for t in bench["tests"]] == \
+        [(t["name"], t["status"], t["hint"]) for t in page["tests"]]
+    assert mutant.description in {t["hint"] for t in page["tests"] if t["status"] == "fail"}
+    assert mutant_hints.outcome(problem, mutant.code, mutant_data(problem), mutant.name)["named"]
