@@ -202,13 +202,13 @@ def _bounded_first(start_session):
     """The first session's start under BOUND_S (the fake hangs then); the next ones under the real bound."""
     calls = []
 
-    def bounded(browser):
+    def bounded(browser, *args, **kwargs):
         calls.append(1)
         if len(calls) > 1:
-            return start_session(browser)
+            return start_session(browser, *args, **kwargs)
         browser.start_timeout_s = BOUND_S
         try:
-            return start_session(browser)
+            return start_session(browser, *args, **kwargs)
         finally:
             del browser.start_timeout_s
 
