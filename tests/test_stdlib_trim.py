@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -152,3 +153,31 @@ def test_a_slim_wheel_has_no_stubs_or_headers_and_a_record_that_matches(tmp_path
         record = {line.split(",")[0] for line in archive.read("pkg-1.0.dist-info/RECORD").decode().splitlines()}
     assert not {"pkg/__init__.pyi", "pkg/include/pkg.h"} & names
     assert record == names
+
+
+def test_a_slim_numpy_wheel_leaves_out_what_cannot_work_in_a_browser(tmp_path):
+    wheel = make_zip(tmp_path / "numpy-2.4.3-cp314-cp314-pyemscripten_2026_0_wasm32.whl", {
+        "numpy/__init__.py": "", "numpy/f2py/__init__.py": "", "numpy/f2py/crackfortran.py": "",
+        "numpy/_pyinstaller/hook-numpy.py": "", "numpy/random/_examples/numba/extending.py": "",
+        "numpy/random/__init__.py": "", "numpy/testing/__init__.py": "",
+        "numpy-2.4.3.dist-info/RECORD": "numpy/__init__.py,,\nnumpy/f2py/__init__.py,,\nnumpy/random/__init__.py,,\n"})
+    slim = tmp_path / "out" / wheel.name
+    slim.parent.mkdir()
+    slim_wheel(wheel, slim)
+    with zipfile.ZipFile(slim) as archive:
+        names = set(archive.namelist())
+        record = archive.read("numpy-2.4.3.dist-info/RECORD").decode()
+    assert names == {"numpy/__init__.py", "numpy/random/__init__.py", "numpy/testing/__init__.py",
+                     "numpy-2.4.3.dist-info/RECORD"}  # numpy.testing stays: learners use it
+    assert "f2py" not in record
+
+
+def test_importing_numpy_reads_none_of_what_a_slim_wheel_leaves_out():
+    """NumPy (natively, the same version line as Pyodide's) imports without f2py, its PyInstaller
+    hooks and random's examples, and with np.random and np.testing in use."""
+    code = ("import sys, numpy as np; np.random.default_rng(0).random(3); np.testing.assert_allclose(1, 1); "
+            "print(sorted(m for m in sys.modules if m.startswith(('numpy.f2py', 'numpy._pyinstaller', "
+            "'numpy.random._examples'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

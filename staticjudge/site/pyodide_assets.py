@@ -146,6 +146,14 @@ STDLIB_DIR = "stdlib"  # under assets/
 # Files of a wheel no learner run reads: type stubs, C headers and sources, static libraries,
 # Cython declarations and sources, pkg-config files.
 BUILD_ONLY = (".pyi", ".h", ".c", ".a", ".pxd", ".pyx", ".pc")
+# Parts of a package that cannot work in a browser, and that importing the package never reads:
+# NumPy's Fortran wrapper generator (it needs a compiler), its PyInstaller hooks and the examples
+# of extending numpy.random with Cython, Numba or cffi (~0.15 MB of NumPy's wheel).
+NOT_FOR_THE_BROWSER = ("numpy/f2py/", "numpy/_pyinstaller/", "numpy/random/_examples/")
+
+
+def _left_out(name: str) -> bool:
+    return name.endswith(BUILD_ONLY) or name.startswith(NOT_FOR_THE_BROWSER)
 
 
 def trimmed_stdlib(out: Path, source: Path) -> dict:
@@ -156,14 +164,14 @@ def trimmed_stdlib(out: Path, source: Path) -> dict:
 
 
 def slim_wheel(source: Path, target: Path) -> None:
-    """Copy a wheel without its BUILD_ONLY files, its RECORD listing only what it still holds (one that
-    is no zip is copied as it is: the browser reports it as it would have)."""
+    """Copy a wheel without its BUILD_ONLY and NOT_FOR_THE_BROWSER files, its RECORD listing only
+    what it still holds (one that is no zip is copied as it is: the browser reports it as it would have)."""
     if not zipfile.is_zipfile(source):
         shutil.copyfile(source, target)
         return
     with zipfile.ZipFile(source) as wheel:
         infos = wheel.infolist()
-        dropped = {i.filename for i in infos if i.filename.endswith(BUILD_ONLY)}
+        dropped = {i.filename for i in infos if _left_out(i.filename)}
         if not dropped:
             shutil.copyfile(source, target)
             return
