@@ -40,8 +40,14 @@ READ_REPORT = """() => {
   const text = (node) => node ? node.textContent : "";
   const loadError = document.getElementById("load-error");
   const error = loadError.hidden ? null : {message: text(loadError.querySelector(".load-error-message"))};
+  // A hint several failed tests share is shown once, above the rows: read it with each of them.
+  const shared = {};
+  for (const note of document.querySelectorAll("#shared-hints .shared-hint")) {
+    for (const item of note.querySelectorAll(".shared-hint-tests li")) shared[item.dataset.name] = text(note.querySelector(".shared-hint-text"));
+  }
   const tests = [...document.querySelectorAll("#test-rows > li")].map((row) => ({
-    name: row.dataset.name, status: row.dataset.status, message: text(row.querySelector(".test-message")),
+    name: row.dataset.name, status: row.dataset.status,
+    message: [text(row.querySelector(".test-message")), shared[row.dataset.name] || ""].filter(Boolean).join(" "),
   }));
   const status = error || tests.some((t) => t.status === "error") ? "error"
     : tests.some((t) => t.status === "fail") ? "fail" : "pass";

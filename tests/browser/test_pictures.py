@@ -13,6 +13,7 @@ import pytest
 
 from staticjudge.runtime import harness
 from staticjudge.content.parser import parse_problem
+from staticjudge.model import mutant_data
 
 from .conftest import ROOT, numpy_wheels
 from .helpers import open_problem, row_statuses, row_text, run_tests, set_code, text_of
@@ -56,10 +57,16 @@ def same(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == b or math.isclose(a, b, rel_tol=1e-12)
 
 
+def graded_as_the_page_does(problem, code: str) -> dict:
+    """The Report the page's worker gives: the problem's declared tolerance and its mutants (hints)."""
+    return harness.grade(code, problem.tests_source, problem.entry, mutants=mutant_data(problem),
+                         tolerance=problem.tolerance)
+
+
 def native_report(slug: str, mutant: str) -> dict:
     problem = parse_problem(ROOT / "problems" / f"{slug}.md", ROOT / "hidden_tests")
     code = next(m.code for m in problem.mutants if m.name == mutant)
-    return harness.grade(code, problem.tests_source, problem.entry)
+    return graded_as_the_page_does(problem, code)
 
 
 def assert_drawn_as_reported(drawn: dict, picture: dict) -> None:
@@ -184,7 +191,7 @@ def test_a_failing_masked_attention_run_in_the_browser_draws_its_own_values(engi
     page = engine_page
     problem = parse_problem(ROOT / "problems" / "masked_attention.md", ROOT / "hidden_tests")
     code = next(m.code for m in problem.mutants if m.name == "mask_after_softmax")
-    native = {t["name"]: t for t in harness.grade(code, problem.tests_source, problem.entry)["tests"]}
+    native = {t["name"]: t for t in graded_as_the_page_does(problem, code)["tests"]}
     open_problem(page, site_url, "masked_attention")
     page.evaluate(KEEP_REPORTS)
     set_code(page, code)
