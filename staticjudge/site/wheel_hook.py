@@ -23,7 +23,23 @@ class BuildPyWithEditor(build_py):
         super().run()
 
 
+# What the sdist carries beyond the package's Python and data files: the built bundle (so a wheel
+# built from it needs no Node.js) and the theme's npm project that builds it (never node_modules).
+THEME = Path("staticjudge") / "theme"
+SDIST_EXTRA = [THEME / "package.json", THEME / "package-lock.json", THEME / "bundle" / "editor.js"]
+SDIST_EXTRA_DIRS = [THEME / "src"]
+
+
 class SdistWithEditor(sdist):
     def run(self):
         editor_bundle()
         super().run()
+
+    def make_distribution(self):
+        root = Path(__file__).resolve().parents[2]
+        extra = [*SDIST_EXTRA, *(p.relative_to(root) for d in SDIST_EXTRA_DIRS for p in sorted((root / d).rglob("*"))
+                                 if p.is_file() and "__pycache__" not in p.parts)]
+        self.filelist.extend(path.as_posix() for path in extra)
+        self.filelist.sort()
+        self.filelist.remove_duplicates()
+        super().make_distribution()
