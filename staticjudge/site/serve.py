@@ -44,15 +44,15 @@ class SiteServer(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def make_server(directory: Path, host: str, port: int) -> SiteServer:
-    handler = functools.partial(SiteHandler, directory=str(directory))
-    return SiteServer((host, port), handler)
+def make_server(directory: Path, host: str, port: int, handler: type[SiteHandler] = SiteHandler) -> SiteServer:
+    return SiteServer((host, port), functools.partial(handler, directory=str(directory)))
 
 
 @contextlib.contextmanager
-def serving(directory: Path, host: str = "127.0.0.1"):
-    """Serve ``directory`` over HTTP on a free port in a background thread; yields the root URL."""
-    server = make_server(directory, host, 0)
+def serving(directory: Path, host: str = "127.0.0.1", handler: type[SiteHandler] = SiteHandler):
+    """Serve ``directory`` over HTTP on a free port in a background thread (with ``handler``, a
+    SiteHandler of another behaviour, for tests); yields the root URL."""
+    server = make_server(directory, host, 0, handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://{host}:{server.server_address[1]}/"

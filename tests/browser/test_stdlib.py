@@ -4,13 +4,10 @@ worker fetches the full library once: stdlib_fallback.py). Offline: tests/browse
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import threading
 import time
 
-from staticjudge.site.serve import SiteHandler, SiteServer
+from staticjudge.site.serve import SiteHandler, serving
 
 from .conftest import SUB_PATH
 from .helpers import open_problem, run_tests, set_code, text_of, wait_run_over
@@ -70,22 +67,11 @@ class SlowFullLibrary(SiteHandler):
         super().do_GET()
 
 
-@contextlib.contextmanager
-def slow_library_server(directory):
-    server = SiteServer(("127.0.0.1", 0), functools.partial(SlowFullLibrary, directory=str(directory)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_fetching_the_full_library_does_not_count_against_the_time_limit(engine_page, built_site):
     """A slow network: the fallback's download takes longer than the problem's whole time limit.
     The learner's run is not stopped for it: the worker and the page both leave it out."""
     page = engine_page
-    with slow_library_server(built_site) as root:
+    with serving(built_site, handler=SlowFullLibrary) as root:
         open_problem(page, root + SUB_PATH, "add_numbers")
         set_code(page, OUTSIDE)
         started = time.monotonic()
