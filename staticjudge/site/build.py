@@ -30,7 +30,8 @@ from .offline import SERVICE_WORKER, service_worker
 from .parallel import parallel_map
 from .pyodide_assets import PyodideAssetsError, distribution_name, normalized_name, runtime_config
 from .theme import Theme
-from .views import GENERATOR, LAUNCH_PAGE, boot_downloads, problem_launch_page, index_tracks, lms_view, package_sets, page_view, problem_data, problem_view, site_view
+from .views import (GENERATOR, LAUNCH_PAGE, boot_downloads, index_tracks, lms_view, package_sets, page_view,
+                    problem_data, problem_launch_page, problem_view, site_view)
 
 def _environment(theme: Theme) -> jinja2.Environment:
     return jinja2.Environment(
@@ -205,15 +206,14 @@ class SiteBuilder:
         files["index.html"] = index.encode()
         if self.runtime.lms:  # a SCORM package's launch page: frames the course, talks to the LMS (lms.js)
             frames = content_security_policy(external_origins(self.runtime, config, problems), frames=True)
-            launch = env.get_template("lms.html").render(page=page_view("", config.name, self.base_url, "", frames, ()),
-                                                         site=site, lms=lms_view(problems, self.runtime.lms))
-            files[LAUNCH_PAGE] = launch.encode()
-            for problem in problems:  # the launch pages of one-problem packages (scorm --per-problem)
-                title = f"{problem.title} · {config.name}"
+            # The course's, then each problem's (the packages of scorm --per-problem): (file, root, title, problems).
+            launches = [(LAUNCH_PAGE, "", config.name, problems)] + [
+                (problem_launch_page(p.slug), "../", f"{p.title} · {config.name}", [p]) for p in problems]
+            for name, root, title, scope in launches:
                 launch = env.get_template("lms.html").render(
-                    page=page_view("../", title, self.base_url, problem_launch_page(problem.slug), frames, ()),
-                    site=site, lms=lms_view([problem], self.runtime.lms))
-                files[problem_launch_page(problem.slug)] = launch.encode()
+                    page=page_view(root, title, self.base_url, name if root else "", frames, ()),
+                    site=site, lms=lms_view(scope, self.runtime.lms))
+                files[name] = launch.encode()
         return files
 
     def _assets(self, config: SiteConfig, scratch: Path) -> dict[str, bytes]:
